@@ -1,0 +1,167 @@
+"""The command line: parse, validate at the boundary, call the pipeline, turn errors into one-line messages.
+
+Exit codes: 0 all papers written, 1 some failed (each named on stderr), 2 usage or bad input.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from datetime import date, datetime
+from pathlib import Path
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import click
+
+from notegen import __version__, settings
+from notegen.errors import FatalError, NotegenError, UsageError
+from notegen.ids import parse_refs
+from notegen.note import NoteError
+
+EXAMPLE = """\b
+First run (in the folder that holds notes/):
+  export OPENAI_API_KEY=sk-...
+  notegen draft 2401.16420 2401.15977 --date 2024-01-30
+"""
+
+
+class Context:
+    def __init__(self, workspace: Path, quiet: bool, debug: bool) -> None:
+        self.workspace = workspace
+        self.quiet = quiet
+        self.debug = debug
+
+    def status(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(_redact(message), err=True)
+
+
+def common(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every command takes, accepted after the command name."""
+    fn = click.option("--debug", is_flag=True, help="Log details and show tracebacks.")(fn)
+    fn = click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")(fn)
+    return click.option(
+        "--workspace",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default="the current directory",
+        help="The folder with notes/, images/, prompts/ and .notegen/.",
+    )(fn)
+
+
+@click.group(epilog=EXAMPLE, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="notegen")
+def cli() -> None:
+    """Draft Dendron daily paper notes from arXiv IDs or PDFs."""
+
+
+def _context(workspace: Path, quiet: bool, debug: bool) -> Context:
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    return Context(workspace, quiet, debug)
+
+
+def _parse_date(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    for fmt in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise UsageError(f"--date {value!r}: use YYYY-MM-DD, e.g. --date 2024-01-30")
+
+
+@cli.command(epilog=EXAMPLE)
+@click.argument("papers", nargs=-1, required=True, metavar="ID|PDF...")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="The day's note to write [default: today].")
+@click.option("--no-llm", is_flag=True, help="Leave a placeholder for the summary; needs no API key.")
+@click.option("--refresh", is_flag=True, help="Ask the model again instead of using cached answers.")
+@common
+def draft(
+    papers: tuple[str, ...],
+    day: str | None,
+    no_llm: bool,
+    refresh: bool,
+    workspace: Path,
+    quiet: bool,
+    debug: bool,
+) -> None:
+    """Draft a day's note: one section per paper (title, tag, Figure 1, Chinese summary).
+
+    PAPERS are arXiv IDs in any common form (2401.16420, 2401.16420v2, arXiv:2401.16420, hep-th/9901001,
+    arxiv.org links) or paths to local PDFs. Papers already in the day's note are skipped, new ones are
+    added at its end.
+    """
+    from notegen.pipeline import Drafter
+
+    obj = _context(workspace, quiet, debug)
+    when = _parse_date(day)
+    refs, warnings = parse_refs(list(papers))
+    for warning in warnings:
+        obj.status(f"warning: {warning}")
+    config = settings.load(obj.workspace)
+    drafter = Drafter(config, use_llm=not no_llm, refresh=refresh, status=obj.status)
+    result = drafter.draft(refs, when)
+    for name in result.skipped:
+        obj.status(f"{name}: already in the note; skipped")
+    for path in result.written:
+        click.echo(_shown(path))
+    if result.usage and (result.usage.calls or result.usage.cached):
+        u = result.usage
+        obj.status(
+            f"tokens: {u.prompt_tokens} in, {u.completion_tokens} out "
+            f"({u.calls} call{'s' * (u.calls != 1)}, {u.cached} from cache)"
+        )
+    for failure in result.failures:
+        click.echo(_redact(f"error: {failure}"), err=True)
+    if result.failures:
+        raise SystemExit(1)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _redact(text: str) -> str:
+    key = os.environ.get(settings.KEY_ENV, "").strip()
+    return text.replace(key, "***") if len(key) >= 4 else text
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    for line in message.splitlines() or [""]:
+        click.echo(_redact(f"error: {line}"), err=True)
+    raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        return cli.main(args=argv, prog_name="notegen", standalone_mode=False)
+    except click.exceptions.Exit as err:
+        raise SystemExit(err.exit_code) from None
+    except click.ClickException as err:
+        err.show()
+        raise SystemExit(err.exit_code) from None
+    except click.exceptions.Abort:
+        _fail("interrupted", 130)
+    except (UsageError, NoteError) as err:
+        if debug:
+            traceback.print_exc()
+        _fail(str(err), 2)
+    except (FatalError, NotegenError) as err:
+        if debug:
+            traceback.print_exc()
+        _fail(str(err), 1)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as err:
+        if debug:
+            traceback.print_exc()
+        _fail(f"unexpected {type(err).__name__}: {err}; rerun with --debug for details and report it", 1)

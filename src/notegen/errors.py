@@ -1,0 +1,27 @@
+"""Domain errors. The core raises these; only the CLI turns them into one-line messages and exit codes."""
+
+from __future__ import annotations
+
+
+class NotegenError(Exception):
+    """Something the person can fix; the message says what and how, in one line."""
+
+
+class UsageError(NotegenError):
+    """Bad input or settings, found before any network call (exit 2)."""
+
+
+class PaperError(NotegenError):
+    """One paper could not be drafted; the others go on (exit 1).
+
+    `paper` names the paper (an arXiv ID or a PDF path) so the message can lead with it.
+    """
+
+    def __init__(self, paper: str, reason: str) -> None:
+        super().__init__(f"{paper}: {reason}")
+        self.paper = paper
+        self.reason = reason
+
+
+class FatalError(NotegenError):
+    """The run cannot go on for any paper (wrong API key, unknown model, unreachable service) (exit 1)."""

@@ -1,0 +1,258 @@
+"""arXiv adapter: metadata in batched, paced API calls, and PDFs into a checked cache.
+
+Only this module imports `arxiv`. arxiv 4.x sends requests without a timeout and retries blindly, so its
+client runs with num_retries=0 over a session that always sets a timeout, and notegen owns pacing and retries.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import arxiv
+import requests
+
+from notegen import __version__
+from notegen.errors import FatalError, PaperError
+from notegen.ids import ArxivId, parse_arxiv_id
+from notegen.retrying import TRANSIENT_STATUS, Transient, call_with_retries, parse_retry_after
+
+log = logging.getLogger(__name__)
+
+BATCH = 100  # the API's id_list limit per query that notegen uses
+MAX_PDF_BYTES = 200 * 1024 * 1024
+USER_AGENT = f"notegen/{__version__} (paper notes; one request per 3 s)"
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A paper's arXiv metadata."""
+
+    arxiv_id: ArxivId  # versioned, as arXiv answered
+    title: str
+    abstract: str
+    pdf_url: str | None
+
+
+@dataclass(frozen=True)
+class Lookup:
+    found: dict[str, Paper]  # by ArxivId.key
+    missing: list[ArxivId]
+
+
+class Throttle:
+    """At most one call per `interval` seconds, across threads."""
+
+    def __init__(
+        self,
+        interval: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._sleep = sleep
+        self._last: float | None = None
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            if self._last is not None:
+                delay = self._last + self.interval - self._clock()
+                if delay > 0:
+                    self._sleep(delay)
+            self._last = self._clock()
+
+
+class _Session(requests.Session):
+    """A requests session that never waits forever and remembers the last response's headers."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+        self.headers["User-Agent"] = USER_AGENT
+        self.last_headers: dict[str, str] = {}
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", (min(10.0, self.timeout), self.timeout))
+        response = super().request(method, url, *args, **kwargs)
+        self.last_headers = dict(response.headers)
+        return response
+
+
+class Arxiv:
+    """Metadata lookups and PDF downloads against arXiv (or a mirror at `api_url` / `pdf_url`)."""
+
+    def __init__(
+        self,
+        api_url: str,
+        pdf_url: str | None = None,
+        interval: float = 3.0,
+        timeout: float = 30.0,
+        attempts: int = 4,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.api_url = api_url
+        self.pdf_url = pdf_url
+        self.attempts = attempts
+        self.throttle = Throttle(interval, sleep=sleep)
+        self._sleep = sleep
+        self._session = _Session(timeout)
+        self._client = arxiv.Client(page_size=BATCH, delay_seconds=0, num_retries=0)
+        self._client.query_url_format = api_url + "?{}"
+        self._client._session = self._session  # the only way to give arxiv 4.x a timeout
+        self._download_lock = threading.Lock()
+
+    # -- metadata -------------------------------------------------------------------------------------
+
+    def lookup(self, ids: Iterable[ArxivId]) -> Lookup:
+        """Metadata for `ids` in calls of at most 100 IDs; IDs arXiv does not know are returned as missing."""
+        wanted = list(ids)
+        found: dict[str, Paper] = {}
+        for batch in _chunks(wanted, BATCH):
+            for result in self._query(batch):
+                paper = _paper(result)
+                if paper is None:
+                    continue
+                for asked in batch:
+                    if asked.base == paper.arxiv_id.base and asked.version in (None, paper.arxiv_id.version):
+                        found[asked.key] = paper
+        missing = [i for i in wanted if i.key not in found]
+        return Lookup(found, missing)
+
+    def _query(self, batch: list[ArxivId]) -> list[arxiv.Result]:
+        search = arxiv.Search(id_list=[str(i) for i in batch], max_results=len(batch))
+        names = ", ".join(str(i) for i in batch[:3]) + (" ..." if len(batch) > 3 else "")
+
+        def once() -> list[arxiv.Result]:
+            self.throttle.wait()
+            try:
+                return list(self._client.results(search))
+            except arxiv.HTTPError as err:
+                retry_after = parse_retry_after(self._session.last_headers)
+                if err.status in TRANSIENT_STATUS:
+                    raise Transient(f"arXiv API answered HTTP {err.status}", retry_after) from err
+                raise FatalError(
+                    f"{names}: the arXiv API answered HTTP {err.status}; check the IDs and "
+                    f"NOTEGEN_ARXIV_URL ({self.api_url})"
+                ) from err
+            except (requests.ConnectionError, requests.Timeout) as err:
+                raise Transient(f"arXiv API unreachable ({type(err).__name__})") from err
+            except arxiv.ArxivError as err:
+                raise Transient(f"arXiv API: {err.message}") from err
+
+        try:
+            return call_with_retries(once, self.attempts, "arXiv API", sleep=self._sleep)
+        except Transient as err:
+            raise FatalError(
+                f"{names}: {err} after {self.attempts} tries; retry later or check NOTEGEN_ARXIV_URL "
+                f"({self.api_url})"
+            ) from err
+
+    # -- PDFs -----------------------------------------------------------------------------------------
+
+    def pdf_link(self, paper: Paper) -> str | None:
+        if paper.pdf_url is None:
+            return None
+        if not self.pdf_url:
+            return paper.pdf_url
+        link = urlsplit(paper.pdf_url)
+        return self.pdf_url.rstrip("/") + link.path + (f"?{link.query}" if link.query else "")
+
+    def download_pdf(self, paper: Paper, cache_dir: Path, check: Callable[[Path], None]) -> Path:
+        """The paper's PDF in `cache_dir`, downloaded once; only a file that passes `check` is kept."""
+        target = cache_dir / f"{paper.arxiv_id.slug}.pdf"
+        if target.is_file():
+            return target
+        url = self.pdf_link(paper)
+        name = str(paper.arxiv_id)
+        if url is None:
+            raise PaperError(name, "arXiv lists no PDF for this paper (withdrawn?); pass a local PDF instead")
+        cache_dir.mkdir(parents=True, exist_ok=True)
+
+        def once() -> Path:
+            with self._download_lock:  # one download at a time: polite to arXiv
+                return self._download(url, name, target, check)
+
+        try:
+            return call_with_retries(once, self.attempts, f"{name} PDF", sleep=self._sleep)
+        except Transient as err:
+            raise PaperError(name, f"{err} after {self.attempts} tries; retry later or pass a local PDF") from err
+
+    def _download(self, url: str, name: str, target: Path, check: Callable[[Path], None]) -> Path:
+        try:
+            response = self._session.get(url, stream=True)
+        except (requests.ConnectionError, requests.Timeout) as err:
+            raise Transient(f"PDF download failed ({type(err).__name__})") from err
+        with response:
+            if response.status_code in TRANSIENT_STATUS:
+                raise Transient(
+                    f"the PDF link answered HTTP {response.status_code}", parse_retry_after(response.headers)
+                )
+            if response.status_code != 200:
+                raise PaperError(name, f"the PDF link answered HTTP {response.status_code} ({url})")
+            fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".part-", suffix=".pdf")
+            tmp = Path(tmp_name)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    size = 0
+                    head = b""
+                    for chunk in _body(response):
+                        if not head:
+                            head = chunk[:1024]
+                            if not head.lstrip().startswith(b"%PDF-"):
+                                raise PaperError(name, _not_pdf(head, url))
+                        size += len(chunk)
+                        if size > MAX_PDF_BYTES:
+                            raise PaperError(name, f"the PDF is larger than {MAX_PDF_BYTES >> 20} MB")
+                        out.write(chunk)
+                    out.flush()
+                    os.fsync(out.fileno())
+                if size == 0:
+                    raise PaperError(name, f"the PDF link returned an empty body ({url}); retry later")
+                check(tmp)
+                os.replace(tmp, target)
+                return target
+            finally:
+                tmp.unlink(missing_ok=True)
+
+
+def _body(response: requests.Response) -> Iterator[bytes]:
+    try:
+        yield from response.iter_content(chunk_size=1 << 16)
+    except (requests.ConnectionError, requests.Timeout) as err:
+        raise Transient(f"PDF download broke off ({type(err).__name__})") from err
+    except requests.exceptions.ChunkedEncodingError as err:
+        raise Transient("PDF download broke off") from err
+
+
+def _not_pdf(head: bytes, url: str) -> str:
+    if re.search(rb"<(!doctype|html|head|body)", head[:1024], re.IGNORECASE):
+        return f"the PDF link returned an HTML page, not a PDF ({url}); retry later or pass a local PDF"
+    return f"the PDF link returned something that is not a PDF ({url}); retry later or pass a local PDF"
+
+
+def _paper(result: arxiv.Result) -> Paper | None:
+    arxiv_id = parse_arxiv_id(result.get_short_id())
+    if arxiv_id is None:  # an error entry ("Error", api/errors#...) rather than a paper
+        return None
+    return Paper(
+        arxiv_id=arxiv_id,
+        title=" ".join(result.title.split()),
+        abstract=" ".join(result.summary.split()),
+        pdf_url=result.pdf_url,
+    )
+
+
+def _chunks(items: list[ArxivId], size: int) -> Iterator[list[ArxivId]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

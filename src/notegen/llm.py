@@ -1,0 +1,183 @@
+"""LLM adapter: chat completions against any OpenAI-compatible endpoint, with an answer cache.
+
+Only this module imports `openai`. The client runs with max_retries=0: notegen's retry policy (notegen.retrying)
+is the one retry layer, so retries never multiply and a server's Retry-After is honoured once.
+
+Structured output differs between servers, so the first call asks for json_schema and falls back to json_object,
+then to plain text, when a server refuses the format; the mode that worked is kept for the rest of the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from notegen.errors import FatalError, PaperError
+from notegen.storage import write_atomic
+from notegen.retrying import Transient, call_with_retries, parse_retry_after
+
+log = logging.getLogger(__name__)
+
+MODES = ("json_schema", "json_object", "text")
+_FORMAT_WORDS = ("response_format", "json_schema", "json_object", "structured", "input should be")
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    cached: bool
+    truncated: bool
+
+
+@dataclass
+class Usage:
+    calls: int = 0
+    cached: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class LLM:
+    def __init__(
+        self,
+        api_key: str,
+        model: str,
+        base_url: str | None,
+        cache_dir: Path,
+        timeout: float = 120.0,
+        attempts: int = 4,
+        schema: dict[str, Any] | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.model = model
+        self.base_url = base_url or "https://api.openai.com/v1"
+        self.cache_dir = cache_dir
+        self.attempts = attempts
+        self.schema = schema or {}
+        self.usage = Usage()
+        self._mode = 0
+        self._lock = threading.Lock()
+        self._sleep = sleep
+        self._client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
+
+    def cache_key(self, messages: list[dict[str, str]]) -> str:
+        blob = json.dumps({"model": self.model, "messages": messages}, ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def ask(self, messages: list[dict[str, str]], paper: str, refresh: bool = False) -> Reply:
+        """The model's answer to `messages`, from the cache unless `refresh`."""
+        path = self.cache_dir / f"{self.cache_key(messages)}.json"
+        if not refresh and path.is_file():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                with self._lock:
+                    self.usage.cached += 1
+                return Reply(data["text"], 0, 0, cached=True, truncated=False)
+            except (ValueError, KeyError, OSError):
+                log.info("ignoring unreadable cache entry %s", path)
+        reply = self._call(messages, paper)
+        with self._lock:
+            self.usage.calls += 1
+            self.usage.prompt_tokens += reply.prompt_tokens
+            self.usage.completion_tokens += reply.completion_tokens
+        if not reply.truncated:
+            data = {"model": self.model, "text": reply.text}
+            write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        return reply
+
+    def _call(self, messages: list[dict[str, str]], paper: str) -> Reply:
+        while True:
+            mode = self._mode
+            try:
+                return self._with_retries(messages, paper, MODES[mode])
+            except _FormatRefused:
+                with self._lock:
+                    if self._mode == mode and mode + 1 < len(MODES):
+                        self._mode = mode + 1
+                        log.info("%s refused %s output; using %s", self.base_url, MODES[mode], MODES[mode + 1])
+                    elif self._mode == mode:
+                        raise PaperError(paper, "the LLM endpoint refused the request (HTTP 400)") from None
+
+    def _with_retries(self, messages: list[dict[str, str]], paper: str, mode: str) -> Reply:
+        def once() -> Reply:
+            return self._once(messages, paper, mode)
+
+        try:
+            if self._sleep is None:
+                return call_with_retries(once, self.attempts, f"{paper} LLM")
+            return call_with_retries(once, self.attempts, f"{paper} LLM", sleep=self._sleep)
+        except Transient as err:
+            raise PaperError(paper, f"{err} after {self.attempts} tries; retry later") from err
+
+    def _once(self, messages: list[dict[str, str]], paper: str, mode: str) -> Reply:
+        kwargs: dict[str, Any] = {}
+        if mode == "json_schema":
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "paper_note", "schema": self.schema, "strict": True},
+            }
+        elif mode == "json_object":
+            kwargs["response_format"] = {"type": "json_object"}
+        try:
+            response = self._client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                temperature=0.2,
+                **kwargs,
+            )
+        except openai.AuthenticationError as err:
+            raise FatalError(
+                f"the LLM endpoint rejected the API key (HTTP 401); set OPENAI_API_KEY to a valid key for "
+                f"{self.base_url}"
+            ) from err
+        except openai.PermissionDeniedError as err:
+            raise FatalError(
+                f"the API key may not use model {self.model!r} (HTTP 403); check NOTEGEN_MODEL and the key's "
+                "permissions"
+            ) from err
+        except openai.NotFoundError as err:
+            raise FatalError(
+                f"model {self.model!r} not found at {self.base_url} (HTTP 404); check NOTEGEN_MODEL and "
+                "OPENAI_BASE_URL"
+            ) from err
+        except openai.RateLimitError as err:
+            raise Transient("the LLM endpoint answered HTTP 429", parse_retry_after(err.response.headers)) from err
+        except openai.APITimeoutError as err:
+            raise Transient("the LLM endpoint timed out") from err
+        except openai.APIConnectionError as err:
+            raise Transient("the LLM endpoint is unreachable") from err
+        except openai.APIStatusError as err:
+            text = str(err.message).lower()
+            if "context length" in text or "context_length" in text or "too long" in text:
+                raise PaperError(paper, "the paper's text is longer than the model's context") from err
+            if mode != "text" and (err.status_code in (400, 422) or any(w in text for w in _FORMAT_WORDS)):
+                raise _FormatRefused from err
+            if err.status_code >= 500:
+                raise Transient(f"the LLM endpoint answered HTTP {err.status_code}",
+                                parse_retry_after(err.response.headers)) from err
+            raise PaperError(paper, f"the LLM endpoint answered HTTP {err.status_code}") from err
+        if not response.choices:
+            raise Transient("the LLM endpoint returned no choices")
+        choice = response.choices[0]
+        usage = response.usage
+        return Reply(
+            text=choice.message.content or "",
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+            cached=False,
+            truncated=choice.finish_reason == "length",
+        )
+
+
+class _FormatRefused(Exception):
+    """The server does not take this response_format."""

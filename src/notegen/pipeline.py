@@ -1,0 +1,238 @@
+"""fetch -> extract -> summarize -> write, for one day's papers."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from notegen import extract, note, summarize, vault
+from notegen.errors import NotegenError, PaperError, UsageError
+from notegen.fetch import Arxiv, Paper
+from notegen.ids import ArxivId, LocalPdf, Ref
+from notegen.llm import LLM, Usage
+from notegen.settings import Settings
+from notegen.storage import vault_lock, write_atomic
+
+log = logging.getLogger(__name__)
+
+UNTAGGED = "untagged"
+OPENING = "这篇论文试图解决的问题是"
+PLACEHOLDER = f"**待填写**（notegen）：{OPENING}……"
+
+
+@dataclass
+class DraftResult:
+    written: list[Path] = field(default_factory=list)  # note and new images, in the order written
+    failures: list[PaperError] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # already in the note
+    warnings: list[str] = field(default_factory=list)
+    usage: Usage | None = None
+
+
+@dataclass(frozen=True)
+class _Job:
+    ref: Ref
+    name: str  # how the person named it
+    paper: str  # the marker's paper field
+    meta: Paper | None = None
+
+
+class Drafter:
+    """Drafts papers into a day's note. `clock` (epoch ms) and `new_id` are there for golden tests."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        use_llm: bool = True,
+        refresh: bool = False,
+        clock: Callable[[], int] = lambda: int(time.time() * 1000),
+        new_id: Callable[[], str] = note.new_id,
+        arxiv: Arxiv | None = None,
+        status: Callable[[str], None] = lambda message: None,
+    ) -> None:
+        self.settings = settings
+        self.status = status
+        self.use_llm = use_llm
+        self.refresh = refresh
+        self.clock = clock
+        self.new_id = new_id
+        self.arxiv = arxiv or Arxiv(
+            settings.arxiv_url,
+            settings.pdf_url,
+            interval=settings.arxiv_interval,
+            timeout=settings.http_timeout,
+            attempts=settings.retries,
+        )
+        self.llm: LLM | None = None
+        self.prompts: summarize.Prompts | None = None
+        if use_llm:
+            if not settings.api_key:
+                raise UsageError(
+                    "OPENAI_API_KEY is not set; export OPENAI_API_KEY=<your key> "
+                    "(and OPENAI_BASE_URL for a non-OpenAI endpoint), or pass --no-llm"
+                )
+            self.prompts = summarize.load_prompts(settings.prompts_dir)
+            self.llm = LLM(
+                settings.api_key,
+                settings.model,
+                settings.base_url,
+                settings.state / "llm",
+                timeout=settings.llm_timeout,
+                attempts=settings.retries,
+                schema=summarize.SCHEMA,
+            )
+
+    def draft(self, refs: list[Ref], day: date) -> DraftResult:
+        result = DraftResult()
+        path = vault.note_path(self.settings, day)
+        existing = self._read(path)
+        jobs: list[_Job] = []
+        for ref in refs:
+            job = _job(ref)
+            if existing is not None and note.paper_key(job.paper) in existing.papers:
+                result.skipped.append(job.name)
+                continue
+            jobs.append(job)
+        jobs = self._with_metadata(jobs, result)
+        vocabulary = [t for t in vault.tag_vocabulary(self.settings) if t != UNTAGGED]
+        with ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency)) as pool:
+            outcomes = list(pool.map(lambda j: self._section(j, vocabulary), jobs))
+        sections: list[note.Section] = []
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            if isinstance(outcome, PaperError):
+                result.failures.append(outcome)
+                continue
+            section, image = outcome
+            sections.append(section)
+            if image is not None:
+                result.written.append(image)
+            if section.review:
+                result.failures.append(PaperError(job.name, f"summary needs review: {section.review}"))
+        if sections:
+            self._write(path, day, sections, result)
+        result.usage = self.llm.usage if self.llm else None
+        return result
+
+    def _read(self, path: Path) -> note.ParsedNote | None:
+        if not path.is_file():
+            return None
+        return note.parse_note(_read_text(path), str(path))
+
+    def _with_metadata(self, jobs: list[_Job], result: DraftResult) -> list[_Job]:
+        ids = [j.ref for j in jobs if isinstance(j.ref, ArxivId)]
+        if not ids:
+            return jobs
+        self.status(f"looking up {len(ids)} paper{'s' if len(ids) > 1 else ''} on arXiv")
+        lookup = self.arxiv.lookup(ids)
+        kept: list[_Job] = []
+        for job in jobs:
+            if not isinstance(job.ref, ArxivId):
+                kept.append(job)
+            elif job.ref.key in lookup.found:
+                meta = lookup.found[job.ref.key]
+                kept.append(_Job(job.ref, job.name, f"arxiv:{meta.arxiv_id}", meta))
+            else:
+                result.failures.append(
+                    PaperError(job.name, "arXiv has no paper with this ID; check it for typos")
+                )
+        return kept
+
+    def _section(self, job: _Job, vocabulary: list[str]) -> tuple[note.Section, Path | None] | PaperError:
+        try:
+            return self._make_section(job, vocabulary)
+        except PaperError as err:
+            return err
+
+    def _make_section(self, job: _Job, vocabulary: list[str]) -> tuple[note.Section, Path | None]:
+        """The paper's section, and the path of its figure if this run stored it."""
+        settings = self.settings
+        if isinstance(job.ref, LocalPdf):
+            pdf = job.ref.path
+        else:
+            assert job.meta is not None
+            self.status(f"{job.name}: downloading the PDF")
+            pdf = self.arxiv.download_pdf(
+                job.meta, settings.state / "pdfs", lambda p: extract.check_pdf(p, job.name)
+            )
+        found = extract.extract(pdf, job.name, intro_chars=settings.intro_chars)
+        title = job.meta.title if job.meta else found.title
+        if not title:
+            title = job.ref.path.stem if isinstance(job.ref, LocalPdf) else job.name
+        abstract = job.meta.abstract if job.meta and job.meta.abstract else found.abstract
+        image, stored = None, None
+        if found.figure is not None:
+            path, image, new = vault.save_image(settings, found.figure.png)
+            stored = path if new else None
+        else:
+            self.status(f"{job.name}: no figure ({found.figure_reason})")
+        caption = found.figure.caption if found.figure else ""
+        summary, tag, review = PLACEHOLDER, UNTAGGED, None
+        if self.llm is not None and self.prompts is not None:
+            self.status(f"{job.name}: asking {settings.model} for the summary")
+            inputs = summarize.Inputs(title, abstract, found.introduction, caption)
+            summary, tag, review = self._summarize(job.name, inputs, vocabulary)
+        section = note.Section(
+            paper=job.paper,
+            title=title,
+            tag=tag,
+            summary=summary,
+            image=image,
+            missing_figure=found.figure_reason,
+            review=review,
+        )
+        return section, stored
+
+    def _summarize(self, name: str, inputs: summarize.Inputs, vocabulary: list[str]) -> tuple[str, str, str | None]:
+        """(summary, tag, review reason or None): one re-ask quoting the problem, then a review marker."""
+        assert self.llm is not None and self.prompts is not None
+        messages = summarize.build_messages(self.prompts, inputs, vocabulary, OPENING)
+        reply = self.llm.ask(messages, name, refresh=self.refresh)
+        for attempt in (1, 2):
+            try:
+                if reply.truncated:
+                    raise summarize.AnswerError("the answer was cut off at the token limit")
+                answer = summarize.parse_answer(reply.text, vocabulary, OPENING, inputs.abstract)
+            except summarize.AnswerError as err:
+                if attempt == 2:
+                    return PLACEHOLDER, UNTAGGED, f"the model's answer was unusable twice ({err})"
+                messages = summarize.reask_messages(messages, reply.text, str(err))
+                reply = self.llm.ask(messages, name, refresh=self.refresh)
+                continue
+            if answer.new_tag:
+                self.status(f"{name}: new tag #{answer.tag} (not used in the vault yet)")
+            return answer.summary, answer.tag, None
+        raise AssertionError("unreachable")
+
+    def _write(self, path: Path, day: date, sections: list[note.Section], result: DraftResult) -> None:
+        with vault_lock(self.settings.state):
+            existing = self._read(path)  # again, under the lock: another run may have written meanwhile
+            now = self.clock()
+            if existing is None:
+                text = note.render_note(self.new_id(), day, now, sections)
+            else:
+                fresh = [s for s in sections if note.paper_key(s.paper) not in existing.papers]
+                if not fresh:
+                    return
+                text = note.append_sections(_read_text(path), existing, fresh, now)
+            write_atomic(path, text.encode("utf-8"))
+        result.written.insert(0, path)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise NotegenError(f"{path}: not UTF-8 text (byte {err.start}); fix the note by hand") from err
+
+
+def _job(ref: Ref) -> _Job:
+    if isinstance(ref, ArxivId):
+        return _Job(ref, str(ref), f"arxiv:{ref}")
+    digest = hashlib.sha256(ref.path.read_bytes()).hexdigest()[:16]
+    return _Job(ref, str(ref.path), f"pdf:{digest}")

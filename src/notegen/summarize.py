@@ -1,0 +1,178 @@
+"""The summary's prompt and the model's answer: templates filled and checked, answers parsed and validated. Pure.
+
+Prompts are files (`prompts/system.md`, `prompts/paper.md`) with `$name` placeholders; a workspace's own copies
+win over the defaults shipped with notegen.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from notegen.errors import UsageError
+
+PROMPT_FILES = {
+    "system.md": frozenset({"opening", "tags"}),
+    "paper.md": frozenset({"title", "abstract", "introduction", "caption"}),
+}
+TAG = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+MIN_CJK = 60
+MAX_CHARS = 2000
+SCHEMA = {
+    "type": "object",
+    "properties": {"summary": {"type": "string"}, "tag": {"type": "string"}},
+    "required": ["summary", "tag"],
+    "additionalProperties": False,
+}
+
+
+@dataclass(frozen=True)
+class Prompts:
+    system: string.Template
+    paper: string.Template
+    text: str  # both files as read, part of the answer cache's key
+
+
+@dataclass(frozen=True)
+class Inputs:
+    title: str
+    abstract: str
+    introduction: str
+    caption: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    summary: str
+    tag: str
+    new_tag: bool  # not in the vault's vocabulary: flagged for review
+
+
+class AnswerError(ValueError):
+    """Why an answer cannot be used; the message is quoted back to the model in the one re-ask."""
+
+
+def default_prompts_dir() -> Path:
+    return Path(str(resources.files("notegen") / "prompts"))
+
+
+def load_prompts(workspace_dir: Path) -> Prompts:
+    """The workspace's prompt files where present, else notegen's; placeholders checked against the allowed."""
+    templates: dict[str, string.Template] = {}
+    texts: list[str] = []
+    for name, allowed in PROMPT_FILES.items():
+        path = workspace_dir / name
+        if not path.is_file():
+            path = default_prompts_dir() / name
+        text = path.read_text(encoding="utf-8")
+        check_template(text, allowed, str(path))
+        templates[name] = string.Template(text)
+        texts.append(text)
+    return Prompts(templates["system.md"], templates["paper.md"], "\n\0".join(texts))
+
+
+def check_template(text: str, allowed: frozenset[str], where: str) -> None:
+    template = string.Template(text)
+    if not template.is_valid():
+        raise UsageError(f"{where}: a '$' that is not a placeholder; write $$ for a literal dollar sign")
+    used = set(template.get_identifiers())
+    unknown = sorted(used - allowed)
+    missing = sorted(allowed - used)
+    if unknown or missing:
+        problem = "; ".join(
+            p
+            for p in (
+                f"unknown placeholder {', '.join('$' + n for n in unknown)}" if unknown else "",
+                f"missing {', '.join('$' + n for n in missing)}" if missing else "",
+            )
+            if p
+        )
+        raise UsageError(f"{where}: {problem}; allowed: {', '.join('$' + n for n in sorted(allowed))}")
+
+
+def build_messages(prompts: Prompts, inputs: Inputs, tags: list[str], opening: str) -> list[dict[str, str]]:
+    vocabulary = ", ".join(tags) if tags else "（还没有标签：请新建一个）"
+    system = prompts.system.substitute(opening=opening, tags=vocabulary)
+    paper = prompts.paper.substitute(
+        title=inputs.title,
+        abstract=inputs.abstract or "（无）",
+        introduction=inputs.introduction or "（未能从 PDF 中提取引言）",
+        caption=inputs.caption or "（无）",
+    )
+    return [{"role": "system", "content": system}, {"role": "user", "content": paper}]
+
+
+def reask_messages(messages: list[dict[str, str]], answer: str, error: str) -> list[dict[str, str]]:
+    """The conversation once more, quoting what was wrong with the answer."""
+    return [
+        *messages,
+        {"role": "assistant", "content": answer},
+        {
+            "role": "user",
+            "content": f"这个回答不能用：{error}。请按要求重新回答，只输出 JSON 对象。",
+        },
+    ]
+
+
+def _json_object(text: str) -> dict[str, object]:
+    text = text.strip()
+    fenced = re.fullmatch(r"```(?:json)?\s*(.*?)\s*```", text, re.DOTALL)
+    if fenced:
+        text = fenced.group(1)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        start, end = text.find("{"), text.rfind("}")
+        if start < 0 or end <= start:
+            raise AnswerError("the answer is not JSON") from None
+        try:
+            value = json.loads(text[start : end + 1])
+        except json.JSONDecodeError:
+            raise AnswerError("the answer is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise AnswerError("the answer is not a JSON object")
+    return value
+
+
+def cjk_share(text: str) -> tuple[int, float]:
+    """How many CJK characters `text` has, and their share of all letters (CJK and Latin)."""
+    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf")
+    latin = sum(1 for c in text if c.isascii() and c.isalpha())
+    return cjk, (cjk / (cjk + latin) if cjk + latin else 0.0)
+
+
+def parse_answer(text: str, vocabulary: list[str], opening: str, abstract: str = "") -> Answer:
+    """The model's JSON answer as an Answer, or AnswerError saying what is wrong with it."""
+    value = _json_object(text)
+    summary, tag = value.get("summary"), value.get("tag")
+    if not isinstance(summary, str) or not summary.strip():
+        raise AnswerError('the JSON has no "summary" string')
+    if not isinstance(tag, str) or not tag.strip():
+        raise AnswerError('the JSON has no "tag" string')
+    summary = "\n\n".join(p.strip() for p in re.split(r"\n\s*\n", summary.strip()) if p.strip())
+    tag = tag.strip().lstrip("#")
+    if not TAG.fullmatch(tag):
+        raise AnswerError(f"the tag {tag!r} must match [A-Za-z][A-Za-z0-9_-]*")
+    count, share = cjk_share(summary)
+    if share < 0.5 or count < MIN_CJK:
+        raise AnswerError(f"the summary must be written in Chinese (it has {count} Chinese characters)")
+    if len(summary) > MAX_CHARS:
+        raise AnswerError(f"the summary is {len(summary)} characters long; keep it under 400 Chinese characters")
+    if not summary.startswith(opening):
+        raise AnswerError(f"the summary must begin with “{opening}”")
+    if abstract and _copies(summary, abstract):
+        raise AnswerError("the summary copies the abstract; write the problem statement in your own words")
+    known = {t.lower(): t for t in vocabulary}
+    if tag.lower() in known:
+        return Answer(summary, known[tag.lower()], new_tag=False)
+    return Answer(summary, tag, new_tag=bool(vocabulary))
+
+
+def _copies(summary: str, abstract: str) -> bool:
+    """A long verbatim run of the abstract in the summary: the abstract passed off as the summary."""
+    words = abstract.split()
+    return any(" ".join(words[i : i + 12]) in summary for i in range(0, max(0, len(words) - 11), 6))
