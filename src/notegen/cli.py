@@ -153,15 +153,15 @@ def main(argv: list[str] | None = None) -> Any:
         _fail("interrupted", 130)
     except (UsageError, NoteError) as err:
         if debug:
-            traceback.print_exc()
+            click.echo(_redact(traceback.format_exc()), err=True, nl=False)
         _fail(str(err), 2)
     except (FatalError, NotegenError) as err:
         if debug:
-            traceback.print_exc()
+            click.echo(_redact(traceback.format_exc()), err=True, nl=False)
         _fail(str(err), 1)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except Exception as err:
         if debug:
-            traceback.print_exc()
+            click.echo(_redact(traceback.format_exc()), err=True, nl=False)
         _fail(f"unexpected {type(err).__name__}: {err}; rerun with --debug for details and report it", 1)

@@ -93,7 +93,7 @@ def _leading_text(doc: pymupdf.Document) -> str:
     return "\n".join(pages)
 
 
-_INTRO = re.compile(r"^[ \t]*(?:(?:1|I)\.?[ \t]*)?Introduction[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_INTRO = re.compile(r"^[ \t]*(?:(?:1|I)\.?\s*)?Introduction[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _NEXT_SECTION = re.compile(
     r"^[ \t]*(?:2|II)\.?[ \t]+[A-Z][^\n]{2,80}$|^[ \t]*(?:Related Work|Background|Method|Preliminaries)[ \t]*$",
     re.MULTILINE,

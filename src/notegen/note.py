@@ -149,7 +149,7 @@ def parse_note(text: str, name: str) -> ParsedNote:
     try:
         meta = frontmatter.loads(head).metadata
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
+        mark = getattr(err, "context_mark", None) or getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         raise NoteError(f"{name}:{line}: broken YAML in the frontmatter; fix it by hand") from err
     for key, kind in (("id", str), ("created", int), ("updated", int)):

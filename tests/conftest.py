@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from notegen.cli import main
+from tests.fakes.arxiv_server import FakeArxiv
+from tests.fakes.llm_server import FakeLLM
+
+API_KEY = "sk-test-4f9d2c7be1a05e38"  # a value the secrets test looks for in every file and output
+CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens, a forgotten real call fails at once
+
+
+def _loopback(address: object) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if not isinstance(host, str):
+        return True  # AF_UNIX paths
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reaches the internet: endpoints point at a closed loopback port and sockets refuse the rest."""
+    real_connect = socket.socket.connect
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(self: socket.socket, address: object) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address):
+            raise ConnectionRefusedError(f"tests may not reach {address!r}")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        if isinstance(host, str) and not _loopback(host):
+            raise socket.gaierror(f"tests may not resolve {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    for var in ("OPENAI_API_KEY", "NOTEGEN_MODEL", "NOTEGEN_NOTE_NAME", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", f"{CLOSED}/v1")
+    monkeypatch.setenv("NOTEGEN_ARXIV_URL", f"{CLOSED}/api/query")
+    monkeypatch.setenv("NOTEGEN_PDF_URL", CLOSED)
+    monkeypatch.setenv("NOTEGEN_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
+@pytest.fixture(scope="session")
+def arxiv_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeArxiv]:
+    with FakeArxiv(tmp_path_factory.mktemp("arxiv-pdfs")) as server:
+        yield server  # type: ignore[misc]
+
+
+@pytest.fixture
+def arxiv(arxiv_session: FakeArxiv, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeArxiv]:
+    """The loopback arXiv, with the request log and scripts cleared for each test."""
+    arxiv_session.requests.clear()
+    arxiv_session.script.clear()
+    arxiv_session.pdf_script.clear()
+    monkeypatch.setenv("NOTEGEN_ARXIV_URL", f"{arxiv_session.url}/api/query")
+    monkeypatch.setenv("NOTEGEN_PDF_URL", arxiv_session.url)
+    yield arxiv_session
+
+
+@pytest.fixture
+def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
+    with FakeLLM() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{server.url}/v1")
+        monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+        monkeypatch.setenv("NOTEGEN_MODEL", "loopback-model")
+        yield server  # type: ignore[misc]
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty workspace with a vault, as the current directory."""
+    ws = tmp_path / "ws"
+    (ws / "notes").mkdir(parents=True)
+    monkeypatch.chdir(ws)
+    return ws
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> object:
+    """Run the CLI in-process as a person would; returns exit code, stdout and stderr."""
+
+    def _run(*args: str) -> Run:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return _run

@@ -1,0 +1,68 @@
+"""A loopback OpenAI-compatible chat completions endpoint.
+
+By default it answers like a good model: a JSON object with a Chinese problem statement that names the paper's
+title, and the first tag of the vocabulary in the system prompt. `script` answers first, for faults.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from tests.fakes.http import Canned, LoopbackServer, Seen
+
+
+def completion(content: str, finish_reason: str = "stop", prompt_tokens: int = 100) -> Canned:
+    body = {
+        "id": "chatcmpl-loopback",
+        "object": "chat.completion",
+        "created": 1700000000,
+        "model": "loopback",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": finish_reason,
+            }
+        ],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": 50, "total_tokens": prompt_tokens + 50},
+    }
+    return Canned(200, json.dumps(body, ensure_ascii=False).encode(), {"Content-Type": "application/json"})
+
+
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> Canned:
+    body = {"error": {"message": message, "type": "invalid_request_error", "code": None}}
+    return Canned(status, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})})
+
+
+def chinese_answer(title: str, tag: str) -> str:
+    summary = (
+        f"这篇论文试图解决的问题是：在《{title}》所研究的场景中，现有方法难以兼顾效果与效率。"
+        "作者指出，已有工作依赖大量人工设计，在数据分布变化时表现不稳定，也难以推广到更大的规模。"
+        "为此，论文提出了一种新的框架，通过统一的建模方式把关键步骤结合起来，从而在多个基准上取得更好的结果。"
+    )
+    return json.dumps({"summary": summary, "tag": tag}, ensure_ascii=False)
+
+
+class FakeLLM(LoopbackServer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.default_tag = "deep_learning"
+
+    @property
+    def chats(self) -> list[dict[str, object]]:
+        return [json.loads(r.body) for r in self.requests if r.path.endswith("/chat/completions")]
+
+    def answer(self, seen: Seen) -> Canned:
+        if not seen.path.endswith("/chat/completions"):
+            return error(404, f"no route {seen.path}")
+        request = json.loads(seen.body)
+        messages = request["messages"]
+        user = next(m["content"] for m in messages if m["role"] == "user")
+        title = re.search(r"标题：(.*)", user)
+        system = messages[0]["content"]
+        vocabulary = re.search(r"（越靠前越常用）：\n(.*)\n", system)
+        tag = self.default_tag
+        if vocabulary and not vocabulary.group(1).startswith("（"):
+            tag = vocabulary.group(1).split(", ")[0]
+        return completion(chinese_answer(title.group(1) if title else "?", tag))
