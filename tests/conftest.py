@@ -64,9 +64,11 @@ def arxiv(arxiv_session: FakeArxiv, monkeypatch: pytest.MonkeyPatch) -> Iterator
     arxiv_session.requests.clear()
     arxiv_session.script.clear()
     arxiv_session.pdf_script.clear()
+    catalogue, pdfs = dict(arxiv_session.catalogue), dict(arxiv_session.pdfs)
     monkeypatch.setenv("NOTEGEN_ARXIV_URL", f"{arxiv_session.url}/api/query")
     monkeypatch.setenv("NOTEGEN_PDF_URL", arxiv_session.url)
     yield arxiv_session
+    arxiv_session.catalogue, arxiv_session.pdfs = catalogue, pdfs
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import logging
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, NoReturn
 
 import click

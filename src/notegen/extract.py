@@ -55,9 +55,16 @@ def check_pdf(path: Path, name: str | None = None) -> None:
 
 def _open(path: Path, name: str) -> pymupdf.Document:
     try:
+        with open(path, "rb") as handle:
+            head = handle.read(1024)
+    except OSError as err:
+        raise PaperError(name, f"cannot read the file ({err.strerror}); check the path and its permissions") from err
+    if b"%PDF-" not in head:
+        raise PaperError(name, "not a PDF (no %PDF- header); pass the paper's PDF file")
+    try:
         doc = pymupdf.open(path, filetype="pdf")
     except Exception as err:  # MuPDF raises several types for broken files
-        raise PaperError(name, f"not a readable PDF ({_short(err)}); download it again or pass another file")
+        raise PaperError(name, f"not a readable PDF ({_short(err)}); download it again or pass another file") from err
     if doc.needs_pass:
         doc.close()
         raise PaperError(name, "the PDF is encrypted with a password; pass a decrypted copy")
@@ -236,7 +243,7 @@ def find_figure(doc: pymupdf.Document, number: int = 1) -> tuple[Figure | None, 
     """Figure `number` and its PNG, or None and the reason, for the reviewer."""
     found = _find_caption(doc, number)
     if found is None:
-        return None, f"no caption \"Figure {number}\" in the PDF"
+        return None, f'no caption "Figure {number}" in the PDF'
     caption, lines = found
     page = doc[caption.page]
     region = _figure_region(page, caption, lines)
@@ -248,7 +255,7 @@ def find_figure(doc: pymupdf.Document, number: int = 1) -> tuple[Figure | None, 
 
 
 def _is_background(drawing: dict[str, object], page_area: float) -> bool:
-    rect = Rect(drawing["rect"])  # type: ignore[arg-type]
+    rect = Rect(drawing["rect"])
     if rect.get_area() >= 0.8 * page_area:
         return True
     fill = drawing.get("fill")
@@ -325,7 +332,7 @@ def _figure_region(page: pymupdf.Page, caption: _Caption, lines: list[_Line]) ->
             inside = line.rect.y0 >= region.y0 - 2 and line.rect.y1 <= region.y1 + 2
             if inside and line.rect.x0 >= x0 - 1 and line.rect.x1 <= x1 + 1 and line.rect not in barriers:
                 region |= line.rect
-        return (region + (-MARGIN, -MARGIN, MARGIN, MARGIN)) & page.rect
+        return Rect(region.x0 - MARGIN, region.y0 - MARGIN, region.x1 + MARGIN, region.y1 + MARGIN) & page.rect
     return None
 
 

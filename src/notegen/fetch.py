@@ -50,7 +50,10 @@ class Lookup:
 
 
 class Throttle:
-    """At most one call per `interval` seconds, across threads."""
+    """At most one call per `interval` seconds, measured from the end of one call to the start of the next.
+
+    Use as `with throttle: call()`; calls through one throttle never overlap.
+    """
 
     def __init__(
         self,
@@ -64,13 +67,16 @@ class Throttle:
         self._last: float | None = None
         self._lock = threading.Lock()
 
-    def wait(self) -> None:
-        with self._lock:
-            if self._last is not None:
-                delay = self._last + self.interval - self._clock()
-                if delay > 0:
-                    self._sleep(delay)
-            self._last = self._clock()
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        if self._last is not None:
+            delay = self._last + self.interval - self._clock()
+            if delay > 0:
+                self._sleep(delay)
+
+    def __exit__(self, *exc: object) -> None:
+        self._last = self._clock()
+        self._lock.release()
 
 
 class _Session(requests.Session):
@@ -134,9 +140,9 @@ class Arxiv:
         names = ", ".join(str(i) for i in batch[:3]) + (" ..." if len(batch) > 3 else "")
 
         def once() -> list[arxiv.Result]:
-            self.throttle.wait()
             try:
-                return list(self._client.results(search))
+                with self.throttle:
+                    return list(self._client.results(search))
             except arxiv.HTTPError as err:
                 retry_after = parse_retry_after(self._session.last_headers)
                 if err.status in TRANSIENT_STATUS:
@@ -154,8 +160,7 @@ class Arxiv:
             return call_with_retries(once, self.attempts, "arXiv API", sleep=self._sleep)
         except Transient as err:
             raise FatalError(
-                f"{names}: {err} after {self.attempts} tries; retry later or check NOTEGEN_ARXIV_URL "
-                f"({self.api_url})"
+                f"{names}: {err} after {self.attempts} tries; retry later or check NOTEGEN_ARXIV_URL ({self.api_url})"
             ) from err
 
     # -- PDFs -----------------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ from typing import Any
 import openai
 
 from notegen.errors import FatalError, PaperError
-from notegen.storage import write_atomic
 from notegen.retrying import Transient, call_with_retries, parse_retry_after
+from notegen.storage import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +147,7 @@ class LLM:
             ) from err
         except openai.NotFoundError as err:
             raise FatalError(
-                f"model {self.model!r} not found at {self.base_url} (HTTP 404); check NOTEGEN_MODEL and "
-                "OPENAI_BASE_URL"
+                f"model {self.model!r} not found at {self.base_url} (HTTP 404); check NOTEGEN_MODEL and OPENAI_BASE_URL"
             ) from err
         except openai.RateLimitError as err:
             raise Transient("the LLM endpoint answered HTTP 429", parse_retry_after(err.response.headers)) from err
@@ -163,8 +162,9 @@ class LLM:
             if mode != "text" and (err.status_code in (400, 422) or any(w in text for w in _FORMAT_WORDS)):
                 raise _FormatRefused from err
             if err.status_code >= 500:
-                raise Transient(f"the LLM endpoint answered HTTP {err.status_code}",
-                                parse_retry_after(err.response.headers)) from err
+                raise Transient(
+                    f"the LLM endpoint answered HTTP {err.status_code}", parse_retry_after(err.response.headers)
+                ) from err
             raise PaperError(paper, f"the LLM endpoint answered HTTP {err.status_code}") from err
         if not response.choices:
             raise Transient("the LLM endpoint returned no choices")

@@ -8,7 +8,7 @@ A note is Dendron frontmatter (id, title, desc, updated, created, in that order)
     #tag
 
 
-    ![图 N](../images/<sha256>.png)  
+    ![图 N](../images/<sha256>.png)␠␠   (two trailing spaces, as in the seed)
 
     <summary>
 
@@ -23,6 +23,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import frontmatter
 import yaml
@@ -72,15 +73,7 @@ def summary_hash(summary: str) -> str:
 
 
 def render_frontmatter(note_id: str, day: date, created_ms: int, updated_ms: int) -> str:
-    return (
-        "---\n"
-        f"id: {note_id}\n"
-        f"title: '{day:%Y%m%d}'\n"
-        "desc: ''\n"
-        f"updated: {updated_ms}\n"
-        f"created: {created_ms}\n"
-        "---\n"
-    )
+    return f"---\nid: {note_id}\ntitle: '{day:%Y%m%d}'\ndesc: ''\nupdated: {updated_ms}\ncreated: {created_ms}\n---\n"
 
 
 def safe_block(text: str) -> str:
@@ -107,7 +100,7 @@ def render_section(section: Section, number: int) -> str:
         parts.append(f"![图 {number}]({section.image})  \n")
     else:
         reason = _one_line(section.missing_figure or "no figure found")
-        parts.append(f"> **未找到图 {number}**（notegen）：{reason} — 请手动添加关键图。\n")
+        parts.append(f"> **未找到关键图**（notegen）：{reason} — 请手动添加关键图。\n")
     parts.append("\n")
     if section.review:
         parts.append(f"> **待核对**（notegen）：{_one_line(section.review)}\n\n")
@@ -147,7 +140,7 @@ def parse_note(text: str, name: str) -> ParsedNote:
     """Read an existing note; raise NoteError with file and line when it is not safe to edit."""
     head, body_line = _split_frontmatter(text, name)
     try:
-        meta = frontmatter.loads(head).metadata
+        meta: dict[str, Any] = dict(frontmatter.loads(head).metadata)
     except yaml.YAMLError as err:
         mark = getattr(err, "context_mark", None) or getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

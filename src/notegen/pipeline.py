@@ -138,9 +138,7 @@ class Drafter:
                 meta = lookup.found[job.ref.key]
                 kept.append(_Job(job.ref, job.name, f"arxiv:{meta.arxiv_id}", meta))
             else:
-                result.failures.append(
-                    PaperError(job.name, "arXiv has no paper with this ID; check it for typos")
-                )
+                result.failures.append(PaperError(job.name, "arXiv has no paper with this ID; check it for typos"))
         return kept
 
     def _section(self, job: _Job, vocabulary: list[str]) -> tuple[note.Section, Path | None] | PaperError:
@@ -157,9 +155,7 @@ class Drafter:
         else:
             assert job.meta is not None
             self.status(f"{job.name}: downloading the PDF")
-            pdf = self.arxiv.download_pdf(
-                job.meta, settings.state / "pdfs", lambda p: extract.check_pdf(p, job.name)
-            )
+            pdf = self.arxiv.download_pdf(job.meta, settings.state / "pdfs", lambda p: extract.check_pdf(p, job.name))
         found = extract.extract(pdf, job.name, intro_chars=settings.intro_chars)
         title = job.meta.title if job.meta else found.title
         if not title:

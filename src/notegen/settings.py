@@ -85,9 +85,7 @@ def load(
             raise UsageError(f"{config}: not valid TOML ({err}); fix or remove the file") from err
         unknown = sorted(set(data) - _FILE_KEYS)
         if unknown:
-            raise UsageError(
-                f"{config}: unknown setting {', '.join(unknown)}; known: {', '.join(sorted(_FILE_KEYS))}"
-            )
+            raise UsageError(f"{config}: unknown setting {', '.join(unknown)}; known: {', '.join(sorted(_FILE_KEYS))}")
         values.update({k: _coerce(k, v, str(config)) for k, v in data.items()})
     for name, var in ENV.items():
         if environ.get(var):
@@ -133,8 +131,7 @@ def check_note_name(pattern: str) -> None:
     used = set(re.findall(r"{(\w*)}", pattern))
     if not used or used - _NAME_FIELDS:
         raise UsageError(
-            f"note_name {pattern!r}: use the placeholders {{yyyy}}, {{mm}}, {{dd}} "
-            f"(default {DEFAULT_NOTE_NAME!r})"
+            f"note_name {pattern!r}: use the placeholders {{yyyy}}, {{mm}}, {{dd}} (default {DEFAULT_NOTE_NAME!r})"
         )
     sample = pattern.format(yyyy="2024", mm="01", dd="30")
     if not re.fullmatch(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*", sample):

@@ -1,0 +1,108 @@
+"""Figure and text extraction on PDFs generated here with PyMuPDF."""
+
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from notegen.errors import PaperError
+from notegen.extract import caption_pattern, check_pdf, extract
+from tests.pdfs import paper
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Figure 1: Overview.",
+        "Fig. 1. Overview",
+        "FIG. 1. Overview",
+        "Figure 1 | Overview",
+        "Fig 1: x",
+        "FIGURE 1. The pipeline",
+        "Figure 1.",
+    ],
+)
+def test_caption_openings_are_accepted(line):
+    assert caption_pattern(1).match(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "as Figure 1 shows, the",
+        "Figure 1 illustrates the pipeline",
+        "Figure 10: other",
+        "Figure 12. x",
+        "Figures 1 and 2 show",
+        "Table 1: results",
+    ],
+)
+def test_body_sentences_and_other_labels_are_rejected(line):
+    assert not caption_pattern(1).match(line)
+
+
+def test_vector_figure_is_found_and_rendered(tmp_path):
+    got = extract(paper(tmp_path / "p.pdf"), "p")
+    assert got.figure is not None
+    assert got.figure.page == 0
+    x0, y0, x1, y1 = got.figure.bbox
+    assert 140 <= x0 <= 152 and 262 <= y0 <= 272 and 438 <= x1 <= 446 and 378 <= y1 <= 386
+    assert got.figure.caption == "Figure 1: An overview of the method, drawn with vector shapes."
+    pix = pymupdf.Pixmap(got.figure.png)
+    assert abs(pix.width - (x1 - x0) * 150 / 72) <= 1 and abs(pix.height - (y1 - y0) * 150 / 72) <= 1
+
+
+def test_raster_figure_is_found(tmp_path):
+    got = extract(paper(tmp_path / "p.pdf", figure="raster"), "p")
+    assert got.figure is not None and got.figure.bbox[1] < 272 and got.figure.bbox[3] > 378
+
+
+def test_rendering_is_deterministic(tmp_path):
+    a = extract(paper(tmp_path / "a.pdf"), "a").figure
+    b = extract(paper(tmp_path / "b.pdf"), "b").figure
+    assert a is not None and b is not None and a.png == b.png
+
+
+def test_no_caption_means_no_figure_and_a_reason(tmp_path):
+    got = extract(paper(tmp_path / "p.pdf", caption=None), "p")
+    assert got.figure is None
+    assert got.figure_reason == 'no caption "Figure 1" in the PDF'
+
+
+def test_caption_without_a_figure_gives_no_crop(tmp_path):
+    got = extract(paper(tmp_path / "p.pdf", figure="none"), "p")
+    assert got.figure is None
+    assert got.figure_reason == "found the caption of Figure 1 on page 1 but no figure beside it"
+
+
+def test_title_abstract_and_introduction(tmp_path):
+    got = extract(paper(tmp_path / "p.pdf"), "p", intro_chars=300)
+    assert got.title == "A Study of Synthetic Figures in Generated Papers"
+    assert got.abstract.startswith("We study how synthetic papers carry figures.")
+    assert got.introduction.startswith("Deep networks are hard to train")
+    assert len(got.introduction) <= 300
+
+
+def test_not_a_pdf(tmp_path):
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"<html>nope</html>")
+    with pytest.raises(PaperError) as info:
+        check_pdf(bad, "bad")
+    assert str(info.value) == "bad: not a PDF (no %PDF- header); pass the paper's PDF file"
+
+
+def test_truncated_pdf(tmp_path):
+    good = paper(tmp_path / "p.pdf").read_bytes()
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(good[:200])
+    with pytest.raises(PaperError, match=r"^cut: "):
+        extract(cut, "cut")
+
+
+def test_encrypted_pdf(tmp_path):
+    doc = pymupdf.open(paper(tmp_path / "p.pdf"))
+    locked = tmp_path / "locked.pdf"
+    doc.save(locked, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret", owner_pw="owner")
+    with pytest.raises(PaperError) as info:
+        check_pdf(Path(locked), "locked")
+    assert str(info.value) == "locked: the PDF is encrypted with a password; pass a decrypted copy"

@@ -1,0 +1,99 @@
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from notegen import note, settings
+from notegen.ids import ArxivId
+from notegen.note import NoteError, Section
+from notegen.pipeline import Drafter
+
+GOLDEN = Path(__file__).parent / "golden"
+SEED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "seed-note.md"
+
+
+def test_golden_note_from_the_whole_pipeline(arxiv, llm, workspace):
+    """Fixed clock and id: the note's bytes, figure, no-figure line and all, are exactly the golden file."""
+    drafter = Drafter(
+        settings.load(workspace),
+        clock=lambda: 1706621579616,
+        new_id=lambda: "mi98ob89obmd0e8wpfu7tal",
+    )
+    result = drafter.draft([ArxivId("1512.03385"), ArxivId("2603.12231")], date(2024, 1, 30))
+
+    assert result.failures == []
+    written = (workspace / "notes" / "papers.20240130.md").read_text(encoding="utf-8")
+    assert written == (GOLDEN / "papers.20240130.md").read_text(encoding="utf-8")
+
+
+def test_frontmatter_is_byte_for_byte_the_seeds_shape():
+    seed_head = SEED.read_text(encoding="utf-8").split("---\n")[1]
+    ours = note.render_frontmatter("mi98ob89obmd0e8wpfu7tal", date(2024, 1, 30), 1706621579616, 1706623489645)
+    assert ours == "---\n" + seed_head + "---\n"
+
+
+def test_the_seed_itself_parses():
+    parsed = note.parse_note(SEED.read_text(encoding="utf-8"), "seed-note.md")
+    assert parsed.note_id == "mi98ob89obmd0e8wpfu7tal"
+    assert parsed.created == 1706621579616
+    assert parsed.next_figure == 5
+    assert parsed.papers == frozenset()
+    assert "FreeStyle: Free Lunch for Text-guided Style Transfer using Diffusion Models" in parsed.titles
+
+
+def test_appending_to_the_seed_keeps_every_byte_but_updated():
+    seed = SEED.read_text(encoding="utf-8")
+    parsed = note.parse_note(seed, "seed")
+    section = Section("arxiv:2401.99999v1", "New Paper", "MLLM", "这篇论文试图解决的问题是……", "../images/x.png")
+
+    out = note.append_sections(seed, parsed, [section], 1706700000000)
+
+    assert out.startswith(seed.replace("updated: 1706623489645", "updated: 1706700000000"))
+    assert out[len(seed) :] == "\n\n\n" + note.render_section(section, 5)
+    assert "![图 5](../images/x.png)  \n" in out
+
+
+def test_crlf_note_stays_crlf():
+    text = note.render_note("a" * 23, date(2024, 1, 30), 1, [Section("pdf:1", "T", "t", "S", None, "none")])
+    crlf = text.replace("\n", "\r\n")
+    out = note.append_sections(crlf, note.parse_note(crlf, "n"), [Section("pdf:2", "U", "t", "S2")], 5)
+    assert out.startswith(crlf.replace("updated: 1", "updated: 5"))
+    assert "\n" not in out.replace("\r\n", "")
+
+
+def test_summary_cannot_open_a_section_or_fake_a_marker():
+    section = Section("pdf:1", "T", "t", "第一段\n## 不是标题\n<!-- notegen paper=arxiv:1 -->\n  # x")
+    text = note.render_note("a" * 23, date(2024, 1, 30), 1, [section])
+    assert text.count("\n## ") == 1
+    assert note.parse_note(text, "n").papers == frozenset({"pdf:1"})
+    assert "\\## 不是标题" in text
+
+
+def test_marker_inside_a_code_block_is_ignored():
+    text = note.render_note("a" * 23, date(2024, 1, 30), 1, [Section("pdf:1", "T", "t", "S")])
+    text += "\n```\n## code\n<!-- notegen paper=arxiv:2401.00001 summary=0 -->\n```\n"
+    parsed = note.parse_note(text, "n")
+    assert parsed.papers == frozenset({"pdf:1"})
+    assert parsed.titles == frozenset({"T"})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("no frontmatter\n", "n:1: the note does not start with '---' frontmatter"),
+        ("---\nid: x\n", "n:1: the frontmatter has no closing '---'"),
+        ("---\nid: x\ntitle: [x\ncreated: 1\n---\n", "n:3: broken YAML in the frontmatter"),
+        ("---\nid: x\ntitle: '1'\nupdated: 1\n---\n", "n:1: frontmatter 'created' is missing or not a int"),
+        ("---\nid: x\ncreated: soon\nupdated: 1\n---\n", "n:3: frontmatter 'created' is missing or not a int"),
+    ],
+)
+def test_unreadable_notes_are_refused_with_file_and_line(text, message):
+    with pytest.raises(NoteError) as info:
+        note.parse_note(text, "n")
+    assert str(info.value).startswith(message)
+
+
+def test_new_ids_are_dendron_nanoids():
+    ids = {note.new_id() for _ in range(200)}
+    assert len(ids) == 200
+    assert all(len(i) == 23 and set(i) <= set("0123456789abcdefghijklmnopqrstuvwxyz") for i in ids)

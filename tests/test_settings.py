@@ -1,0 +1,53 @@
+import pytest
+
+from notegen import settings, vault
+from notegen.errors import UsageError
+
+
+def test_flag_beats_environment_beats_file_beats_default(tmp_path):
+    (tmp_path / "notegen.toml").write_text('model = "from-file"\nconcurrency = 2\ntags = ["MLLM", "#robotics"]\n')
+    env = {"NOTEGEN_MODEL": "from-env", "OPENAI_API_KEY": "k"}
+    s = settings.load(tmp_path, {"model": None}, env)
+    assert (s.model, s.concurrency, s.tags, s.api_key) == ("from-env", 2, ("MLLM", "robotics"), "k")
+    assert settings.load(tmp_path, {"model": "from-flag"}, env).model == "from-flag"
+    assert settings.load(tmp_path, {}, {}).model == "from-file"
+    assert settings.load(tmp_path / "none", {}, {}).model == "gpt-4o-mini"
+
+
+def test_the_key_is_not_read_from_the_file(tmp_path):
+    (tmp_path / "notegen.toml").write_text('api_key = "sk-x"\n')
+    with pytest.raises(UsageError, match="unknown setting api_key"):
+        settings.load(tmp_path, {}, {})
+
+
+def test_broken_toml_is_named(tmp_path):
+    (tmp_path / "notegen.toml").write_text("model = \n")
+    with pytest.raises(UsageError, match=r"notegen\.toml: not valid TOML"):
+        settings.load(tmp_path, {}, {})
+
+
+def test_note_names(tmp_path):
+    s = settings.load(tmp_path, {}, {})
+    from datetime import date
+
+    assert vault.note_path(s, date(2024, 1, 30)) == tmp_path / "notes" / "papers.20240130.md"
+    daily = settings.load(tmp_path, {}, {"NOTEGEN_NOTE_NAME": "daily.{yyyy}.{mm}.{dd}"})
+    assert vault.note_path(daily, date(2024, 1, 30)).name == "daily.2024.01.30.md"
+    for bad in ("Papers.{yyyy}{mm}{dd}", "papers..{yyyy}", "papers.{date}", "papers"):
+        with pytest.raises(UsageError, match="note_name"):
+            settings.load(tmp_path, {}, {"NOTEGEN_NOTE_NAME": bad})
+
+
+def test_image_links_are_relative_to_the_vault(tmp_path):
+    s = settings.load(tmp_path, {}, {})
+    assert vault.image_link(s, "ab") == "../images/ab.png"
+
+
+def test_tag_vocabulary_most_used_first(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("#image_generation\n\n#MLLM\n")
+    (notes / "b.md").write_text("#image_generation\n## heading\n#mllm\n#image_generation\n")
+    (notes / "tags.MLLM.md").write_text("#ignored\n")
+    (tmp_path / "notegen.toml").write_text('tags = ["robotics", "MLLM"]\n')
+    assert vault.tag_vocabulary(settings.load(tmp_path, {}, {})) == ["image_generation", "MLLM", "robotics"]
