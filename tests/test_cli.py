@@ -1,0 +1,39 @@
+"""The installed entry points, run as a person runs them."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from notegen import __version__
+
+
+def notegen(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    script = Path(sys.executable).with_name("notegen")
+    return subprocess.run([str(script), *args], capture_output=True, text=True, cwd=cwd, timeout=60)
+
+
+def test_version_and_help():
+    assert notegen("--version").stdout == f"notegen, version {__version__}\n"
+    help_text = notegen("--help").stdout
+    assert help_text.rstrip().endswith("notegen draft 2401.16420 2401.15977 --date 2024-01-30")
+
+
+def test_python_dash_m():
+    out = subprocess.run([sys.executable, "-m", "notegen", "draft", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "--no-llm" in out.stdout
+
+
+def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path):
+    out = notegen("draft", "not-an-id", "--no-llm", cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+
+
+def test_a_local_pdf_drafts_offline_without_a_key(tmp_path):
+    pdf = Path(__file__).resolve().parents[2] / "shared/corpus/pdfs/1512.03385.pdf"
+    (tmp_path / "notes").mkdir()
+    out = notegen("draft", str(pdf), "--no-llm", "--date", "2024-01-30", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == "notes/papers.20240130.md"
+    assert (tmp_path / out.stdout.splitlines()[1]).is_file()

@@ -1,0 +1,15 @@
+"""The README tells a newcomer what CI does: its test command is the one .ci/run runs."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_ci_runs_the_readmes_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"```bash\n(python3 -m venv .venv [^\n]+)\n```", readme)
+    assert len(commands) == 2, commands
+    install_and_test = next(c for c in commands if "pytest" in c)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert ci[-1] == install_and_test
