@@ -1,0 +1,28 @@
+"""Serve the loopback arXiv and LLM for trying notegen by hand, no internet needed:
+
+    python -m tests.fakes            # prints the environment to export, serves until Ctrl-C
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from tests.fakes.arxiv_server import FakeArxiv
+from tests.fakes.llm_server import FakeLLM
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp, FakeArxiv(Path(tmp)) as arxiv, FakeLLM() as llm:
+        print(f"export NOTEGEN_ARXIV_URL={arxiv.url}/api/query NOTEGEN_PDF_URL={arxiv.url}")
+        print(f"export OPENAI_BASE_URL={llm.url}/v1 OPENAI_API_KEY=sk-loopback NOTEGEN_MODEL=loopback", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
