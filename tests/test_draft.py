@@ -288,6 +288,8 @@ def test_the_key_appears_in_no_file_and_no_output(arxiv, llm, workspace, run):
     outputs = [run("draft", *FIVE[:2], "--date", "2024-01-30")]
     llm.script = [error(401, f"bad key {API_KEY}")]
     outputs.append(run("draft", FIVE[2], "--date", "2024-01-31", "--debug"))
+    outputs.append(run("draft", FIVE[3], "--date", "2024-02-01", "--debug"))
+    assert outputs[-1].code == 0 and "openai" in outputs[-1].err  # debug logging really ran
 
     for r in outputs:
         assert API_KEY not in r.out + r.err
@@ -316,3 +318,27 @@ def test_bad_date_exits_2(workspace, run, day):
 
     assert r.code == 2
     assert r.err == f"error: --date {day!r}: use YYYY-MM-DD, e.g. --date 2024-01-30\n"
+
+
+def test_a_missing_vault_root_is_created_once(arxiv, llm, workspace, run):
+    r = run("draft", "1512.03385", "--date", "2024-01-30", "--no-llm")
+
+    assert "notes/root.md" in r.out.splitlines()
+    root = (workspace / "notes" / "root.md").read_text()
+    assert root.startswith("---\nid: ") and "\ntitle: 'root'\n" in root
+    r = run("draft", "1505.04597", "--date", "2024-01-31", "--no-llm")
+    assert "notes/root.md" not in r.out
+
+
+def test_arxiv_down_still_drafts_the_local_pdfs(llm, workspace, run):
+    pdf = Path(__file__).resolve().parents[2] / "shared/corpus/pdfs/1505.04597.pdf"
+    (workspace / "notegen.toml").write_text("retries = 2\n")
+
+    r = run("draft", "1512.03385", str(pdf), "--date", "2024-01-30")
+
+    assert r.code == 1
+    assert r.err.splitlines()[-1] == (
+        "error: 1512.03385: arXiv API unreachable (ConnectionError) after 2 tries; retry later or check "
+        "NOTEGEN_ARXIV_URL (http://127.0.0.1:9/api/query)"
+    )
+    assert [m.group("paper")[:4] for m in sections(NOTE.read_text())] == ["pdf:"]

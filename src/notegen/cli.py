@@ -58,10 +58,32 @@ def cli() -> None:
     """Draft Dendron daily paper notes from arXiv IDs or PDFs."""
 
 
+class _Redacting(logging.Formatter):
+    """Debug output from any library passes through here: the API key never reaches the terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _redact(super().format(record))
+
+
+_debug_handler: logging.Handler | None = None
+
+
 def _context(workspace: Path, quiet: bool, debug: bool) -> Context:
-    if debug:
-        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    global _debug_handler
+    if debug and _debug_handler is None:
+        _debug_handler = logging.StreamHandler()
+        _debug_handler.setFormatter(_Redacting("%(name)s: %(message)s"))
+        logging.getLogger().addHandler(_debug_handler)
+        logging.getLogger().setLevel(logging.DEBUG)
     return Context(workspace, quiet, debug)
+
+
+def _end_debug() -> None:
+    global _debug_handler
+    if _debug_handler is not None:
+        logging.getLogger().removeHandler(_debug_handler)
+        logging.getLogger().setLevel(logging.WARNING)
+        _debug_handler = None
 
 
 def _parse_date(value: str | None) -> date:
@@ -165,3 +187,5 @@ def main(argv: list[str] | None = None) -> Any:
         if debug:
             click.echo(_redact(traceback.format_exc()), err=True, nl=False)
         _fail(f"unexpected {type(err).__name__}: {err}; rerun with --debug for details and report it", 1)
+    finally:
+        _end_debug()

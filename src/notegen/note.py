@@ -72,8 +72,18 @@ def summary_hash(summary: str) -> str:
     return hashlib.sha256(summary.strip().encode("utf-8")).hexdigest()[:12]
 
 
-def render_frontmatter(note_id: str, day: date, created_ms: int, updated_ms: int) -> str:
-    return f"---\nid: {note_id}\ntitle: '{day:%Y%m%d}'\ndesc: ''\nupdated: {updated_ms}\ncreated: {created_ms}\n---\n"
+def render_frontmatter(note_id: str, title: date | str, created_ms: int, updated_ms: int) -> str:
+    """Dendron's frontmatter in Dendron's key order; a day's title is its date, quoted, as in the seed."""
+    shown = f"{title:%Y%m%d}" if isinstance(title, date) else title
+    lines = [
+        "---",
+        f"id: {note_id}",
+        f"title: '{shown}'",
+        "desc: ''",
+        f"updated: {updated_ms}",
+        f"created: {created_ms}",
+    ]
+    return "\n".join([*lines, "---", ""])
 
 
 def safe_block(text: str) -> str:

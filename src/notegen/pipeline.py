@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from notegen import extract, note, summarize, vault
-from notegen.errors import NotegenError, PaperError, UsageError
+from notegen.errors import FatalError, NotegenError, PaperError, UsageError
 from notegen.fetch import Arxiv, Paper
 from notegen.ids import ArxivId, LocalPdf, Ref
 from notegen.llm import LLM, Usage
@@ -101,8 +101,7 @@ class Drafter:
             jobs.append(job)
         jobs = self._with_metadata(jobs, result)
         vocabulary = [t for t in vault.tag_vocabulary(self.settings) if t != UNTAGGED]
-        with ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency)) as pool:
-            outcomes = list(pool.map(lambda j: self._section(j, vocabulary), jobs))
+        outcomes = self._sections(jobs, vocabulary)
         sections: list[note.Section] = []
         for job, outcome in zip(jobs, outcomes, strict=True):
             if isinstance(outcome, PaperError):
@@ -129,7 +128,15 @@ class Drafter:
         if not ids:
             return jobs
         self.status(f"looking up {len(ids)} paper{'s' if len(ids) > 1 else ''} on arXiv")
-        lookup = self.arxiv.lookup(ids)
+        try:
+            lookup = self.arxiv.lookup(ids)
+        except FatalError as err:
+            if len(ids) == len(jobs):
+                raise
+            # The local PDFs can still be drafted: every arXiv paper fails with the reason.
+            reason = str(err).split(": ", 1)[-1]
+            result.failures.extend(PaperError(j.name, reason) for j in jobs if isinstance(j.ref, ArxivId))
+            return [j for j in jobs if not isinstance(j.ref, ArxivId)]
         kept: list[_Job] = []
         for job in jobs:
             if not isinstance(job.ref, ArxivId):
@@ -140,6 +147,15 @@ class Drafter:
             else:
                 result.failures.append(PaperError(job.name, "arXiv has no paper with this ID; check it for typos"))
         return kept
+
+    def _sections(self, jobs: list[_Job], vocabulary: list[str]) -> list[tuple[note.Section, Path | None] | PaperError]:
+        """Every job's section, `concurrency` at a time; a FatalError (a wrong key, say) stops the rest."""
+        pool = ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency))
+        try:
+            futures = [pool.submit(self._section, job, vocabulary) for job in jobs]
+            return [future.result() for future in futures]
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _section(self, job: _Job, vocabulary: list[str]) -> tuple[note.Section, Path | None] | PaperError:
         try:
@@ -210,6 +226,9 @@ class Drafter:
             existing = self._read(path)  # again, under the lock: another run may have written meanwhile
             now = self.clock()
             if existing is None:
+                root = vault.ensure_root(self.settings, now)
+                if root is not None:
+                    result.written.append(root)
                 text = note.render_note(self.new_id(), day, now, sections)
             else:
                 fresh = [s for s in sections if note.paper_key(s.paper) not in existing.papers]

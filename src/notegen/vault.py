@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from notegen.note import new_id, render_frontmatter
 from notegen.settings import Settings
 from notegen.storage import write_atomic
 
@@ -34,6 +35,16 @@ def save_image(settings: Settings, png: bytes) -> tuple[Path, str, bool]:
     if new:
         write_atomic(path, png)
     return path, image_link(settings, digest), new
+
+
+def ensure_root(settings: Settings, now_ms: int) -> Path | None:
+    """Dendron indexes nothing in a vault without root.md: write one if it is missing (never overwrite)."""
+    root = settings.vault_dir / "root.md"
+    if root.exists():
+        return None
+    text = render_frontmatter(new_id(), "root", now_ms, now_ms) + "\nDaily paper notes drafted by notegen.\n"
+    write_atomic(root, text.encode("utf-8"))
+    return root
 
 
 def tag_vocabulary(settings: Settings) -> list[str]:

@@ -1,6 +1,6 @@
 """Serve the loopback arXiv and LLM for trying notegen by hand, no internet needed:
 
-    python -m tests.fakes            # prints the environment to export, serves until Ctrl-C
+python -m tests.fakes            # prints the environment to export, serves until Ctrl-C
 """
 
 from __future__ import annotations
