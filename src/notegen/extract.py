@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pymupdf
 
+from notegen import figures
 from notegen.errors import PaperError
 
 log = logging.getLogger(__name__)
 
 DPI = 150
 MAX_PIXELS = 4_000_000  # a cap on the rendered figure, whatever its size on the page
-MARGIN = 2.0  # points around the figure's ink
+MARGIN = 1.5  # points around the figure's ink
 ABSTRACT_CHARS = 3000
 TEXT_PAGES = 4  # the abstract and introduction are in the first pages
 
@@ -181,162 +182,222 @@ def _plausible_title(title: str) -> bool:
 
 # -- the figure ---------------------------------------------------------------------------------------
 
-Rect = pymupdf.Rect
+_INK_TABLE = bytes(1 if value < figures.INK else 0 for value in range(256))
+_QUICK = re.compile(r"(?:Fig|FIG)")
 
 
-def caption_pattern(number: int) -> re.Pattern[str]:
-    """A caption's opening: the label and number, then punctuation or the end of the line."""
-    return re.compile(rf"^\s*(?:Figure|FIGURE|Fig\.?|FIG\.?)\s*{number}\s*(?:[:.|—–]|-\s|$)")
+@dataclass(frozen=True)
+class _Band:
+    """A rendered region of a page at 1 px per point: per pixel row, ink with and without masked text."""
+
+    box: figures.Box  # the rendered area, in page points (whole points)
+    width: int
+    all_ink: bytes  # 1 where inked, row-major, `width` per row
+    graphics: figures.Rows  # first and last inked column per row, with non-figure text masked out
+    soft: list[bool]  # rows covered by masked text that may belong to a figure (labels, not body text)
 
 
-_ANY_CAPTION = re.compile(r"^\s*(?:Figure|FIGURE|Fig\.?|FIG\.?|Table|TABLE)\s*\d+\s*(?:[:.|—–]|-\s|$)")
-
-
-@dataclass
-class _Line:
-    rect: Rect
-    text: str
-    size: float
-    block: int
-
-
-@dataclass
-class _Caption:
-    page: int
-    rect: Rect  # the caption's lines from the label to the end of its block
-    text: str
-
-
-def _lines(page: pymupdf.Page) -> list[_Line]:
-    out: list[_Line] = []
-    for block in page.get_text("dict")["blocks"]:
+def _page_lines(page: pymupdf.Page) -> list[figures.Line]:
+    lines: list[figures.Line] = []
+    for block in page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT)["blocks"]:
         for line in block.get("lines", []):
             spans = [s for s in line["spans"] if s["text"].strip()]
-            if not spans:
-                continue
-            text = "".join(s["text"] for s in line["spans"]).strip()
-            size = max(s["size"] for s in spans)
-            out.append(_Line(Rect(line["bbox"]), text, size, block["number"]))
-    return out
+            if not spans or abs(line["dir"][0] - 1) > 1e-3:
+                continue  # empty, or rotated (margin stamps, axis titles are inked anyway)
+            chars = Counter[tuple[str, float, bool]]()
+            for s in spans:
+                chars[(s["font"], round(s["size"], 1), bool(s["flags"] & 16))] += len(s["text"])
+            (font, size, bold), _ = chars.most_common(1)[0]
+            lines.append(
+                figures.Line(
+                    box=figures.Box(*line["bbox"]),
+                    text=unicodedata.normalize("NFKC", "".join(s["text"] for s in line["spans"]).strip()),
+                    size=size,
+                    font=font,
+                    bold=bold,
+                    block=block["number"],
+                    label_bold=bool(spans[0]["flags"] & 16),
+                    label_font=spans[0]["font"],
+                )
+            )
+    return lines
 
 
-def _find_caption(doc: pymupdf.Document, number: int) -> tuple[_Caption, list[_Line]] | None:
-    pattern = caption_pattern(number)
-    for index in range(doc.page_count):
-        page = doc[index]
-        lines = _lines(page)
-        for i, line in enumerate(lines):
-            if not pattern.match(line.text):
-                continue
-            rect = Rect(line.rect)
-            parts = [line.text]
-            for later in lines[i + 1 :]:
-                if later.block != line.block:
-                    break
-                rect |= later.rect
-                parts.append(later.text)
-            return _Caption(index, rect, _clean("\n".join(parts))), lines
+def _render_band(
+    page: pymupdf.Page, box: figures.Box, mask: list[figures.Box], soft_lines: list[figures.Box]
+) -> _Band | None:
+    clip = pymupdf.IRect(int(box.x0), int(box.y0), int(box.x1 + 0.999), int(box.y1 + 0.999))
+    if clip.width < 4 or clip.height < 4:
+        return None
+    pix = page.get_pixmap(clip=clip, colorspace=pymupdf.csGRAY, alpha=False, annots=False)
+    width, height, stride = pix.width, pix.height, pix.stride
+    gray = bytearray(pix.samples)
+    if stride != width:  # keep one byte per pixel, row-major
+        gray = bytearray(b"".join(gray[r * stride : r * stride + width] for r in range(height)))
+    all_ink = bytes(gray).translate(_INK_TABLE)
+    for hole in mask:
+        c0, c1 = max(0, int(hole.x0) - pix.x - 1), min(width, int(hole.x1 + 0.999) - pix.x + 1)
+        r0, r1 = max(0, int(hole.y0) - pix.y - 1), min(height, int(hole.y1 + 0.999) - pix.y + 1)
+        if c0 >= c1 or r0 >= r1:
+            continue
+        blank = b"\xff" * (c1 - c0)
+        for r in range(r0, r1):
+            gray[r * width + c0 : r * width + c1] = blank
+    masked = bytes(gray).translate(_INK_TABLE)
+    rows: list[tuple[int, int] | None] = []
+    for r in range(height):
+        row = masked[r * width : (r + 1) * width]
+        lo = row.find(1)
+        rows.append(None if lo < 0 else (lo, row.rfind(1)))
+    soft = [False] * height
+    for line in soft_lines:
+        for r in range(max(0, int(line.y0) - pix.y), min(height, int(line.y1 + 0.999) - pix.y)):
+            soft[r] = True
+    return _Band(figures.Box(pix.x, pix.y, pix.x + width, pix.y + height), width, all_ink, rows, soft)
+
+
+def _ink_box(band: _Band, region: figures.Box) -> figures.Box | None:
+    """`region` trimmed to what is visibly inked in it."""
+    c0 = max(0, int(region.x0 - band.box.x0))
+    c1 = min(band.width, int(region.x1 - band.box.x0 + 0.999))
+    r0 = max(0, int(region.y0 - band.box.y0))
+    r1 = min(len(band.graphics), int(region.y1 - band.box.y0 + 0.999))
+    top = bottom = left = right = None
+    for r in range(r0, r1):
+        row = band.all_ink[r * band.width + c0 : r * band.width + c1]
+        lo = row.find(1)
+        if lo < 0:
+            continue
+        hi = row.rfind(1)
+        top = r if top is None else top
+        bottom = r
+        left = lo if left is None else min(left, lo)
+        right = hi if right is None else max(right, hi)
+    if top is None or bottom is None or left is None or right is None:
+        return None
+    x, y = band.box.x0 + c0, band.box.y0
+    return figures.Box(x + left, y + top, x + right + 1, y + bottom + 1)
+
+
+def _region(
+    page: pymupdf.Page,
+    lines: list[figures.Line],
+    style: figures.Style,
+    area: figures.Box,
+    seed: tuple[str, int] | range,
+) -> figures.Box | None:
+    """The figure in `area`: grown from one edge (("up"|"down", start row)) or around rows `seed`."""
+    keep = [line for line in lines if figures.is_sublabel(line, style) and not figures.is_any_caption(line)]
+    near = area.grown(3)
+    mask = [line.box for line in lines if line.box.intersects(near) and line not in keep]
+    text = [line for line in lines if not figures.is_body(line, style) and not figures.is_any_caption(line)]
+    band = _render_band(page, area, mask, [line.box for line in text if line.box.intersects(area)])
+    if band is None:
+        return None
+    top = int(band.box.y0)
+    if isinstance(seed, range):
+        block = figures.grow_around(band.graphics, range(seed.start - top, seed.stop - top), soft=band.soft)
+    else:
+        direction, start = seed
+        block = figures.grow(band.graphics, start - top, -1 if direction == "up" else 1, soft=band.soft)
+    if block is None:
+        return None
+    page_box = figures.Box(*page.rect)
+    header, footer = int(page_box.height * 0.1), int(page_box.height * 0.9)
+    block = figures.drop_margins(band.graphics, block, int(band.box.y0), header, footer)
+    if block is None:
+        return None
+    cols = figures.columns(band.graphics, block)
+    if cols is None:
+        return None
+    graphics = figures.Box(
+        band.box.x0 + cols[0], band.box.y0 + block.start, band.box.x0 + cols[1] + 1, band.box.y0 + block.stop
+    )
+    if not figures.big_enough(graphics):
+        return None
+    region = figures.attach_text(graphics, text, band.box, page_box)
+    return _ink_box(band, region)
+
+
+def _is_set_off(line: figures.Line, style: figures.Style) -> bool:
+    """A caption typeset apart from the body (its own font, bold label or smaller size)."""
+    return line.label_bold or line.font != style.body_font or line.size < style.body_size - 0.5
+
+
+def _locate(
+    doc: pymupdf.Document, index: int, lines: list[figures.Line], at: int, style: figures.Style
+) -> tuple[int, figures.Box, str, str] | None:
+    """(page, box, caption, method) of the figure whose caption starts at `lines[at]`."""
+    page = doc[index]
+    page_box = figures.Box(*page.rect)
+    caption, text = figures.caption_box(lines, at)
+    zone = figures.content_zone(page_box)
+    column = figures.span(caption, page_box) & zone
+    walls = figures.barriers(lines, style, caption, column)
+    above = figures.band_above(caption, walls, column)
+    found = _region(page, lines, style, above, ("up", int(caption.y0)))
+    if found is not None:
+        return index, found, text, "caption-below-figure"
+    below = figures.band_below(caption, walls, column)
+    found = _region(page, lines, style, below, ("down", int(caption.y1)))
+    if found is not None:
+        return index, found, text, "caption-above-figure"
+    if not _is_set_off(lines[at], style):
+        return None
+    if column.width < page_box.width * 0.75:  # a caption in one column may sit beside its figure
+        other = figures.Box(page_box.x0, zone.y0, column.x0, zone.y1)
+        if column.x0 - page_box.x0 < page_box.width / 4:
+            other = figures.Box(column.x1, zone.y0, page_box.x1, zone.y1)
+        beside = figures.Box(other.x0, caption.y0, other.x1, caption.y1)
+        walls = figures.barriers(lines, style, beside, other)
+        band = figures.Box(
+            other.x0,
+            max([w.y1 for w in walls if w.y1 <= caption.y0 + 1], default=other.y0),
+            other.x1,
+            min([w.y0 for w in walls if w.y0 >= caption.y1 - 1], default=other.y1),
+        )
+        found = _region(page, lines, style, band, range(int(caption.y0), int(caption.y1) + 1))
+        if found is not None:
+            return index, found, text, "caption-beside-figure"
+    if index + 1 < doc.page_count and caption.y0 > page_box.height / 2:
+        # A caption low on its page, the figure a plate on the next page.
+        nxt = doc[index + 1]
+        nxt_box = figures.content_zone(figures.Box(*nxt.rect))
+        nxt_lines = _page_lines(nxt)
+        body = [line for line in nxt_lines if figures.is_body(line, figures.body_style(nxt_lines))]
+        if len(body) <= 3:
+            found = _region(nxt, nxt_lines, style, nxt_box, range(int(nxt_box.y0), int(nxt_box.y1)))
+            if found is not None and found.height >= nxt_box.height * 0.3:
+                return index + 1, found, text, "figure-on-next-page"
     return None
 
 
 def find_figure(doc: pymupdf.Document, number: int = 1) -> tuple[Figure | None, str | None]:
     """Figure `number` and its PNG, or None and the reason, for the reviewer."""
-    found = _find_caption(doc, number)
-    if found is None:
-        return None, f'no caption "Figure {number}" in the PDF'
-    caption, lines = found
-    page = doc[caption.page]
-    region = _figure_region(page, caption, lines)
-    if region is None:
-        return None, f"found the caption of Figure {number} on page {caption.page + 1} but no figure beside it"
-    png = render(page, region)
-    bbox = (round(region.x0, 1), round(region.y0, 1), round(region.x1, 1), round(region.y1, 1))
-    return Figure(caption.page, bbox, caption.text, png, "caption"), None
-
-
-def _is_background(drawing: dict[str, object], page_area: float) -> bool:
-    rect = Rect(drawing["rect"])
-    if rect.get_area() >= 0.8 * page_area:
-        return True
-    fill = drawing.get("fill")
-    stroke = drawing.get("color")
-    white = fill is not None and all(c > 0.97 for c in fill)  # type: ignore[attr-defined]
-    return white and stroke is None
-
-
-def _graphics(page: pymupdf.Page) -> list[Rect]:
-    page_rect = page.rect
-    area = page_rect.get_area()
-    rects: list[Rect] = []
-    for drawing in page.get_drawings():
-        if _is_background(drawing, area):
+    seen_caption: int | None = None
+    for index in range(doc.page_count):
+        page = doc[index]
+        if not _QUICK.search(page.get_text("text", flags=pymupdf.TEXTFLAGS_TEXT)):
             continue
-        rect = Rect(drawing["rect"]) & page_rect
-        if not rect.is_empty or rect.width > 0 or rect.height > 0:
-            rects.append(rect)
-    for info in page.get_image_info():
-        rect = Rect(info["bbox"]) & page_rect
-        if rect.width > 4 and rect.height > 4:
-            rects.append(rect)
-    return rects
+        lines = _page_lines(page)
+        style = figures.body_style(lines)
+        for at, line in enumerate(lines):
+            if not figures.is_caption(line, number, style.body_font):
+                continue
+            seen_caption = index if seen_caption is None else seen_caption
+            located = _locate(doc, index, lines, at, style)
+            if located is None:
+                continue
+            fig_page, box, caption, method = located
+            region = figures.with_margin(box, MARGIN, figures.Box(*doc[fig_page].rect))
+            png = render(doc[fig_page], pymupdf.Rect(region.x0, region.y0, region.x1, region.y1))
+            return Figure(fig_page, region.tuple(), caption, png, method), None
+    if seen_caption is not None:
+        return None, f"found the caption of Figure {number} on page {seen_caption + 1} but no figure beside it"
+    return None, f"no caption \"Figure {number}\" in the PDF"
 
 
-def _body_size(lines: list[_Line]) -> float:
-    sizes: Counter[float] = Counter()
-    for line in lines:
-        sizes[round(line.size, 1)] += len(line.text)
-    return sizes.most_common(1)[0][0] if sizes else 10.0
-
-
-def _span(page: pymupdf.Page, caption: Rect) -> tuple[float, float]:
-    width = page.rect.width
-    middle = width / 2
-    if caption.x0 < middle - 10 < middle + 10 < caption.x1:
-        return 0.0, width
-    return (0.0, middle) if caption.x1 <= middle + 10 else (middle, width)
-
-
-def _figure_region(page: pymupdf.Page, caption: _Caption, lines: list[_Line]) -> Rect | None:
-    x0, x1 = _span(page, caption.rect)
-    body = _body_size(lines)
-    graphics = [g for g in _graphics(page) if g.x1 > x0 and g.x0 < x1]
-    # What bounds a figure: paragraphs of body text and other captions, in the caption's span.
-    barriers = [
-        line.rect
-        for line in lines
-        if line.rect.x1 > x0
-        and line.rect.x0 < x1
-        and not caption.rect.intersects(line.rect)
-        and (
-            _ANY_CAPTION.match(line.text)
-            or (abs(line.size - body) < 0.6 and line.rect.width > 0.6 * (x1 - x0) and len(line.text) > 40)
-        )
-    ]
-    for above in (True, False):
-        if above:
-            limit = max((b.y1 for b in barriers if b.y1 <= caption.rect.y0 + 1), default=page.rect.y0)
-            parts = [g for g in graphics if g.y0 >= limit - 1 and g.y1 <= caption.rect.y0 + 2]
-        else:
-            limit = min((b.y0 for b in barriers if b.y0 >= caption.rect.y1 - 1), default=page.rect.y1)
-            parts = [g for g in graphics if g.y0 >= caption.rect.y1 - 2 and g.y1 <= limit + 1]
-        parts = [g for g in parts if g.width > 1 or g.height > 1]
-        if not parts:
-            continue
-        region = Rect(parts[0])
-        for part in parts[1:]:
-            region |= part
-        if region.height < 12 or region.width < 24:
-            continue
-        # In-figure labels set as text: lines inside the region's band that are not body text or captions.
-        for line in lines:
-            inside = line.rect.y0 >= region.y0 - 2 and line.rect.y1 <= region.y1 + 2
-            if inside and line.rect.x0 >= x0 - 1 and line.rect.x1 <= x1 + 1 and line.rect not in barriers:
-                region |= line.rect
-        return Rect(region.x0 - MARGIN, region.y0 - MARGIN, region.x1 + MARGIN, region.y1 + MARGIN) & page.rect
-    return None
-
-
-def render(page: pymupdf.Page, region: Rect) -> bytes:
+def render(page: pymupdf.Page, region: pymupdf.Rect) -> bytes:
     """`region` of `page` as PNG bytes, without annotations, at DPI or less to stay under MAX_PIXELS."""
     zoom = DPI / 72
     pixels = region.width * zoom * region.height * zoom

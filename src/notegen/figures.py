@@ -1,0 +1,332 @@
+"""Where Figure N is on a page: caption recognition and region geometry. Pure (boxes, text lines, ink rows).
+
+The method is caption-anchored. A caption line is recognised by its label ("Figure 1:", "Fig. 1.", "FIG. 1",
+"Figure 1 |", or a bold "Figure 1" followed by a capital). The figure body is looked for next to it: above,
+below, beside it in the other column, or on the next page. Text alone cannot say where a figure is (paths can
+be invisible, images clipped, backgrounds white), so the page is rendered at 1 px per point and the figure is
+what is visibly inked there, with the text lines that are not the figure's masked out:
+
+- a band is bounded by body text and other captions (barriers) and by the page's header and footer zones;
+- the figure's graphics are grown row by row from the caption across gaps of at most MAX_GAP points;
+- text lines touching that region (labels, legends, sub-captions) join it; body text never does;
+- the result is trimmed to its ink.
+
+The extract module renders and measures; everything here is arithmetic on what it measured.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+MARGIN_ZONE = 0.045  # top and bottom share of the page for running headers, footers and page numbers
+START_GAP = 40.0  # points between caption and the nearest part of its figure, at most
+MAX_GAP = 24.0  # points of empty rows that still join two parts of one figure
+TEXT_REACH = 6.0  # points around the figure's graphics within which text lines belong to it
+MIN_WIDTH, MIN_HEIGHT = 36.0, 24.0  # smaller than this is a rule or an icon, not a figure
+INK = 242  # gray level (0 black .. 255 white) below which a pixel is ink
+
+
+@dataclass(frozen=True)
+class Box:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def area(self) -> float:
+        return max(0.0, self.width) * max(0.0, self.height)
+
+    def __or__(self, other: Box) -> Box:
+        return Box(min(self.x0, other.x0), min(self.y0, other.y0), max(self.x1, other.x1), max(self.y1, other.y1))
+
+    def __and__(self, other: Box) -> Box:
+        return Box(max(self.x0, other.x0), max(self.y0, other.y0), min(self.x1, other.x1), min(self.y1, other.y1))
+
+    def grown(self, by: float) -> Box:
+        return Box(self.x0 - by, self.y0 - by, self.x1 + by, self.y1 + by)
+
+    def intersects(self, other: Box) -> bool:
+        return self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
+
+    def x_overlap(self, other: Box) -> float:
+        return max(0.0, min(self.x1, other.x1) - max(self.x0, other.x0))
+
+    def iou(self, other: Box) -> float:
+        inter = (self & other).area
+        union = self.area + other.area - inter
+        return inter / union if union > 0 else 0.0
+
+    def tuple(self) -> tuple[float, float, float, float]:
+        return (round(self.x0, 1), round(self.y0, 1), round(self.x1, 1), round(self.y1, 1))
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of text as laid out on the page."""
+
+    box: Box
+    text: str
+    size: float
+    font: str
+    bold: bool
+    block: int
+    label_bold: bool = False  # the first span ("Figure 1") is bold
+    label_font: str = ""  # the first span's font
+
+
+# -- captions -----------------------------------------------------------------------------------------
+
+_LABEL = r"(?:Figure|FIGURE|Fig\.?|FIG\.?|Figs?\.)"
+_ANY_LABEL = re.compile(rf"^\s*(?:{_LABEL}|Table|TABLE|Tab\.)\s*(?:S?\d+|[IVX]+)\b")
+
+
+def caption_pattern(number: int) -> re.Pattern[str]:
+    """A caption's opening: the label and number, then punctuation, the end of the line, or a capital."""
+    return re.compile(rf"^\s*{_LABEL}\s*{number}(?!\d)\s*(?P<punct>[:.|—–]|-\s|$)?(?P<rest>\s*\S?)")
+
+
+def is_caption(line: Line, number: int, body_font: str) -> bool:
+    """Whether `line` opens the caption of figure `number`, not a body sentence that mentions it."""
+    m = caption_pattern(number).match(line.text)
+    if not m:
+        return False
+    if m.group("punct") is not None:
+        return True
+    # "Figure 1 Simultaneous recordings ..." (no punctuation): only with a set-off label and a capital next.
+    rest = m.group("rest").strip()
+    set_off = line.label_bold or (line.label_font != "" and line.label_font != body_font)
+    return set_off and (rest[:1].isupper() or rest[:1] == "(")
+
+
+def is_any_caption(line: Line) -> bool:
+    """Any figure or table caption opening: another caption bounds a figure's region."""
+    m = _ANY_LABEL.match(line.text)
+    if not m:
+        return False
+    rest = line.text[m.end() :].lstrip()
+    return rest[:1] in (":", ".", "|", "—", "–", "") or line.label_bold
+
+
+def caption_box(lines: Sequence[Line], index: int) -> tuple[Box, str]:
+    """The caption from line `index` to the end of its block (no further than a paragraph-sized gap).
+
+    A label set as a line of its own ("Figure 1." with the text beside it in another block) takes the lines on
+    its row and their block along.
+    """
+    first = lines[index]
+    blocks = {first.block}
+    box, parts, last = first.box, [first.text], first.box
+    for line in lines[index + 1 :]:
+        same_row = line.box.y0 < first.box.y1 and line.box.y1 > first.box.y0 and line.box.x0 >= first.box.x1 - 1
+        if same_row:
+            blocks.add(line.block)
+        elif line.block not in blocks or line.box.y0 - last.y1 > 0.8 * first.size:
+            break
+        box, last = box | line.box, line.box if line.box.y1 > last.y1 else last
+        parts.append(line.text)
+    return box, _join(parts)
+
+
+def _join(parts: Iterable[str]) -> str:
+    text = ""
+    for part in parts:
+        part = part.strip()
+        if text.endswith("-") and part[:1].islower():
+            text = text[:-1] + part
+        else:
+            text = f"{text} {part}" if text else part
+    return " ".join(text.split())
+
+
+# -- the page's text ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Style:
+    body_size: float
+    body_font: str
+
+
+def body_style(lines: Sequence[Line]) -> Style:
+    """The size and font most characters on the page are set in."""
+    sizes: Counter[float] = Counter()
+    fonts: Counter[str] = Counter()
+    for line in lines:
+        sizes[round(line.size * 2) / 2] += len(line.text)
+        fonts[line.font] += len(line.text)
+    size = sizes.most_common(1)[0][0] if sizes else 10.0
+    font = fonts.most_common(1)[0][0] if fonts else ""
+    return Style(size, font)
+
+
+def is_body(line: Line, style: Style) -> bool:
+    """A line of running text: the body size and long enough to be prose, not a label."""
+    return abs(line.size - style.body_size) <= 0.6 and len(line.text) >= 30 and not _SUBLABEL.match(line.text)
+
+
+_SUBLABEL = re.compile(r"^\s*\(?[a-zA-Z0-9ivx]{1,4}\)\s")
+
+
+def is_sublabel(line: Line, style: Style) -> bool:
+    """Sub-captions and panel labels ("(a) Featurized image pyramid"): part of the figure."""
+    return bool(_SUBLABEL.match(line.text)) or (line.size < style.body_size - 0.5 and len(line.text) < 80)
+
+
+# -- geometry -----------------------------------------------------------------------------------------
+
+
+def span(caption: Box, page: Box) -> Box:
+    """The caption's column: the full width when it crosses the page's middle, else its half."""
+    middle = (page.x0 + page.x1) / 2
+    if caption.x0 < middle - 12 and caption.x1 > middle + 12:
+        return Box(page.x0, page.y0, page.x1, page.y1)
+    if caption.x1 <= middle + 12:
+        return Box(page.x0, page.y0, middle, page.y1)
+    return Box(middle, page.y0, page.x1, page.y1)
+
+
+def content_zone(page: Box) -> Box:
+    """The page without its header and footer zones."""
+    margin = page.height * MARGIN_ZONE
+    return Box(page.x0, page.y0 + margin, page.x1, page.y1 - margin)
+
+
+def barriers(lines: Sequence[Line], style: Style, caption: Box, area: Box) -> list[Box]:
+    """What bounds a figure near `caption` within `area`: body text over the caption's width, other captions."""
+    out = []
+    for line in lines:
+        if not line.box.intersects(area) or line.box.intersects(caption):
+            continue
+        if is_any_caption(line) or (is_body(line, style) and line.box.x_overlap(caption) >= 0.5 * line.box.width):
+            out.append(line.box)
+    return out
+
+
+def band_above(caption: Box, walls: Sequence[Box], area: Box) -> Box:
+    top = max([w.y1 for w in walls if w.y1 <= caption.y0 + 1], default=area.y0)
+    return Box(area.x0, max(top, area.y0), area.x1, caption.y0)
+
+
+def band_below(caption: Box, walls: Sequence[Box], area: Box) -> Box:
+    bottom = min([w.y0 for w in walls if w.y0 >= caption.y1 - 1], default=area.y1)
+    return Box(area.x0, caption.y1, area.x1, min(bottom, area.y1))
+
+
+Rows = Sequence[tuple[int, int] | None]  # per pixel row (1 px = 1 pt) of a band: first and last ink column
+
+
+def grow(
+    rows: Rows,
+    start: int,
+    step: int,
+    start_gap: float = START_GAP,
+    max_gap: float = MAX_GAP,
+    soft: Sequence[bool] = (),
+) -> range | None:
+    """The rows of the figure found walking from `start` by `step` (-1 up, +1 down): its first ink must be
+    within `start_gap` rows, its parts at most `max_gap` empty rows apart. Rows marked `soft` (covered by text
+    that may be the figure's: tick labels, axis titles) count a quarter. None when there is no ink."""
+    first = last = None
+    gap = 0.0
+    i = start
+    while 0 <= i < len(rows):
+        if rows[i] is not None:
+            if first is None:
+                first = i
+            last = i
+            gap = 0.0
+        else:
+            gap += 0.25 if i < len(soft) and soft[i] else 1.0
+            if gap > (start_gap if first is None else max_gap):
+                break
+        i += step
+    if first is None or last is None:
+        return None
+    return range(min(first, last), max(first, last) + 1)
+
+
+def grow_around(rows: Rows, seed: range, max_gap: float = MAX_GAP, soft: Sequence[bool] = ()) -> range | None:
+    """The rows of the inked block that overlaps `seed`, grown up and down across small gaps."""
+    inked = [i for i in seed if 0 <= i < len(rows) and rows[i] is not None]
+    if not inked:
+        return None
+    up = grow(rows, inked[0], -1, 0, max_gap, soft)
+    down = grow(rows, inked[-1], 1, 0, max_gap, soft)
+    if up is None or down is None:
+        return None
+    return range(up.start, down.stop)
+
+
+def columns(rows: Rows, block: range) -> tuple[int, int] | None:
+    found = [rows[i] for i in block if rows[i] is not None]
+    if not found:
+        return None
+    return min(r[0] for r in found), max(r[1] for r in found)  # type: ignore[index]
+
+
+def attach_text(region: Box, lines: Iterable[Line], band: Box, page: Box, reach: float = TEXT_REACH) -> Box:
+    """`region` with the band's text lines that touch it (labels, legends, panel titles), transitively;
+    running headers and footers only when they lie inside it."""
+    header, footer = page.y0 + page.height * 0.1, page.y1 - page.height * 0.1
+    pending = [
+        line
+        for line in lines
+        if line.box.intersects(band)
+        and (header < line.box.y1 and line.box.y0 < footer or line.box.intersects(region))
+    ]
+    changed = True
+    while changed:
+        changed = False
+        near = region.grown(reach)
+        for line in list(pending):
+            if line.box.intersects(near):
+                region = region | (line.box & band)
+                pending.remove(line)
+                changed = True
+    return region
+
+
+def drop_margins(rows: Rows, block: range, top: int, header: int, footer: int) -> range | None:
+    """`block` (rows of a band whose first row is page row `top`) without a running header or footer: a thin
+    part (a rule, a line of small text) in the page's top or bottom tenth, set apart by a gap."""
+    parts: list[range] = []
+    start = None
+    gap = 0
+    for i in block:
+        if rows[i] is not None:
+            if start is None:
+                start = i
+            elif gap >= 6:
+                parts.append(range(start, last + 1))
+                start = i
+            last = i
+            gap = 0
+        else:
+            gap += 1
+    if start is not None:
+        parts.append(range(start, last + 1))
+    while len(parts) > 1 and top + parts[0].stop <= header and len(parts[0]) <= 12:
+        parts.pop(0)
+    while len(parts) > 1 and top + parts[-1].start >= footer and len(parts[-1]) <= 12:
+        parts.pop()
+    return range(parts[0].start, parts[-1].stop) if parts else None
+
+
+def big_enough(box: Box) -> bool:
+    return box.width >= MIN_WIDTH and box.height >= MIN_HEIGHT
+
+
+def with_margin(box: Box, margin: float, page: Box) -> Box:
+    return replace(box.grown(margin) & page)
