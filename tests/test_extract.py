@@ -6,7 +6,8 @@ import pymupdf
 import pytest
 
 from notegen.errors import PaperError
-from notegen.extract import caption_pattern, check_pdf, extract
+from notegen.extract import ZOOM, check_pdf, extract
+from notegen.figures import Box, Line, is_caption
 from tests.pdfs import paper
 
 
@@ -23,7 +24,7 @@ from tests.pdfs import paper
     ],
 )
 def test_caption_openings_are_accepted(line):
-    assert caption_pattern(1).match(line)
+    assert is_caption(Line(Box(0, 0, 100, 10), line, 10, "Body", False, 0, label_font="Body"), 1, "Body")
 
 
 @pytest.mark.parametrize(
@@ -38,7 +39,14 @@ def test_caption_openings_are_accepted(line):
     ],
 )
 def test_body_sentences_and_other_labels_are_rejected(line):
-    assert not caption_pattern(1).match(line)
+    assert not is_caption(Line(Box(0, 0, 100, 10), line, 10, "Body", False, 0, label_font="Body"), 1, "Body")
+
+
+def test_a_set_off_label_without_punctuation_is_a_caption():
+    bold = Line(Box(0, 0, 100, 10), "Figure 1 Simultaneous recordings", 8, "Sans", False, 0, True, "Sans-Bold")
+    assert is_caption(bold, 1, "Serif")
+    plain = Line(Box(0, 0, 100, 10), "Figure 1 Simultaneous recordings", 10, "Serif", False, 0, False, "Serif")
+    assert not is_caption(plain, 1, "Serif")
 
 
 def test_vector_figure_is_found_and_rendered(tmp_path):
@@ -49,7 +57,7 @@ def test_vector_figure_is_found_and_rendered(tmp_path):
     assert 140 <= x0 <= 152 and 262 <= y0 <= 272 and 438 <= x1 <= 446 and 378 <= y1 <= 386
     assert got.figure.caption == "Figure 1: An overview of the method, drawn with vector shapes."
     pix = pymupdf.Pixmap(got.figure.png)
-    assert abs(pix.width - (x1 - x0) * 150 / 72) <= 1 and abs(pix.height - (y1 - y0) * 150 / 72) <= 1
+    assert abs(pix.width - (x1 - x0) * ZOOM) <= 1 and abs(pix.height - (y1 - y0) * ZOOM) <= 1
 
 
 def test_raster_figure_is_found(tmp_path):

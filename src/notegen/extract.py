@@ -8,6 +8,7 @@ unrelated crop costs the reviewer more than no figure.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -21,8 +22,10 @@ from notegen.errors import PaperError
 
 log = logging.getLogger(__name__)
 
-DPI = 150
+ZOOM = 2  # figures are rendered at 2 px per point (144 dpi): readable, and ink maps stay small
+DPI = 72 * ZOOM
 MAX_PIXELS = 4_000_000  # a cap on the rendered figure, whatever its size on the page
+MAX_PAGE_PIXELS = 8_000_000  # larger pages (posters) get their ink maps and figures rendered separately
 MARGIN = 1.5  # points around the figure's ink
 ABSTRACT_CHARS = 3000
 TEXT_PAGES = 4  # the abstract and introduction are in the first pages
@@ -186,24 +189,170 @@ _INK_TABLE = bytes(1 if value < figures.INK else 0 for value in range(256))
 _QUICK = re.compile(r"(?:Fig|FIG)")
 
 
-@dataclass(frozen=True)
-class _Band:
-    """A rendered region of a page at 1 px per point: per pixel row, ink with and without masked text."""
+class _Ink:
+    """An area of a page rendered once at ZOOM px per point, as ink maps: everything, and graphics alone (the
+    text that cannot be the figure's masked out). The figure's PNG is cropped from the same render, so rasters
+    are decoded once. Geometry is in page points; point row r covers device rows ZOOM*r .. ZOOM*r + ZOOM-1."""
 
-    box: figures.Box  # the rendered area, in page points (whole points)
-    width: int
-    all_ink: bytes  # 1 where inked, row-major, `width` per row
-    graphics: figures.Rows  # first and last inked column per row, with non-figure text masked out
-    soft: list[bool]  # rows covered by masked text that may belong to a figure (labels, not body text)
+    def __init__(self, page: pymupdf.Page, lines: list[figures.Line], style: figures.Style, area: figures.Box):
+        self.page = page
+        self.lines = lines
+        self.style = style
+        page_box = figures.Box(*page.rect)
+        area = area & page_box
+        self.x0, self.y0 = math.floor(area.x0), math.floor(area.y0)
+        x1, y1 = max(self.x0 + 1, math.ceil(area.x1)), max(self.y0 + 1, math.ceil(area.y1))
+        self.area = figures.Box(self.x0, self.y0, x1, y1)
+        zoom: int = ZOOM if (x1 - self.x0) * (y1 - self.y0) * ZOOM * ZOOM <= MAX_PAGE_PIXELS else 1
+        self.zoom = zoom
+        self.pix = page.get_pixmap(
+            matrix=pymupdf.Matrix(zoom, zoom), clip=pymupdf.Rect(self.x0, self.y0, x1, y1), alpha=False, annots=False
+        )
+        self.n, self.w, self.h = self.pix.n, self.pix.width, self.pix.height
+        assert self.pix.stride == self.w * self.n  # no alpha: rows are packed
+        raw = bytearray(self.pix.samples)
+        self.all_ink = raw.translate(_INK_TABLE)
+        row_bytes = self.w * self.n
+        for line in lines:
+            if figures.is_sublabel(line) or not line.box.intersects(self.area.grown(3)):
+                continue  # "(a) ..." rows stay: they bridge the rows of panels
+            c0, c1 = self._dcols(line.box.grown(1))
+            r0, r1 = self._drows(line.box.grown(1))
+            blank = b"\xff" * ((c1 - c0) * self.n)
+            for r in range(r0, r1):
+                raw[r * row_bytes + c0 * self.n : r * row_bytes + c1 * self.n] = blank
+        self.graphics = raw.translate(_INK_TABLE)
+        self.soft = [
+            line.box for line in lines if not figures.is_body(line, style) and not figures.is_any_caption(line)
+        ]
+
+    def _dcols(self, box: figures.Box) -> tuple[int, int]:
+        """Device columns of `box`, clamped to the render."""
+        return (
+            max(0, min(self.w, math.floor((box.x0 - self.x0) * self.zoom))),
+            max(0, min(self.w, math.ceil((box.x1 - self.x0) * self.zoom))),
+        )
+
+    def _drows(self, box: figures.Box) -> tuple[int, int]:
+        return (
+            max(0, min(self.h, math.floor((box.y0 - self.y0) * self.zoom))),
+            max(0, min(self.h, math.ceil((box.y1 - self.y0) * self.zoom))),
+        )
+
+    def _extent(self, ink: bytearray, row: int, c0: int, c1: int) -> tuple[int, int] | None:
+        """First and last inked device column of device `row` between c0 and c1."""
+        base = row * self.w * self.n
+        lo = ink.find(1, base + c0 * self.n, base + c1 * self.n)
+        if lo < 0:
+            return None
+        hi = ink.rfind(1, base + c0 * self.n, base + c1 * self.n)
+        return (lo - base) // self.n, (hi - base) // self.n
+
+    def rows(self, box: figures.Box) -> tuple[int, figures.Rows, list[bool]]:
+        """For the point rows of `box`: the first row's page y, graphics extents in page x, soft rows."""
+        box = box & self.area
+        c0, c1 = self._dcols(box)
+        top, bottom = math.floor(box.y0), math.ceil(box.y1)
+        zoom = self.zoom
+        extents: list[tuple[int, int] | None] = []
+        for y in range(top, bottom):
+            found = None
+            for r in range((y - self.y0) * zoom, min(self.h, (y - self.y0 + 1) * zoom)):
+                ext = self._extent(self.graphics, r, c0, c1)
+                if ext is not None:
+                    found = ext if found is None else (min(found[0], ext[0]), max(found[1], ext[1]))
+            extents.append(None if found is None else (self.x0 + found[0] // zoom, self.x0 + found[1] // zoom))
+        soft = [False] * len(extents)
+        for line in self.soft:
+            if line.x1 > box.x0 and line.x0 < box.x1:
+                for y in range(max(top, math.floor(line.y0)), min(bottom, math.ceil(line.y1))):
+                    soft[y - top] = True
+        return top, extents, soft
+
+    def inside_graphics(self, line: figures.Line, area: figures.Box) -> bool:
+        """Text with graphics beside it on most of its rows (a sentence in a figure panel, not body text)."""
+        a0, a1 = self._dcols(area)
+        l0, l1 = self._dcols(line.box.grown(3))
+        r0, r1 = self._drows(line.box)
+        hits = 0
+        for r in range(r0, r1):
+            left = self._extent(self.graphics, r, a0, max(a0, l0))
+            if left is not None or self._extent(self.graphics, r, min(a1, l1), a1) is not None:
+                hits += 1
+        return r1 > r0 and hits >= 0.6 * (r1 - r0)
+
+    def ink_box(self, region: figures.Box) -> figures.Box | None:
+        """`region` trimmed to what is visibly inked in it."""
+        c0, c1 = self._dcols(region)
+        r0, r1 = self._drows(region)
+        top = bottom = left = right = None
+        for r in range(r0, r1):
+            ext = self._extent(self.all_ink, r, c0, c1)
+            if ext is None:
+                continue
+            top = r if top is None else top
+            bottom = r
+            left = ext[0] if left is None else min(left, ext[0])
+            right = ext[1] if right is None else max(right, ext[1])
+        if top is None or bottom is None or left is None or right is None:
+            return None
+        z = self.zoom
+        return figures.Box(self.x0 + left / z, self.y0 + top / z, self.x0 + (right + 1) / z, self.y0 + (bottom + 1) / z)
+
+    def png(self, region: figures.Box) -> bytes:
+        """`region` as PNG bytes: cropped from this render when it holds it, else rendered on its own."""
+        rect = pymupdf.Rect(region.x0, region.y0, region.x1, region.y1)
+        crop = pymupdf.IRect(rect * self.zoom)
+        if self.zoom == ZOOM and crop in pymupdf.IRect(self.pix.irect) and crop.width * crop.height <= MAX_PIXELS:
+            out = pymupdf.Pixmap(pymupdf.csRGB, crop, False)
+            out.copy(self.pix, crop)
+            return bytes(out.tobytes("png"))
+        return render(self.page, rect)
+
+    def barriers(self, caption: figures.Box, area: figures.Box) -> list[figures.Box]:
+        return [
+            line.box
+            for line in figures.barrier_lines(self.lines, self.style, caption, area)
+            if figures.is_any_caption(line) or not self.inside_graphics(line, area)
+        ]
+
+    def region(self, band: figures.Box, seed: tuple[str, int] | range) -> figures.Box | None:
+        """The figure in `band`: grown from one edge (("up"|"down", page row)) or around page rows `seed`."""
+        band = band & self.area
+        if band.width < 4 or band.height < 4:
+            return None
+        top, rows, soft = self.rows(band)
+        if isinstance(seed, range):
+            block = figures.grow_around(rows, range(seed.start - top, seed.stop - top), soft=soft)
+        else:
+            direction, start = seed
+            block = figures.grow(rows, start - top, -1 if direction == "up" else 1, soft=soft)
+        if block is None:
+            return None
+        page_box = figures.Box(*self.page.rect)
+        header, footer = int(page_box.height * 0.1), int(page_box.height * 0.9)
+        block = figures.drop_margins(rows, block, top, header, footer)
+        if block is None:
+            return None
+        cols = figures.columns(rows, block)
+        if cols is None:
+            return None
+        graphics = figures.Box(cols[0], top + block.start, cols[1] + 1, top + block.stop)
+        if not figures.big_enough(graphics):
+            return None
+        text = [
+            line for line in self.lines if not figures.is_body(line, self.style) and not figures.is_any_caption(line)
+        ]
+        return self.ink_box(figures.attach_text(graphics, text, band, page_box))
 
 
-def _page_lines(page: pymupdf.Page) -> list[figures.Line]:
+def _page_lines(page: pymupdf.Page, textpage: pymupdf.TextPage | None = None) -> list[figures.Line]:
     lines: list[figures.Line] = []
-    for block in page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT)["blocks"]:
+    for block in page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT, textpage=textpage)["blocks"]:
         for line in block.get("lines", []):
             spans = [s for s in line["spans"] if s["text"].strip()]
             if not spans or abs(line["dir"][0] - 1) > 1e-3:
-                continue  # empty, or rotated (margin stamps, axis titles are inked anyway)
+                continue  # empty, or rotated (margin stamps; rotated axis titles are inked anyway)
             chars = Counter[tuple[str, float, bool]]()
             for s in spans:
                 chars[(s["font"], round(s["size"], 1), bool(s["flags"] & 16))] += len(s["text"])
@@ -223,152 +372,58 @@ def _page_lines(page: pymupdf.Page) -> list[figures.Line]:
     return lines
 
 
-def _render_band(
-    page: pymupdf.Page, box: figures.Box, mask: list[figures.Box], soft_lines: list[figures.Box]
-) -> _Band | None:
-    clip = pymupdf.IRect(int(box.x0), int(box.y0), int(box.x1 + 0.999), int(box.y1 + 0.999))
-    if clip.width < 4 or clip.height < 4:
-        return None
-    pix = page.get_pixmap(clip=clip, colorspace=pymupdf.csGRAY, alpha=False, annots=False)
-    width, height, stride = pix.width, pix.height, pix.stride
-    gray = bytearray(pix.samples)
-    if stride != width:  # keep one byte per pixel, row-major
-        gray = bytearray(b"".join(gray[r * stride : r * stride + width] for r in range(height)))
-    all_ink = bytes(gray).translate(_INK_TABLE)
-    for hole in mask:
-        c0, c1 = max(0, int(hole.x0) - pix.x - 1), min(width, int(hole.x1 + 0.999) - pix.x + 1)
-        r0, r1 = max(0, int(hole.y0) - pix.y - 1), min(height, int(hole.y1 + 0.999) - pix.y + 1)
-        if c0 >= c1 or r0 >= r1:
-            continue
-        blank = b"\xff" * (c1 - c0)
-        for r in range(r0, r1):
-            gray[r * width + c0 : r * width + c1] = blank
-    masked = bytes(gray).translate(_INK_TABLE)
-    rows: list[tuple[int, int] | None] = []
-    for r in range(height):
-        row = masked[r * width : (r + 1) * width]
-        lo = row.find(1)
-        rows.append(None if lo < 0 else (lo, row.rfind(1)))
-    soft = [False] * height
-    for line in soft_lines:
-        for r in range(max(0, int(line.y0) - pix.y), min(height, int(line.y1 + 0.999) - pix.y)):
-            soft[r] = True
-    return _Band(figures.Box(pix.x, pix.y, pix.x + width, pix.y + height), width, all_ink, rows, soft)
-
-
-def _ink_box(band: _Band, region: figures.Box) -> figures.Box | None:
-    """`region` trimmed to what is visibly inked in it."""
-    c0 = max(0, int(region.x0 - band.box.x0))
-    c1 = min(band.width, int(region.x1 - band.box.x0 + 0.999))
-    r0 = max(0, int(region.y0 - band.box.y0))
-    r1 = min(len(band.graphics), int(region.y1 - band.box.y0 + 0.999))
-    top = bottom = left = right = None
-    for r in range(r0, r1):
-        row = band.all_ink[r * band.width + c0 : r * band.width + c1]
-        lo = row.find(1)
-        if lo < 0:
-            continue
-        hi = row.rfind(1)
-        top = r if top is None else top
-        bottom = r
-        left = lo if left is None else min(left, lo)
-        right = hi if right is None else max(right, hi)
-    if top is None or bottom is None or left is None or right is None:
-        return None
-    x, y = band.box.x0 + c0, band.box.y0
-    return figures.Box(x + left, y + top, x + right + 1, y + bottom + 1)
-
-
-def _region(
-    page: pymupdf.Page,
-    lines: list[figures.Line],
-    style: figures.Style,
-    area: figures.Box,
-    seed: tuple[str, int] | range,
-) -> figures.Box | None:
-    """The figure in `area`: grown from one edge (("up"|"down", start row)) or around rows `seed`."""
-    keep = [line for line in lines if figures.is_sublabel(line, style) and not figures.is_any_caption(line)]
-    near = area.grown(3)
-    mask = [line.box for line in lines if line.box.intersects(near) and line not in keep]
-    text = [line for line in lines if not figures.is_body(line, style) and not figures.is_any_caption(line)]
-    band = _render_band(page, area, mask, [line.box for line in text if line.box.intersects(area)])
-    if band is None:
-        return None
-    top = int(band.box.y0)
-    if isinstance(seed, range):
-        block = figures.grow_around(band.graphics, range(seed.start - top, seed.stop - top), soft=band.soft)
-    else:
-        direction, start = seed
-        block = figures.grow(band.graphics, start - top, -1 if direction == "up" else 1, soft=band.soft)
-    if block is None:
-        return None
-    page_box = figures.Box(*page.rect)
-    header, footer = int(page_box.height * 0.1), int(page_box.height * 0.9)
-    block = figures.drop_margins(band.graphics, block, int(band.box.y0), header, footer)
-    if block is None:
-        return None
-    cols = figures.columns(band.graphics, block)
-    if cols is None:
-        return None
-    graphics = figures.Box(
-        band.box.x0 + cols[0], band.box.y0 + block.start, band.box.x0 + cols[1] + 1, band.box.y0 + block.stop
-    )
-    if not figures.big_enough(graphics):
-        return None
-    region = figures.attach_text(graphics, text, band.box, page_box)
-    return _ink_box(band, region)
-
-
 def _is_set_off(line: figures.Line, style: figures.Style) -> bool:
     """A caption typeset apart from the body (its own font, bold label or smaller size)."""
     return line.label_bold or line.font != style.body_font or line.size < style.body_size - 0.5
 
 
 def _locate(
-    doc: pymupdf.Document, index: int, lines: list[figures.Line], at: int, style: figures.Style
-) -> tuple[int, figures.Box, str, str] | None:
-    """(page, box, caption, method) of the figure whose caption starts at `lines[at]`."""
-    page = doc[index]
+    doc: pymupdf.Document, page: pymupdf.Page, lines: list[figures.Line], style: figures.Style, at: int
+) -> tuple[_Ink, figures.Box, str, str] | None:
+    """(the render it is in, box, caption, method) of the figure whose caption starts at line `at`."""
     page_box = figures.Box(*page.rect)
     caption, text = figures.caption_box(lines, at)
     zone = figures.content_zone(page_box)
     column = figures.span(caption, page_box) & zone
-    walls = figures.barriers(lines, style, caption, column)
-    above = figures.band_above(caption, walls, column)
-    found = _region(page, lines, style, above, ("up", int(caption.y0)))
+    ink = _Ink(page, lines, style, figures.Box(column.x0, column.y0, column.x1, caption.y0 + 2))
+    walls = ink.barriers(caption, column)
+    found = ink.region(figures.band_above(caption, walls, column), ("up", int(caption.y0)))
     if found is not None:
-        return index, found, text, "caption-below-figure"
-    below = figures.band_below(caption, walls, column)
-    found = _region(page, lines, style, below, ("down", int(caption.y1)))
+        return ink, found, text, "caption-below-figure"
+    ink = _Ink(page, lines, style, figures.Box(column.x0, caption.y1 - 2, column.x1, column.y1))
+    walls = ink.barriers(caption, column)
+    found = ink.region(figures.band_below(caption, walls, column), ("down", math.ceil(caption.y1)))
     if found is not None:
-        return index, found, text, "caption-above-figure"
+        return ink, found, text, "caption-above-figure"
     if not _is_set_off(lines[at], style):
         return None
     if column.width < page_box.width * 0.75:  # a caption in one column may sit beside its figure
-        other = figures.Box(page_box.x0, zone.y0, column.x0, zone.y1)
         if column.x0 - page_box.x0 < page_box.width / 4:
             other = figures.Box(column.x1, zone.y0, page_box.x1, zone.y1)
-        beside = figures.Box(other.x0, caption.y0, other.x1, caption.y1)
-        walls = figures.barriers(lines, style, beside, other)
+        else:
+            other = figures.Box(page_box.x0, zone.y0, column.x0, zone.y1)
+        ink = _Ink(page, lines, style, other)
+        walls = ink.barriers(figures.Box(other.x0, caption.y0, other.x1, caption.y1), other)
         band = figures.Box(
             other.x0,
             max([w.y1 for w in walls if w.y1 <= caption.y0 + 1], default=other.y0),
             other.x1,
             min([w.y0 for w in walls if w.y0 >= caption.y1 - 1], default=other.y1),
         )
-        found = _region(page, lines, style, band, range(int(caption.y0), int(caption.y1) + 1))
+        found = ink.region(band, range(int(caption.y0), int(caption.y1) + 1))
         if found is not None:
-            return index, found, text, "caption-beside-figure"
-    if index + 1 < doc.page_count and caption.y0 > page_box.height / 2:
-        # A caption low on its page, the figure a plate on the next page.
-        nxt = doc[index + 1]
-        nxt_box = figures.content_zone(figures.Box(*nxt.rect))
+            return ink, found, text, "caption-beside-figure"
+    if page.number + 1 < doc.page_count and caption.y0 > page_box.height / 2:
+        # A caption low on its page, its figure a plate on the next page.
+        nxt = doc[page.number + 1]
         nxt_lines = _page_lines(nxt)
-        body = [line for line in nxt_lines if figures.is_body(line, figures.body_style(nxt_lines))]
-        if len(body) <= 3:
-            found = _region(nxt, nxt_lines, style, nxt_box, range(int(nxt_box.y0), int(nxt_box.y1)))
-            if found is not None and found.height >= nxt_box.height * 0.3:
-                return index + 1, found, text, "figure-on-next-page"
+        nxt_style = figures.body_style(nxt_lines)
+        if sum(figures.is_body(line, nxt_style) for line in nxt_lines) <= 3:
+            nxt_zone = figures.content_zone(figures.Box(*nxt.rect))
+            ink = _Ink(nxt, nxt_lines, nxt_style, nxt_zone)
+            found = ink.region(nxt_zone, range(int(nxt_zone.y0), int(nxt_zone.y1)))
+            if found is not None and found.height >= nxt_zone.height * 0.3:
+                return ink, found, text, "figure-on-next-page"
     return None
 
 
@@ -377,24 +432,24 @@ def find_figure(doc: pymupdf.Document, number: int = 1) -> tuple[Figure | None, 
     seen_caption: int | None = None
     for index in range(doc.page_count):
         page = doc[index]
-        if not _QUICK.search(page.get_text("text", flags=pymupdf.TEXTFLAGS_TEXT)):
+        textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_TEXT)
+        if not _QUICK.search(textpage.extractText()):
             continue
-        lines = _page_lines(page)
+        lines = _page_lines(page, textpage)
         style = figures.body_style(lines)
         for at, line in enumerate(lines):
             if not figures.is_caption(line, number, style.body_font):
                 continue
             seen_caption = index if seen_caption is None else seen_caption
-            located = _locate(doc, index, lines, at, style)
+            located = _locate(doc, page, lines, style, at)
             if located is None:
                 continue
-            fig_page, box, caption, method = located
-            region = figures.with_margin(box, MARGIN, figures.Box(*doc[fig_page].rect))
-            png = render(doc[fig_page], pymupdf.Rect(region.x0, region.y0, region.x1, region.y1))
-            return Figure(fig_page, region.tuple(), caption, png, method), None
+            where, box, caption, method = located
+            region = figures.with_margin(box, MARGIN, figures.Box(*where.page.rect))
+            return Figure(where.page.number, region.tuple(), caption, where.png(region), method), None
     if seen_caption is not None:
         return None, f"found the caption of Figure {number} on page {seen_caption + 1} but no figure beside it"
-    return None, f"no caption \"Figure {number}\" in the PDF"
+    return None, f'no caption "Figure {number}" in the PDF'
 
 
 def render(page: pymupdf.Page, region: pymupdf.Rect) -> bytes:

@@ -141,12 +141,9 @@ def caption_box(lines: Sequence[Line], index: int) -> tuple[Box, str]:
 
 def _join(parts: Iterable[str]) -> str:
     text = ""
-    for part in parts:
-        part = part.strip()
-        if text.endswith("-") and part[:1].islower():
-            text = text[:-1] + part
-        else:
-            text = f"{text} {part}" if text else part
+    for part in (p.strip() for p in parts):
+        hyphenated = text.endswith("-") and part[:1].islower()
+        text = text[:-1] + part if hyphenated else f"{text} {part}".strip()
     return " ".join(text.split())
 
 
@@ -179,9 +176,9 @@ def is_body(line: Line, style: Style) -> bool:
 _SUBLABEL = re.compile(r"^\s*\(?[a-zA-Z0-9ivx]{1,4}\)\s")
 
 
-def is_sublabel(line: Line, style: Style) -> bool:
-    """Sub-captions and panel labels ("(a) Featurized image pyramid"): part of the figure."""
-    return bool(_SUBLABEL.match(line.text)) or (line.size < style.body_size - 0.5 and len(line.text) < 80)
+def is_sublabel(line: Line) -> bool:
+    """Sub-captions ("(a) Featurized image pyramid"): part of the figure, between its rows of panels."""
+    return bool(_SUBLABEL.match(line.text)) and len(line.text) < 120
 
 
 # -- geometry -----------------------------------------------------------------------------------------
@@ -203,14 +200,15 @@ def content_zone(page: Box) -> Box:
     return Box(page.x0, page.y0 + margin, page.x1, page.y1 - margin)
 
 
-def barriers(lines: Sequence[Line], style: Style, caption: Box, area: Box) -> list[Box]:
-    """What bounds a figure near `caption` within `area`: body text over the caption's width, other captions."""
+def barrier_lines(lines: Sequence[Line], style: Style, caption: Box, area: Box) -> list[Line]:
+    """What may bound a figure near `caption` within `area`: body text over the caption's width (unless it
+    turns out to sit inside the figure's graphics), other captions."""
     out = []
     for line in lines:
         if not line.box.intersects(area) or line.box.intersects(caption):
             continue
         if is_any_caption(line) or (is_body(line, style) and line.box.x_overlap(caption) >= 0.5 * line.box.width):
-            out.append(line.box)
+            out.append(line)
     return out
 
 
@@ -240,7 +238,7 @@ def grow(
     that may be the figure's: tick labels, axis titles) count a quarter. None when there is no ink."""
     first = last = None
     gap = 0.0
-    i = start
+    i = min(max(start, 0), len(rows) - 1)
     while 0 <= i < len(rows):
         if rows[i] is not None:
             if first is None:
@@ -284,7 +282,7 @@ def attach_text(region: Box, lines: Iterable[Line], band: Box, page: Box, reach:
         line
         for line in lines
         if line.box.intersects(band)
-        and (header < line.box.y1 and line.box.y0 < footer or line.box.intersects(region))
+        and ((header < line.box.y1 and line.box.y0 < footer) or line.box.intersects(region))
     ]
     changed = True
     while changed:
@@ -302,20 +300,20 @@ def drop_margins(rows: Rows, block: range, top: int, header: int, footer: int) -
     """`block` (rows of a band whose first row is page row `top`) without a running header or footer: a thin
     part (a rule, a line of small text) in the page's top or bottom tenth, set apart by a gap."""
     parts: list[range] = []
-    start = None
+    start = last = None
     gap = 0
     for i in block:
         if rows[i] is not None:
             if start is None:
                 start = i
-            elif gap >= 6:
+            elif gap >= 6 and last is not None:
                 parts.append(range(start, last + 1))
                 start = i
             last = i
             gap = 0
         else:
             gap += 1
-    if start is not None:
+    if start is not None and last is not None:
         parts.append(range(start, last + 1))
     while len(parts) > 1 and top + parts[0].stop <= header and len(parts[0]) <= 12:
         parts.pop(0)
