@@ -144,6 +144,80 @@ def draft(
         raise SystemExit(1)
 
 
+@cli.command()
+@click.argument("pdfs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PDF...")
+@click.option("--number", "-n", default=1, show_default=True, type=click.IntRange(1, 999), help="Which figure.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Write the PNG here (a file for one PDF; for several, a folder that gets <name>.fig<N>.png).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per PDF per line.")
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds one PDF may take.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.option("--debug", is_flag=True, help="Log details and show tracebacks.")
+def figure(
+    pdfs: tuple[Path, ...], number: int, out: Path | None, as_json: bool, timeout: float, quiet: bool, debug: bool
+) -> None:
+    """Find figure N (default 1) in each PDF, as the pipeline does, and show where it is.
+
+    Prints the page (0-based), the box in PDF points, how it was found and the time taken; --out writes the
+    PNG. Exits 1 when a PDF has no such figure.
+    """
+    import json
+
+    from notegen.bounded import Bounded
+    from notegen.errors import PaperError
+    from notegen.extract import figure_only
+
+    obj = _context(Path("."), quiet, debug)
+    missing = [str(p) for p in pdfs if not p.is_file()]
+    if missing:
+        raise UsageError("\n".join(f"{m}: no such file; check the path" for m in missing))
+    if out is not None and len(pdfs) > 1:
+        out.mkdir(parents=True, exist_ok=True)
+    failed = False
+    with Bounded(workers=1, seconds=timeout) as bounded:
+        for pdf in pdfs:
+            record: dict[str, Any] = {"pdf": str(pdf), "page": None, "bbox": None}
+            try:
+                result = bounded.call(str(pdf), figure_only, pdf, str(pdf), number)
+            except PaperError as err:
+                failed = True
+                record.update(reason=err.reason)
+                _report(obj, record, as_json)
+                continue
+            record["ms"] = round(result.ms, 1)
+            if result.figure is None:
+                failed = True
+                record.update(reason=result.reason)
+            else:
+                fig = result.figure
+                record.update(page=fig.page, bbox=list(fig.bbox), caption=fig.caption, method=fig.method)
+                if out is not None:
+                    target = out / f"{pdf.stem}.fig{number}.png" if len(pdfs) > 1 else out
+                    target.write_bytes(fig.png)
+                    record["png"] = str(target)
+            _report(obj, record, as_json)
+    if failed:
+        raise SystemExit(1)
+
+
+def _report(obj: Context, record: dict[str, Any], as_json: bool) -> None:
+    import json
+
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False))
+    elif record["page"] is None:
+        click.echo(f"{record['pdf']}: no figure: {record['reason']}", err=True)
+    else:
+        where = ", ".join(f"{v:g}" for v in record["bbox"])
+        line = f"{record['pdf']}: page {record['page']} [{where}] {record['method']} {record['ms']:g} ms"
+        click.echo(f"{record['png']}" if "png" in record else line)
+        if "png" in record:
+            obj.status(line)
+
+
 def _shown(path: Path) -> str:
     try:
         return os.path.relpath(path)

@@ -22,6 +22,9 @@ class PaperError(NotegenError):
         self.paper = paper
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[PaperError], tuple[str, str]]:
+        return (type(self), (self.paper, self.reason))  # crosses process boundaries intact
+
 
 class FatalError(NotegenError):
     """The run cannot go on for any paper (wrong API key, unknown model, unreachable service) (exit 1)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import time
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -94,6 +95,21 @@ def extract(path: Path, name: str, number: int = 1, intro_chars: int = 6000) -> 
             figure=figure,
             figure_reason=reason,
         )
+
+
+@dataclass(frozen=True)
+class FigureResult:
+    figure: Figure | None
+    reason: str | None
+    ms: float  # opening the PDF, finding the figure and rendering it
+
+
+def figure_only(path: Path, name: str, number: int = 1) -> FigureResult:
+    """Figure `number` of one PDF, timed: what `notegen figure` shows."""
+    start = time.perf_counter()
+    with _open(path, name) as doc:
+        figure, reason = find_figure(doc, number)
+    return FigureResult(figure, reason, (time.perf_counter() - start) * 1000)
 
 
 # -- text ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from notegen import extract, note, summarize, vault
+from notegen.bounded import Bounded
 from notegen.errors import FatalError, NotegenError, PaperError, UsageError
 from notegen.fetch import Arxiv, Paper
 from notegen.ids import ArxivId, LocalPdf, Ref
@@ -101,7 +103,12 @@ class Drafter:
             jobs.append(job)
         jobs = self._with_metadata(jobs, result)
         vocabulary = [t for t in vault.tag_vocabulary(self.settings) if t != UNTAGGED]
-        outcomes = self._sections(jobs, vocabulary)
+        with Bounded(
+            workers=min(self.settings.concurrency, os.cpu_count() or 1, max(1, len(jobs))),
+            seconds=self.settings.extract_timeout,
+            memory_mb=self.settings.extract_memory_mb,
+        ) as bounded:
+            outcomes = self._sections(jobs, vocabulary, bounded)
         sections: list[note.Section] = []
         for job, outcome in zip(jobs, outcomes, strict=True):
             if isinstance(outcome, PaperError):
@@ -148,22 +155,26 @@ class Drafter:
                 result.failures.append(PaperError(job.name, "arXiv has no paper with this ID; check it for typos"))
         return kept
 
-    def _sections(self, jobs: list[_Job], vocabulary: list[str]) -> list[tuple[note.Section, Path | None] | PaperError]:
+    def _sections(
+        self, jobs: list[_Job], vocabulary: list[str], bounded: Bounded
+    ) -> list[tuple[note.Section, Path | None] | PaperError]:
         """Every job's section, `concurrency` at a time; a FatalError (a wrong key, say) stops the rest."""
         pool = ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency))
         try:
-            futures = [pool.submit(self._section, job, vocabulary) for job in jobs]
+            futures = [pool.submit(self._section, job, vocabulary, bounded) for job in jobs]
             return [future.result() for future in futures]
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _section(self, job: _Job, vocabulary: list[str]) -> tuple[note.Section, Path | None] | PaperError:
+    def _section(
+        self, job: _Job, vocabulary: list[str], bounded: Bounded
+    ) -> tuple[note.Section, Path | None] | PaperError:
         try:
-            return self._make_section(job, vocabulary)
+            return self._make_section(job, vocabulary, bounded)
         except PaperError as err:
             return err
 
-    def _make_section(self, job: _Job, vocabulary: list[str]) -> tuple[note.Section, Path | None]:
+    def _make_section(self, job: _Job, vocabulary: list[str], bounded: Bounded) -> tuple[note.Section, Path | None]:
         """The paper's section, and the path of its figure if this run stored it."""
         settings = self.settings
         if isinstance(job.ref, LocalPdf):

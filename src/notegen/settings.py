@@ -46,6 +46,8 @@ class Settings:
     llm_timeout: float = 120.0
     retries: int = 4
     intro_chars: int = 6000
+    extract_timeout: float = 60.0  # seconds one PDF may take to read; then that paper fails, the run goes on
+    extract_memory_mb: int = 2048  # memory one PDF may take to read
     api_key: str | None = field(default=None, repr=False)
 
     @property
