@@ -164,7 +164,6 @@ def figure(
     Prints the page (0-based), the box in PDF points, how it was found and the time taken; --out writes the
     PNG. Exits 1 when a PDF has no such figure.
     """
-    import json
 
     from notegen.bounded import Bounded
     from notegen.errors import PaperError
