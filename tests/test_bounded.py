@@ -46,7 +46,7 @@ def test_memory_is_capped():
 
 def test_a_crash_fails_one_paper():
     with Bounded(workers=1) as bounded:
-        with pytest.raises(PaperError, match="^boom: the PDF crashed the parser"):
+        with pytest.raises(PaperError, match=r"^boom: the PDF crashed the parser"):
             bounded.call("boom", crash)
         assert bounded.call("next", slow, 0) == "done"
 

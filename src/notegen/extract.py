@@ -400,7 +400,8 @@ def _locate(
     page_box = figures.Box(*page.rect)
     caption, text = figures.caption_box(lines, at)
     zone = figures.content_zone(page_box)
-    column = figures.span(caption, page_box) & zone
+    columns = 2 if figures.two_columns(lines, style, page_box) else 1
+    column = figures.span(caption, page_box, columns) & zone
     ink = _Ink(page, lines, style, figures.Box(column.x0, column.y0, column.x1, caption.y0 + 2))
     walls = ink.barriers(caption, column)
     found = ink.region(figures.band_above(caption, walls, column), ("up", int(caption.y0)))

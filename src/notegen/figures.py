@@ -184,10 +184,21 @@ def is_sublabel(line: Line) -> bool:
 # -- geometry -----------------------------------------------------------------------------------------
 
 
-def span(caption: Box, page: Box) -> Box:
-    """The caption's column: the full width when it crosses the page's middle, else its half."""
+def two_columns(lines: Sequence[Line], style: Style, page: Box) -> bool:
+    """Whether the page's body text is set in two columns (most body lines stay on one side of the middle)."""
     middle = (page.x0 + page.x1) / 2
-    if caption.x0 < middle - 12 and caption.x1 > middle + 12:
+    body = [line.box for line in lines if is_body(line, style)]
+    if len(body) < 6:
+        return False
+    one_side = sum(1 for b in body if b.x1 <= middle + 12 or b.x0 >= middle - 12)
+    return one_side >= 0.7 * len(body)
+
+
+def span(caption: Box, page: Box, columns: int = 2) -> Box:
+    """The caption's column: the full width on a one-column page or when the caption crosses the middle,
+    else its half."""
+    middle = (page.x0 + page.x1) / 2
+    if columns == 1 or (caption.x0 < middle - 12 and caption.x1 > middle + 12):
         return Box(page.x0, page.y0, page.x1, page.y1)
     if caption.x1 <= middle + 12:
         return Box(page.x0, page.y0, middle, page.y1)

@@ -1,0 +1,273 @@
+"""Figure 1 on generated pages, one per layout that breaks figure finders on real papers.
+
+Each test draws a page with PyMuPDF, knows where it put the figure, and checks that `find_figure` names the
+same page and a box with IoU >= 0.9 with it (the figure's ink, not its caption, body text or neighbours).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from notegen.extract import find_figure
+from notegen.figures import Box
+
+W, H = 612, 792
+LEFT, RIGHT = pymupdf.Rect(54, 0, 300, 0), pymupdf.Rect(312, 0, 558, 0)  # two-column x ranges
+PROSE = (
+    "Learning systems are evaluated on benchmarks whose construction shapes the conclusions drawn from them, "
+    "and the community has repeatedly found that small choices in data collection change rankings. "
+)
+
+
+def body(page: pymupdf.Page, x0: float, y0: float, x1: float, y1: float, size: float = 10) -> None:
+    """Running text filling a box, like a paper's body (what does not fit is left out)."""
+    page.insert_textbox(pymupdf.Rect(x0, y0, x1, y1), PROSE * 12, fontsize=size, fontname="tiro")
+
+
+def caption(page: pymupdf.Page, rect: pymupdf.Rect, text: str, size: float = 9, font: str = "tiro") -> None:
+    rect = pymupdf.Rect(rect.x0, rect.y0, rect.x1, max(rect.y1, rect.y0 + 2 * size))
+    assert page.insert_textbox(rect, text, fontsize=size, fontname=font) >= 0, "text does not fit"
+
+
+def plot(page: pymupdf.Page, rect: pymupdf.Rect, label: str | None = "accuracy", color=(0.1, 0.3, 0.8)) -> None:
+    """A vector line plot with axes and a text label under it, inked exactly within `rect`."""
+    shape = page.new_shape()
+    shape.draw_line(rect.bl + (0, -12), rect.br + (0, -12))
+    shape.draw_line(rect.tl, rect.bl + (0, -12))
+    shape.finish(color=(0, 0, 0), width=1)
+    steps = 12
+    points = [
+        pymupdf.Point(rect.x0 + 4 + i * (rect.width - 8) / steps, rect.y0 + 4 + (rect.height - 20) * (i % 3) / 3)
+        for i in range(steps + 1)
+    ]
+    shape.draw_polyline(points)
+    shape.finish(color=color, width=1.5)
+    shape.commit()
+    if label:
+        page.insert_text((rect.x0 + rect.width / 2 - 20, rect.y1 - 2), label, fontsize=7, fontname="helv")
+
+
+def photo(page: pymupdf.Page, rect: pymupdf.Rect) -> None:
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 40, 30), False)
+    pix.set_rect(pix.irect, (180, 60, 40))
+    page.insert_image(rect, pixmap=pix, keep_proportion=False)
+
+
+def found(doc: pymupdf.Document, page: int, box: pymupdf.Rect, number: int = 1) -> None:
+    figure, reason = find_figure(doc, number)
+    assert figure is not None, reason
+    assert figure.page == page
+    iou = Box(*figure.bbox).iou(Box(*box))
+    assert iou >= 0.9, (figure.bbox, tuple(box), iou)
+
+
+def new_doc(pages: int = 1) -> tuple[pymupdf.Document, list[pymupdf.Page]]:
+    doc = pymupdf.open()
+    for _ in range(pages):
+        doc.new_page(width=W, height=H)
+    return doc, [doc[i] for i in range(pages)]
+
+
+def test_teaser_above_the_abstract_excludes_the_author_block():
+    doc, (page,) = new_doc()
+    page.insert_textbox(pymupdf.Rect(54, 60, 558, 100), "A Large Title for a Paper", fontsize=20, align=1)
+    page.insert_textbox(pymupdf.Rect(54, 104, 558, 120), "Ann Author   Bo Builder   Cy Coder", fontsize=11, align=1)
+    page.insert_textbox(pymupdf.Rect(54, 120, 558, 134), "University of Somewhere", fontsize=10, align=1)
+    plot(page, pymupdf.Rect(80, 150, 300, 300))
+    photo(page, pymupdf.Rect(320, 150, 530, 300))
+    caption(page, pymupdf.Rect(54, 312, 558, 340), "Figure 1. A teaser: results on the left, a sample on the right.")
+    page.insert_text((160, 360), "Abstract", fontsize=11, fontname="tibo")
+    body(page, 54, 370, 300, 740)
+    body(page, 312, 360, 558, 740)
+    found(doc, 0, pymupdf.Rect(80, 150, 530, 300))
+
+
+def test_full_width_figure_in_a_two_column_paper():
+    doc, (first, page) = new_doc(2)
+    body(first, 54, 72, 300, 740)
+    body(first, 312, 72, 558, 740)
+    plot(page, pymupdf.Rect(60, 72, 290, 230))
+    plot(page, pymupdf.Rect(320, 72, 550, 230), color=(0.8, 0.1, 0.1))
+    caption(page, pymupdf.Rect(54, 240, 558, 268), "Figure 1: Two panels spanning both columns of the page.")
+    body(page, 54, 280, 300, 740)
+    body(page, 312, 280, 558, 740)
+    found(doc, 1, pymupdf.Rect(60, 72, 550, 230))
+
+
+def test_short_centred_caption_under_a_wide_figure():
+    doc, (page,) = new_doc()
+    body(page, 72, 72, 540, 200)
+    plot(page, pymupdf.Rect(72, 220, 540, 400))
+    caption(page, pymupdf.Rect(250, 410, 400, 430), "Figure 1: Learning curves.")
+    body(page, 72, 440, 540, 740)
+    found(doc, 0, pymupdf.Rect(72, 220, 540, 400))
+
+
+def test_figure_wrapped_beside_body_text():
+    doc, (page,) = new_doc()
+    body(page, 72, 72, 540, 200)
+    body(page, 72, 210, 300, 420)  # text flows on the left of the figure
+    plot(page, pymupdf.Rect(320, 215, 540, 370))
+    caption(page, pymupdf.Rect(320, 378, 540, 410), "Figure 1: A figure set beside the text it illustrates.")
+    body(page, 72, 430, 540, 740)
+    found(doc, 0, pymupdf.Rect(320, 215, 540, 370))
+
+
+def test_figure_2_directly_below_figure_1():
+    doc, (page,) = new_doc()
+    plot(page, pymupdf.Rect(100, 72, 510, 200))
+    caption(page, pymupdf.Rect(72, 206, 540, 222), "Figure 1: The first figure.")
+    plot(page, pymupdf.Rect(100, 232, 510, 360), color=(0.2, 0.6, 0.2))
+    caption(page, pymupdf.Rect(72, 366, 540, 382), "Figure 2: The second figure, right below.")
+    body(page, 72, 400, 540, 740)
+    found(doc, 0, pymupdf.Rect(100, 72, 510, 200))
+    found(doc, 0, pymupdf.Rect(100, 232, 510, 360), number=2)
+
+
+def test_sub_captions_between_rows_of_panels_are_inside():
+    doc, (page,) = new_doc()
+    body(page, 72, 72, 540, 150)
+    plot(page, pymupdf.Rect(90, 170, 290, 270))
+    plot(page, pymupdf.Rect(320, 170, 520, 270))
+    caption(page, pymupdf.Rect(150, 276, 260, 290), "(a) Training loss", size=9)
+    caption(page, pymupdf.Rect(380, 276, 500, 290), "(b) Validation loss", size=9)
+    plot(page, pymupdf.Rect(90, 300, 290, 400))
+    plot(page, pymupdf.Rect(320, 300, 520, 400))
+    caption(page, pymupdf.Rect(150, 406, 260, 420), "(c) Test loss", size=9)
+    caption(page, pymupdf.Rect(380, 406, 500, 420), "(d) Wall time", size=9)
+    caption(page, pymupdf.Rect(72, 430, 540, 458), "Figure 1: Four panels in two rows, each with its sub-caption.")
+    body(page, 72, 470, 540, 740)
+    found(doc, 0, pymupdf.Rect(90, 170, 520, 419))
+
+
+def test_invisible_white_boxes_and_page_sized_paths_are_ignored():
+    doc, (page,) = new_doc()
+    shape = page.new_shape()
+    shape.draw_rect(pymupdf.Rect(0, 0, W, H))  # a page-sized white fill
+    shape.finish(fill=(1, 1, 1), color=None)
+    shape.draw_rect(pymupdf.Rect(60, 60, 552, 330))  # a white box behind figure and caption
+    shape.finish(fill=(1, 1, 1), color=None)
+    shape.commit()
+    body(page, 72, 72, 540, 130)
+    plot(page, pymupdf.Rect(150, 150, 460, 290))
+    caption(page, pymupdf.Rect(72, 300, 540, 316), "Figure 1: A plot drawn over a white background box.")
+    body(page, 72, 340, 540, 740)
+    found(doc, 0, pymupdf.Rect(150, 150, 460, 290))
+
+
+def test_reader_annotations_change_neither_the_box_nor_the_png():
+    def draw(annotate: bool) -> pymupdf.Pixmap:
+        doc, (page,) = new_doc()
+        body(page, 72, 72, 540, 130)
+        plot(page, pymupdf.Rect(150, 150, 460, 290))
+        caption(page, pymupdf.Rect(72, 300, 540, 316), "Figure 1: A plot a reader has marked up.")
+        body(page, 72, 340, 540, 740)
+        if annotate:
+            page.add_highlight_annot(pymupdf.Rect(72, 300, 300, 316))
+            page.add_ink_annot([[(100, 140), (500, 300), (520, 120)]])
+            page.add_rect_annot(pymupdf.Rect(40, 140, 570, 330))
+        doc = pymupdf.open(stream=doc.tobytes(), filetype="pdf")
+        found(doc, 0, pymupdf.Rect(150, 150, 460, 290))
+        figure, _ = find_figure(doc)
+        assert figure is not None
+        return pymupdf.Pixmap(figure.png)
+
+    marked, clean = draw(annotate=True), draw(annotate=False)
+    assert (marked.width, marked.height) == (clean.width, clean.height)
+    # A page with a highlight is composited as a transparency group: levels may differ by one, ink may not.
+    assert max(abs(a - b) for a, b in zip(marked.samples, clean.samples, strict=True)) <= 3
+
+
+def test_running_header_and_its_rule_stay_out():
+    doc, (page,) = new_doc()
+    page.insert_text((240, 44), "Short Title of the Paper", fontsize=9, fontname="tiro")
+    page.draw_line(pymupdf.Point(72, 52), pymupdf.Point(540, 52), width=0.5)
+    plot(page, pymupdf.Rect(100, 68, 510, 220))
+    caption(page, pymupdf.Rect(72, 228, 540, 244), "Figure 1: A figure at the very top of a page.")
+    body(page, 72, 260, 540, 740)
+    found(doc, 0, pymupdf.Rect(100, 68, 510, 220))
+
+
+def test_figure_1_on_page_10_after_body_sentences_that_mention_it():
+    doc, pages = new_doc(10)
+    for page in pages[:9]:
+        page.insert_textbox(
+            pymupdf.Rect(72, 72, 540, 200),
+            "Figure 1 shows the design. As Figure 1 illustrates, the parts interact.\n"
+            "Figure 1. The main idea in [9] is repeated here as a sentence in the body.\n" + PROSE * 3,
+            fontsize=10,
+            fontname="tiro",
+        )
+        body(pages[0], 72, 210, 540, 740)
+    plot(pages[9], pymupdf.Rect(100, 100, 510, 260))
+    caption(pages[9], pymupdf.Rect(72, 270, 540, 286), "Figure 1: Finally, the figure.", size=8)
+    body(pages[9], 72, 300, 540, 740)
+    found(doc, 9, pymupdf.Rect(100, 100, 510, 260))
+
+
+def test_caption_on_the_page_before_a_full_page_plate():
+    doc, (page, plate) = new_doc(2)
+    body(page, 72, 72, 540, 600)
+    caption(page, pymupdf.Rect(72, 620, 540, 660), "Figure 1: The whole apparatus, shown on the next page.", size=8)
+    plot(plate, pymupdf.Rect(80, 80, 530, 700))
+    plate.insert_text((290, 720), "Fig. 1.", fontsize=9, fontname="tiro")
+    found(doc, 1, pymupdf.Rect(80, 80, 530, 724))
+
+
+def test_caption_beside_its_figure_in_the_other_column():
+    doc, (page,) = new_doc()
+    page.insert_text((54, 80), "Figure 1", fontsize=8, fontname="hebo")
+    caption(page, pymupdf.Rect(54, 84, 300, 200), "Simultaneous recordings from twelve electrodes. " * 4, size=8)
+    plot(page, pymupdf.Rect(320, 74, 550, 230))
+    body(page, 54, 260, 300, 740)
+    body(page, 312, 260, 558, 740)
+    found(doc, 0, pymupdf.Rect(320, 74, 550, 230))
+
+
+def test_clipped_raster_counts_only_where_it_is_visible():
+    doc, (page,) = new_doc()
+    page.insert_textbox(pymupdf.Rect(54, 60, 558, 100), "A Title", fontsize=20, align=1)
+    page.insert_textbox(pymupdf.Rect(54, 104, 558, 120), "Ann Author, Bo Builder", fontsize=11, align=1)
+    photo(page, pymupdf.Rect(100, 60, 510, 320))  # placed from the title down ...
+    xref = page.get_contents()[-1]
+    stream = doc.xref_stream(xref)
+    visible = f"100 {H - 320} 410 170 re W n\n".encode()  # ... but clipped to y 150..320
+    doc.update_stream(xref, stream.replace(b"q\n", b"q\n" + visible, 1))
+    caption(page, pymupdf.Rect(54, 330, 558, 346), "Figure 1: A photograph cropped by a clip path.")
+    body(page, 54, 370, 558, 740)
+    found(doc, 0, pymupdf.Rect(100, 150, 510, 320))
+
+
+def test_no_figure_says_so():
+    doc, (page,) = new_doc()
+    body(page, 72, 72, 540, 740)
+    figure, reason = find_figure(doc)
+    assert figure is None and reason == 'no caption "Figure 1" in the PDF'
+
+
+@pytest.mark.parametrize("label", ["Fig. 1.", "FIG. 1.", "Figure 1 |", "FIGURE 1:"])
+def test_caption_label_styles(label):
+    doc, (page,) = new_doc()
+    body(page, 72, 72, 540, 130)
+    plot(page, pymupdf.Rect(150, 150, 460, 290))
+    caption(page, pymupdf.Rect(72, 300, 540, 316), f"{label} A plot.")
+    body(page, 72, 340, 540, 740)
+    found(doc, 0, pymupdf.Rect(150, 150, 460, 290))
+
+
+def test_pipeline_pngs_are_deterministic(tmp_path: Path):
+    def once(name: str) -> bytes:
+        doc, (page,) = new_doc()
+        plot(page, pymupdf.Rect(150, 150, 460, 290))
+        photo(page, pymupdf.Rect(470, 150, 540, 290))
+        caption(page, pymupdf.Rect(72, 300, 540, 316), "Figure 1: Same input, same bytes.")
+        path = tmp_path / name
+        doc.save(path)
+        figure, _ = find_figure(pymupdf.open(path))
+        assert figure is not None
+        return figure.png
+
+    assert once("a.pdf") == once("b.pdf")
