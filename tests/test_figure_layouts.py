@@ -35,8 +35,9 @@ def caption(page: pymupdf.Page, rect: pymupdf.Rect, text: str, size: float = 9, 
 def plot(page: pymupdf.Page, rect: pymupdf.Rect, label: str | None = "accuracy", color=(0.1, 0.3, 0.8)) -> None:
     """A vector line plot with axes and a text label under it, inked exactly within `rect`."""
     shape = page.new_shape()
-    shape.draw_line(rect.bl + (0, -12), rect.br + (0, -12))
-    shape.draw_line(rect.tl, rect.bl + (0, -12))
+    axis_y = rect.y1 - 12
+    shape.draw_line(pymupdf.Point(rect.x0, axis_y), pymupdf.Point(rect.x1, axis_y))
+    shape.draw_line(rect.tl, pymupdf.Point(rect.x0, axis_y))
     shape.finish(color=(0, 0, 0), width=1)
     steps = 12
     points = [
