@@ -37,3 +37,43 @@ def test_a_local_pdf_drafts_offline_without_a_key(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[0] == "notes/papers.20240130.md"
     assert (tmp_path / out.stdout.splitlines()[1]).is_file()
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdfs"
+
+
+def test_figure_json_one_object_per_pdf(tmp_path):
+    import json
+
+    out = notegen("figure", "--json", str(CORPUS / "1512.03385.pdf"), str(CORPUS / "2603.12231.pdf"), cwd=tmp_path)
+    assert out.returncode == 1  # the second paper has no figure
+    first, second = (json.loads(line) for line in out.stdout.splitlines())
+    assert first["pdf"] == str(CORPUS / "1512.03385.pdf")
+    assert first["page"] == 0 and first["method"] == "caption-below-figure"
+    assert first["caption"].startswith("Figure 1. Training error (left) and test error (right)")
+    x0, y0, x1, y1 = first["bbox"]
+    assert 306 <= x0 <= 310 and 222 <= y0 <= 226 and 543 <= x1 <= 547 and 301 <= y1 <= 305
+    assert first["ms"] > 0
+    assert second == {
+        "pdf": str(CORPUS / "2603.12231.pdf"),
+        "page": None,
+        "bbox": None,
+        "ms": second["ms"],
+        "reason": 'no caption "Figure 1" in the PDF',
+    }
+
+
+def test_figure_out_writes_the_png(tmp_path):
+    out = notegen("figure", str(CORPUS / "1505.04597.pdf"), "--out", str(tmp_path / "unet.png"))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == f"{tmp_path / 'unet.png'}\n"
+    import pymupdf
+
+    pix = pymupdf.Pixmap(str(tmp_path / "unet.png"))
+    assert pix.width > 600 and pix.height > 400
+
+
+def test_figure_number_two(tmp_path):
+    out = notegen("figure", "-n", "2", "--json", str(CORPUS / "1810.04805.pdf"))
+    assert out.returncode == 0
+    assert '"caption": "Figure 2: BERT input representation.' in out.stdout

@@ -272,3 +272,12 @@ def test_pipeline_pngs_are_deterministic(tmp_path: Path):
         return figure.png
 
     assert once("a.pdf") == once("b.pdf")
+
+
+def test_caption_above_its_figure():
+    doc, (page,) = new_doc()
+    body(page, 72, 72, 540, 200)
+    caption(page, pymupdf.Rect(72, 210, 540, 226), "Figure 1: A journal style that sets captions above figures.")
+    plot(page, pymupdf.Rect(120, 240, 490, 400))
+    body(page, 72, 420, 540, 740)
+    found(doc, 0, pymupdf.Rect(120, 240, 490, 400))

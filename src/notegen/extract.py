@@ -459,6 +459,9 @@ def find_figure(doc: pymupdf.Document, number: int = 1) -> tuple[Figure | None, 
                 continue
             seen_caption = index if seen_caption is None else seen_caption
             located = _locate(doc, page, lines, style, at)
+            log.debug(
+                "figure %d: caption on page %d, line %r: %s", number, index, line.text[:40], located and located[3]
+            )
             if located is None:
                 continue
             where, box, caption, method = located

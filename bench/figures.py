@@ -1,0 +1,150 @@
+"""Figure 1 accuracy and speed over the hand-labelled shared corpus, beside the largest-image baseline.
+
+    python bench/figures.py [--pdfs ../shared/corpus/pdfs] [--repeat 3]
+
+Correct: same page and IoU >= 0.8 with the labelled box; for a paper without Figure 1, saying there is none.
+Time per paper: open the PDF, find Figure 1, render its PNG (the median of --repeat runs, after one warm-up
+paper so the library's one-time start-up is not billed to the first paper). Prints numbers; never fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_PDFS = HERE.parent.parent / "shared" / "corpus" / "pdfs"
+
+
+def iou(a: list[float] | tuple[float, ...], b: list[float]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def correct(label: dict, page: int | None, box: list[float] | tuple[float, ...] | None) -> tuple[bool, float]:
+    if label["page"] is None:
+        return page is None, 0.0
+    if page is None or box is None:
+        return False, 0.0
+    overlap = iou(box, label["fig_bbox"])
+    return page == label["page"] and overlap >= 0.8, overlap
+
+
+def largest_image(pymupdf, path: Path) -> tuple[int | None, list[float] | None]:
+    """The peers' method: the largest embedded raster image placed anywhere in the document."""
+    best: tuple[float, int, list[float]] | None = None
+    with pymupdf.open(path) as doc:
+        for page in doc:
+            for info in page.get_image_info():
+                rect = pymupdf.Rect(info["bbox"]) & page.rect
+                if rect.is_empty:
+                    continue
+                area = rect.width * rect.height
+                if best is None or area > best[0]:
+                    best = (area, page.number, [rect.x0, rect.y0, rect.x1, rect.y1])
+    return (best[1], best[2]) if best else (None, None)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pdfs", type=Path, default=DEFAULT_PDFS)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    import pymupdf
+
+    import_ms = (time.perf_counter() - start) * 1000
+    from notegen.extract import figure_only
+
+    labels = json.loads((args.pdfs / "labels.json").read_text())
+    package = next(
+        (f"{name} {metadata.version(name)}" for name in ("pymupdf-lite", "pymupdf") if _installed(name)), "?"
+    )
+    print(f"{package}, MuPDF {pymupdf.VersionFitz}; import {import_ms:.0f} ms; {len(labels)} papers\n")
+
+    figure_only(args.pdfs / labels[0]["file"], "warm-up")
+    rows = []
+    for label in labels:
+        path = args.pdfs / label["file"]
+        times, result = [], None
+        for _ in range(max(1, args.repeat)):
+            result = figure_only(path, label["file"])
+            times.append(result.ms)
+        assert result is not None
+        fig = result.figure
+        ok, overlap = correct(label, fig.page if fig else None, fig.bbox if fig else None)
+        t0 = time.perf_counter()
+        base_page, base_box = largest_image(pymupdf, path)
+        base_ms = (time.perf_counter() - t0) * 1000
+        base_ok, base_overlap = correct(label, base_page, base_box)
+        rows.append(
+            {
+                "file": label["file"],
+                "kind": label.get("kind") or "no figure",
+                "ok": ok,
+                "iou": overlap,
+                "ms": statistics.median(times),
+                "method": fig.method if fig else (result.reason or ""),
+                "base_ok": base_ok,
+                "base_iou": base_overlap,
+                "base_ms": base_ms,
+            }
+        )
+
+    print(
+        f"{'paper':36} {'layout':9} {'notegen':>18} {'ms':>6}   {'largest image':>16} {'ms':>5}  how notegen found it"
+    )
+    for r in rows:
+        ours = f"{'ok' if r['ok'] else 'WRONG'} IoU {r['iou']:.2f}"
+        base = f"{'ok' if r['base_ok'] else 'wrong'} IoU {r['base_iou']:.2f}"
+        print(
+            f"{r['file'][:36]:36} {r['kind']:9} {ours:>18} {r['ms']:6.1f}   {base:>16} {r['base_ms']:5.1f}  {r['method']}"
+        )
+
+    print("\nby layout       notegen   largest image")
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        groups[r["kind"]].append(r)
+    for kind, members in sorted(groups.items()):
+        ours = sum(r["ok"] for r in members)
+        base = sum(r["base_ok"] for r in members)
+        print(f"  {kind:12} {ours:3}/{len(members):<3}   {base:3}/{len(members):<3}")
+    ms = [r["ms"] for r in rows]
+    base_ms = [r["base_ms"] for r in rows]
+    n = len(rows)
+    print(
+        f"\naccuracy        notegen {sum(r['ok'] for r in rows)}/{n}   largest image {sum(r['base_ok'] for r in rows)}/{n}"
+    )
+    print(
+        f"ms per paper    notegen median {statistics.median(ms):.1f}, p90 {percentile(ms, 0.9):.1f}, max {max(ms):.1f}"
+    )
+    print(f"                largest image median {statistics.median(base_ms):.1f}, p90 {percentile(base_ms, 0.9):.1f}")
+    failures = [r["file"] for r in rows if not r["ok"]]
+    print(f"notegen wrong on: {', '.join(failures) if failures else 'none'}")
+
+
+def _installed(name: str) -> bool:
+    try:
+        metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    sys.exit(main())
