@@ -56,7 +56,7 @@ def largest_image(pymupdf, path: Path) -> tuple[int | None, list[float] | None]:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -112,9 +112,8 @@ def main() -> None:
     for r in rows:
         ours = f"{'ok' if r['ok'] else 'WRONG'} IoU {r['iou']:.2f}"
         base = f"{'ok' if r['base_ok'] else 'wrong'} IoU {r['base_iou']:.2f}"
-        print(
-            f"{r['file'][:36]:36} {r['kind']:9} {ours:>18} {r['ms']:6.1f}   {base:>16} {r['base_ms']:5.1f}  {r['method']}"
-        )
+        name, kind = r["file"][:36], r["kind"]
+        print(f"{name:36} {kind:9} {ours:>18} {r['ms']:6.1f}   {base:>16} {r['base_ms']:5.1f}  {r['method']}")
 
     print("\nby layout       notegen   largest image")
     groups: dict[str, list[dict]] = defaultdict(list)
