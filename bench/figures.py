@@ -126,9 +126,8 @@ def main() -> None:
     ms = [r["ms"] for r in rows]
     base_ms = [r["base_ms"] for r in rows]
     n = len(rows)
-    print(
-        f"\naccuracy        notegen {sum(r['ok'] for r in rows)}/{n}   largest image {sum(r['base_ok'] for r in rows)}/{n}"
-    )
+    ours, base = sum(r["ok"] for r in rows), sum(r["base_ok"] for r in rows)
+    print(f"\naccuracy        notegen {ours}/{n}   largest image {base}/{n}")
     print(
         f"ms per paper    notegen median {statistics.median(ms):.1f}, p90 {percentile(ms, 0.9):.1f}, max {max(ms):.1f}"
     )
