@@ -240,12 +240,14 @@ class Drafter:
                 root = vault.ensure_root(self.settings, now)
                 if root is not None:
                     result.written.append(root)
-                text = note.render_note(self.new_id(), day, now, sections)
+                note_id = vault.unique_id(vault.note_ids(self.settings.vault_dir), self.new_id)
+                text = note.render_note(note_id, day, now, sections)
             else:
-                fresh = [s for s in sections if note.paper_key(s.paper) not in existing.papers]
-                if not fresh:
+                sections = [s for s in sections if note.paper_key(s.paper) not in existing.papers]
+                if not sections:
                     return
-                text = note.append_sections(_read_text(path), existing, fresh, now)
+                text = note.append_sections(_read_text(path), existing, sections, now)
+            result.written.extend(vault.ensure_tag_notes(self.settings, [s.tag for s in sections], now))
             write_atomic(path, text.encode("utf-8"))
         result.written.insert(0, path)
 

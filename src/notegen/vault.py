@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
@@ -37,14 +38,70 @@ def save_image(settings: Settings, png: bytes) -> tuple[Path, str, bool]:
     return path, image_link(settings, digest), new
 
 
+_ID_LINE = re.compile(r"^id:[ \t]*['\"]?([^'\"\s]+)", re.MULTILINE)
+
+
+def note_ids(vault_dir: Path) -> dict[str, list[Path]]:
+    """Every note's frontmatter id in the vault, with the files that carry it (more than one is a clash)."""
+    ids: dict[str, list[Path]] = {}
+    for path in sorted(vault_dir.glob("*.md")):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                head = handle.read(2048)
+        except OSError:
+            continue
+        if not head.startswith("---"):
+            continue
+        end = head.find("\n---", 3)
+        m = _ID_LINE.search(head[: end if end > 0 else len(head)])
+        if m:
+            ids.setdefault(m.group(1), []).append(path)
+    return ids
+
+
+def unique_id(taken: set[str] | dict[str, list[Path]], make: Callable[[], str] = new_id) -> str:
+    """A note id no note in the vault has (Dendron drops one of two notes with the same id)."""
+    while True:
+        candidate = make()
+        if candidate not in taken:
+            return candidate
+
+
 def ensure_root(settings: Settings, now_ms: int) -> Path | None:
     """Dendron indexes nothing in a vault without root.md: write one if it is missing (never overwrite)."""
     root = settings.vault_dir / "root.md"
     if root.exists():
         return None
-    text = render_frontmatter(new_id(), "root", now_ms, now_ms) + "\nDaily paper notes drafted by notegen.\n"
+    note_id = unique_id(note_ids(settings.vault_dir))
+    text = render_frontmatter(note_id, "root", now_ms, now_ms) + "\nDaily paper notes drafted by notegen.\n"
     write_atomic(root, text.encode("utf-8"))
     return root
+
+
+def tag_note_name(tag: str) -> str:
+    return f"tags.{tag}.md"
+
+
+def ensure_tag_notes(settings: Settings, tags: Iterable[str], now_ms: int) -> list[Path]:
+    """A `tags.<tag>.md` note for each tag that has none (Dendron flags hashtags without one).
+
+    Dendron matches note names without regard to case, so an existing tags.mllm.md serves #MLLM.
+    """
+    vault_dir = settings.vault_dir
+    existing = {p.name.lower() for p in vault_dir.glob("tags.*.md")} if vault_dir.is_dir() else set()
+    taken = note_ids(vault_dir) if vault_dir.is_dir() else {}
+    written: list[Path] = []
+    for tag in dict.fromkeys(tags):
+        name = tag_note_name(tag)
+        if name.lower() in existing:
+            continue
+        note_id = unique_id(taken)
+        taken[note_id] = []
+        path = vault_dir / name
+        write_atomic(path, render_frontmatter(note_id, tag, now_ms, now_ms).encode("utf-8"))
+        existing.add(name.lower())
+        written.append(path)
+    return written
 
 
 def tag_vocabulary(settings: Settings) -> list[str]:
@@ -66,3 +123,113 @@ def tag_vocabulary(settings: Settings) -> list[str]:
     seen = {t.lower() for t in ordered}
     ordered += [t for t in settings.tags if t.lower() not in seen]
     return ordered
+
+
+# -- a new workspace ----------------------------------------------------------------------------------
+
+GITIGNORE = """\
+# notegen's caches, backups and lock
+.notegen/
+# Dendron's caches and runtime files
+.dendron.*
+**/.dendron.*
+"""
+
+SCHEMA = """\
+version: 1
+imports: []
+schemas:
+  - id: root
+    children: []
+    title: root
+    parent: root
+"""
+
+
+def dendron_config(vault: str) -> str:
+    return f"""\
+version: 5
+workspace:
+  vaults:
+    - fsPath: {vault}
+      name: {vault}
+  enableHashTags: true
+"""
+
+
+def code_workspace(vault: str) -> str:
+    return (
+        "{\n"
+        f'    "folders": [{{ "path": "{vault}" }}],\n'
+        '    "settings": {},\n'
+        '    "extensions": { "recommendations": ["dendron.dendron"] }\n'
+        "}\n"
+    )
+
+
+def settings_template() -> str:
+    """notegen.toml with every setting commented out at its default."""
+    defaults = Settings()
+    lines = [
+        "# notegen settings. A flag beats an environment variable, which beats this file, which beats the default.",
+        "# The API key is never read from here: export OPENAI_API_KEY.",
+        "",
+    ]
+    notes = {
+        "model": "the model name",
+        "base_url": "any OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1",
+        "arxiv_url": "the arXiv API query endpoint",
+        "pdf_url": "replaces scheme and host of arXiv's PDF links, for a mirror",
+        "note_name": "the daily note's file name; {yyyy} {mm} {dd}; lower case, dot-separated",
+        "vault": "the Dendron vault folder",
+        "image_dir": 'where figures go; "notes/assets/images" for Dendron\'s publisher',
+        "tags": "tags to offer the model besides those used in the vault",
+        "concurrency": "papers worked on at once",
+        "arxiv_interval": "seconds between arXiv API calls",
+        "http_timeout": "seconds before an arXiv or PDF request gives up",
+        "llm_timeout": "seconds before a model request gives up",
+        "retries": "tries for transient network errors",
+        "intro_chars": "how much of the introduction the model sees",
+        "extract_timeout": "seconds one PDF may take to read",
+        "extract_memory_mb": "memory one PDF may take to read",
+    }
+    for name, note in notes.items():
+        value = getattr(defaults, name)
+        examples = {"base_url": "https://api.openai.com/v1", "pdf_url": "https://arxiv.org"}
+        if value is None:
+            shown = f'"{examples[name]}"'
+        elif isinstance(value, str):
+            shown = f'"{value}"'
+        elif isinstance(value, tuple):
+            shown = "[" + ", ".join(f'"{v}"' for v in value) + "]"
+        else:
+            shown = str(value)
+        lines.append(f"# {name} = {shown}  # {note}")
+    return "\n".join(lines) + "\n"
+
+
+def init_workspace(settings: Settings, now_ms: int, prompts: Path) -> list[tuple[Path, bool]]:
+    """Make `settings.workspace` a workspace Dendron opens; every file that exists is kept as it is.
+
+    Returns each file with whether it was created.
+    """
+    ws, vault = settings.workspace, settings.vault
+    files: list[tuple[Path, bytes | None]] = [
+        (ws / "dendron.yml", dendron_config(vault).encode()),
+        (ws / "dendron.code-workspace", code_workspace(vault).encode()),
+        (ws / ".gitignore", GITIGNORE.encode()),
+        (ws / "notegen.toml", settings_template().encode()),
+        (settings.vault_dir / "root.schema.yml", SCHEMA.encode()),
+        (settings.vault_dir / "root.md", None),
+    ]
+    files += [(ws / "prompts" / p.name, p.read_bytes()) for p in sorted(prompts.glob("*.md"))]
+    out: list[tuple[Path, bool]] = []
+    for path, data in files:
+        if path.exists():
+            out.append((path, False))
+        elif data is None:
+            out.append((path, ensure_root(settings, now_ms) is not None))
+        else:
+            write_atomic(path, data)
+            out.append((path, True))
+    return out
