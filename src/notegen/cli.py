@@ -145,6 +145,55 @@ def draft(
 
 
 @cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.option("--debug", is_flag=True, help="Log details and show tracebacks.")
+def init(directory: Path, quiet: bool, debug: bool) -> None:
+    """Set up DIRECTORY (default: here) as a workspace Dendron opens, with notegen's prompts and settings.
+
+    Writes dendron.yml, the vault notes/ with root.md, .gitignore, prompts/ and a commented notegen.toml.
+    Files that exist are never changed; running it again does nothing.
+    """
+    import time
+
+    from notegen import vault
+    from notegen.summarize import default_prompts_dir
+
+    obj = _context(directory, quiet, debug)
+    config = settings.load(directory)
+    for path, created in vault.init_workspace(config, int(time.time() * 1000), default_prompts_dir()):
+        if created:
+            click.echo(_shown(path))
+        else:
+            obj.status(f"{_shown(path)}: exists, kept as it is")
+    ignore = directory / ".gitignore"
+    if ".notegen" not in ignore.read_text(encoding="utf-8", errors="replace"):
+        obj.status(f"warning: {_shown(ignore)} does not ignore .notegen/ (caches); add it")
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option("-q", "--quiet", is_flag=True, help="Only the problems, no summary.")
+@click.option("--debug", is_flag=True, help="Log details and show tracebacks.")
+def check(directory: Path, quiet: bool, debug: bool) -> None:
+    """Check the vault in DIRECTORY (default: here) against Dendron's rules; exit 1 when anything is wrong.
+
+    Frontmatter that Dendron would fill in or misread, broken YAML, duplicate ids, names Dendron rejects,
+    hashtags without their tags.<tag> note, images that do not exist: each with its file and line.
+    """
+    from notegen.lint import check_vault
+
+    obj = _context(directory, quiet, debug)
+    config = settings.load(directory)
+    problems, count = check_vault(config.vault_dir)
+    for problem in problems:
+        click.echo(f"{_shown(problem.path)}:{problem.line}: {problem.message}")
+    obj.status(f"{count} notes checked, {len(problems)} problem{'s' * (len(problems) != 1)}")
+    if problems:
+        raise SystemExit(1)
+
+
+@cli.command()
 @click.argument("pdfs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PDF...")
 @click.option("--number", "-n", default=1, show_default=True, type=click.IntRange(1, 999), help="Which figure.")
 @click.option(

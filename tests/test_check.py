@@ -1,0 +1,119 @@
+"""`notegen check` and `notegen init` as a person uses them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from notegen import lint
+
+NOTE = """---
+id: {id}
+title: '20240130'
+desc: ''
+updated: 1706623489645
+created: 1706621579616
+---
+
+
+## A Paper
+<!-- notegen paper=arxiv:2401.00001v1 summary=000000000000 -->
+
+#MLLM
+
+
+![图 0](../images/a.png)
+
+这篇论文试图解决的问题是……
+""".replace(".png)\n", ".png)  \n")  # the seed's two trailing spaces after an image
+TAG = "---\nid: {id}\ntitle: 'MLLM'\ndesc: ''\nupdated: 1\ncreated: 1\n---\n"
+
+
+def vault(tmp_path: Path) -> Path:
+    """A workspace made by notegen init with one good note."""
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "a.png").write_bytes(b"\x89PNG")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "root.md").write_text(TAG.format(id="r" * 23).replace("MLLM", "root"))
+    (notes / "tags.MLLM.md").write_text(TAG.format(id="t" * 23))
+    (notes / "papers.20240130.md").write_text(NOTE.format(id="a" * 23))
+    return tmp_path
+
+
+def test_a_clean_vault_passes(tmp_path, run, monkeypatch):
+    monkeypatch.chdir(vault(tmp_path))
+    r = run("check")
+    assert (r.code, r.out, r.err) == (0, "", "3 notes checked, 0 problems\n")
+
+
+def test_hand_broken_notes_are_reported_with_file_and_line(tmp_path, run, monkeypatch):
+    ws = vault(tmp_path)
+    notes = ws / "notes"
+    good = NOTE.format(id="b" * 23)
+    (notes / "papers.20240131.md").write_text(good.replace("title: '20240130'", "title: '20240131"))
+    (notes / "papers.20240201.md").write_text(NOTE.format(id="c" * 23).replace("created: 1706621579616\n", ""))
+    (notes / "papers.20240202.md").write_text(NOTE.format(id="a" * 23))  # the id of papers.20240130
+    (notes / "papers.20240203.md").write_text(NOTE.format(id="d" * 23).replace("a.png", "gone.png"))
+    (notes / "papers.20240204.md").write_text(NOTE.format(id="e" * 23).replace("#MLLM", "#robotics"))
+    (notes / "papers.20240205.md").write_text(NOTE.format(id="f" * 23).replace("title: '20240130'", "title: 20240205"))
+    (notes / "Papers.20240130.md").write_text(NOTE.format(id="g" * 23))
+    (notes / "papers..x.md").write_text(NOTE.format(id="h" * 23))
+    (notes / "papers.x(1).md").write_text(NOTE.format(id="i" * 23))
+    (notes / "papers.latin1.md").write_bytes(NOTE.format(id="j" * 23).encode() + b"caf\xe9\n")
+    monkeypatch.chdir(ws)
+
+    r = run("check")
+
+    assert r.code == 1
+    assert r.out.splitlines() == [
+        "notes/papers..x.md:1: the file name has an empty segment (two dots in a row, or a leading or trailing dot)",
+        "notes/papers.20240130.md:1: same name as Papers.20240130.md when case is ignored",
+        "notes/papers.20240130.md:2: id aaaaaaaaaaaaaaaaaaaaaaa is also the id of notes/papers.20240202.md; "
+        "Dendron keeps one",
+        "notes/papers.20240131.md:3: broken YAML in the frontmatter (found unexpected end of stream)",
+        "notes/papers.20240201.md:1: frontmatter has no 'created': epoch milliseconds; Dendron would use the "
+        "current time",
+        "notes/papers.20240202.md:2: id aaaaaaaaaaaaaaaaaaaaaaa is also the id of notes/papers.20240130.md; "
+        "Dendron keeps one",
+        "notes/papers.20240203.md:16: image ../images/gone.png does not exist",
+        "notes/papers.20240204.md:13: #robotics has no note tags.robotics.md; Dendron flags it",
+        "notes/papers.20240205.md:3: frontmatter 'title' is not a string",
+        "notes/papers.latin1.md:19: not UTF-8 text",
+        "notes/papers.x(1).md:1: the file name contains one of ( ) , ' which Dendron does not accept",
+    ]
+    assert r.err == "13 notes checked, 11 problems\n"
+
+
+def test_hashtags_follow_dendrons_syntax():
+    _, facts = lint.lint_note(
+        "---\nid: x\n---\n#MLLM\n## Heading #not\n`#code` a#b #123 (#x) #ok, 见 #中文 `x`\n```\n#fenced\n```\n"
+    )
+    assert [tag for _, tag in facts.hashtags] == ["MLLM", "ok", "中文"]
+
+
+def test_init_makes_a_workspace_and_never_overwrites(tmp_path, run):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / ".gitignore").write_text("mine\n")
+
+    first = run("init", str(ws))
+
+    assert first.code == 0
+    names = sorted(str(Path(p).resolve().relative_to(ws.resolve())) for p in first.out.splitlines())
+    assert names == [
+        "dendron.code-workspace",
+        "dendron.yml",
+        "notegen.toml",
+        "notes/root.md",
+        "notes/root.schema.yml",
+        "prompts/paper.md",
+        "prompts/system.md",
+    ]
+    assert (ws / ".gitignore").read_text() == "mine\n"
+    assert "warning:" in first.err and "does not ignore .notegen/" in first.err
+    before = {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()}
+
+    again = run("init", str(ws))
+
+    assert again.code == 0 and again.out == ""
+    assert {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()} == before
