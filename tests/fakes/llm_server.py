@@ -48,6 +48,7 @@ class FakeLLM(LoopbackServer):
     def __init__(self) -> None:
         super().__init__()
         self.default_tag = "deep_learning"
+        self.tag_for: dict[str, str] = {}  # a word of the title -> the tag to answer with
 
     @property
     def chats(self) -> list[dict[str, object]]:
@@ -65,4 +66,6 @@ class FakeLLM(LoopbackServer):
         tag = self.default_tag
         if vocabulary and not vocabulary.group(1).startswith("（"):
             tag = vocabulary.group(1).split(", ")[0]
-        return completion(chinese_answer(title.group(1) if title else "?", tag))
+        name = title.group(1) if title else "?"
+        tag = next((t for word, t in self.tag_for.items() if word in name), tag)
+        return completion(chinese_answer(name, tag))
