@@ -97,3 +97,10 @@ def test_new_ids_are_dendron_nanoids():
     ids = {note.new_id() for _ in range(200)}
     assert len(ids) == 200
     assert all(len(i) == 23 and set(i) <= set("0123456789abcdefghijklmnopqrstuvwxyz") for i in ids)
+
+
+def test_summary_words_never_become_hashtags():
+    section = Section("pdf:1", "T", "t", "利用 #注意力 机制，C# 与 #1 不受影响")
+    text = note.render_section(section, 0)
+    assert "利用 \\#注意力 机制，C# 与 #1 不受影响\n" in text
+    assert [m.group("tag") for m in note.HASHTAG.finditer(text)] == ["t"]

@@ -14,12 +14,8 @@ from pathlib import Path
 
 import yaml
 
-# Dendron's hashtag syntax (its HASHTAG_REGEX): not after a non-space, not starting with a digit or a period,
-# no punctuation inside.
-_PUNCT = re.escape(",;:'\"<>()?!`~«‹»›„“‟”’❝❞❮❯⹂〝〞〟＂‚‘‛❛❜❟［］【】…‥「」『』·؟،।॥‽⸘¡¿⁈⁉")
-_FIRST = rf"[^0-9#@|\[\]\s.{_PUNCT}]"
-_MIDDLE = rf"[^@#|\[\]\s{_PUNCT}]"
-HASHTAG = re.compile(rf"(?<!\S)#(?P<tag>{_FIRST}{_MIDDLE}*{_MIDDLE}|{_FIRST})")
+from notegen.note import HASHTAG
+
 _IMAGE = re.compile(r"!\[[^\]]*\]\((?P<url><[^>]*>|[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _INLINE_CODE = re.compile(r"`[^`]*`")

@@ -35,6 +35,12 @@ ID_LENGTH = 23
 FRONTMATTER_KEYS = ("id", "title", "desc", "updated", "created")
 
 MARKER = re.compile(r"^<!-- notegen paper=(?P<paper>\S+)(?P<rest>[^\n]*?)-->\s*$", re.MULTILINE)
+# Dendron's hashtag syntax (its HASHTAG_REGEX): not after a non-space, not starting with a digit or a period,
+# no punctuation inside.
+_PUNCT = re.escape(",;:'\"<>()?!`~«‹»›„“‟”’❝❞❮❯⹂〝〞〟＂‚‘‛❛❜❟［］【】…‥「」『』·؟،।॥‽⸘¡¿⁈⁉")
+_FIRST = rf"[^0-9#@|\[\]\s.{_PUNCT}]"
+_MIDDLE = rf"[^@#|\[\]\s{_PUNCT}]"
+HASHTAG = re.compile(rf"(?<!\S)#(?P<tag>{_FIRST}{_MIDDLE}*{_MIDDLE}|{_FIRST})")
 _FIGURE = re.compile(r"!\[图 (\d+)\]")
 _FENCE = re.compile(r"^(```|~~~)")
 
@@ -87,10 +93,11 @@ def render_frontmatter(note_id: str, title: date | str, created_ms: int, updated
 
 
 def safe_block(text: str) -> str:
-    """Text that stays inside its section: no line may start a heading, and no comment may fake a marker."""
+    """Text that stays inside its section: no line may start a heading, no comment may fake a marker, and no
+    word may become a Dendron hashtag (which would want a tag note)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("<!--", "&lt;!--").strip()
     lines = [("\\" + line.lstrip() if line.lstrip().startswith("#") else line) for line in text.split("\n")]
-    return "\n".join(lines)
+    return "\n".join(HASHTAG.sub(lambda m: "\\" + m.group(0), line) for line in lines)
 
 
 def _one_line(text: str) -> str:
