@@ -65,7 +65,8 @@ def test_default_prompts_load_and_fill():
     )
     assert messages[0]["role"] == "system" and f"以“{OPENING}”开头" in messages[0]["content"]
     assert "MLLM, image_generation" in messages[0]["content"]
-    assert messages[1]["content"].startswith("标题：T\n")
+    assert messages[1]["content"].startswith("<paper>\n标题：T\n")
+    assert "（暂无）" in messages[0]["content"]  # no past summaries yet
 
 
 def test_workspace_prompt_with_an_unknown_placeholder_is_refused(tmp_path):

@@ -134,9 +134,11 @@ def draft(
         click.echo(_shown(path))
     if result.usage and (result.usage.calls or result.usage.cached):
         u = result.usage
+        cost = u.prompt_tokens * config.price_input / 1e6 + u.completion_tokens * config.price_output / 1e6
+        priced = f", about ${cost:.4f}" if config.price_input or config.price_output else ""
         obj.status(
             f"tokens: {u.prompt_tokens} in, {u.completion_tokens} out "
-            f"({u.calls} call{'s' * (u.calls != 1)}, {u.cached} from cache)"
+            f"({u.calls} call{'s' * (u.calls != 1)}, {u.cached} from cache{priced})"
         )
     for failure in result.failures:
         click.echo(_redact(f"error: {failure}"), err=True)

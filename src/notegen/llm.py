@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +27,10 @@ from notegen.storage import write_atomic
 
 log = logging.getLogger(__name__)
 
-MODES = ("json_schema", "json_object", "text")
+# Tried in this order; a server that refuses one (HTTP 400/422, or a 5xx whose message is about the request's
+# response_format, as llama.cpp's server answers json_schema) gets the next. json_object with a "schema" field is
+# how llama.cpp-style servers constrain decoding to a schema.
+MODES = ("json_schema", "json_object+schema", "json_object", "text")
 _FORMAT_WORDS = ("response_format", "json_schema", "json_object", "structured", "input should be")
 
 
@@ -57,6 +61,7 @@ class LLM:
         timeout: float = 120.0,
         attempts: int = 4,
         schema: dict[str, Any] | None = None,
+        max_tokens: int = 1200,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.model = model
@@ -64,6 +69,7 @@ class LLM:
         self.cache_dir = cache_dir
         self.attempts = attempts
         self.schema = schema or {}
+        self.max_tokens = max_tokens
         self.usage = Usage()
         self._mode = 0
         self._lock = threading.Lock()
@@ -126,6 +132,8 @@ class LLM:
                 "type": "json_schema",
                 "json_schema": {"name": "paper_note", "schema": self.schema, "strict": True},
             }
+        elif mode == "json_object+schema":
+            kwargs["response_format"] = {"type": "json_object", "schema": self.schema}
         elif mode == "json_object":
             kwargs["response_format"] = {"type": "json_object"}
         try:
@@ -133,6 +141,7 @@ class LLM:
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
                 temperature=0.2,
+                max_tokens=self.max_tokens,
                 **kwargs,
             )
         except openai.AuthenticationError as err:
@@ -158,7 +167,8 @@ class LLM:
         except openai.APIStatusError as err:
             text = str(err.message).lower()
             if "context length" in text or "context_length" in text or "too long" in text:
-                raise PaperError(paper, "the paper's text is longer than the model's context") from err
+                limit = re.search(r"context length is (\d+)", text)
+                raise ContextTooLong(paper, int(limit.group(1)) if limit else None) from err
             if mode != "text" and (err.status_code in (400, 422) or any(w in text for w in _FORMAT_WORDS)):
                 raise _FormatRefused from err
             if err.status_code >= 500:
@@ -181,3 +191,15 @@ class LLM:
 
 class _FormatRefused(Exception):
     """The server does not take this response_format."""
+
+
+class ContextTooLong(PaperError):
+    """The prompt does not fit the model's context; `limit` is the context in tokens when the server said."""
+
+    def __init__(self, paper: str, limit: int | None) -> None:
+        said = f" ({limit} tokens)" if limit else ""
+        super().__init__(paper, f"the prompt is longer than the model's context{said}; set context_tokens lower")
+        self.limit = limit
+
+    def __reduce__(self) -> tuple[type[ContextTooLong], tuple[str, int | None]]:  # type: ignore[override]
+        return (type(self), (self.paper, self.limit))

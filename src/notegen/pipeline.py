@@ -17,7 +17,7 @@ from notegen.bounded import Bounded
 from notegen.errors import FatalError, NotegenError, PaperError, UsageError
 from notegen.fetch import Arxiv, Paper
 from notegen.ids import ArxivId, LocalPdf, Ref
-from notegen.llm import LLM, Usage
+from notegen.llm import LLM, ContextTooLong, Usage
 from notegen.settings import Settings
 from notegen.storage import vault_lock, write_atomic
 
@@ -88,7 +88,9 @@ class Drafter:
                 timeout=settings.llm_timeout,
                 attempts=settings.retries,
                 schema=summarize.SCHEMA,
+                max_tokens=settings.max_tokens,
             )
+        self.examples: list[str] = []
 
     def draft(self, refs: list[Ref], day: date) -> DraftResult:
         result = DraftResult()
@@ -103,6 +105,8 @@ class Drafter:
             jobs.append(job)
         jobs = self._with_metadata(jobs, result)
         vocabulary = [t for t in vault.tag_vocabulary(self.settings) if t != UNTAGGED]
+        if self.llm is not None:
+            self.examples = vault.past_summaries(self.settings)
         with Bounded(
             workers=min(self.settings.concurrency, os.cpu_count() or 1, max(1, len(jobs))),
             seconds=self.settings.extract_timeout,
@@ -212,10 +216,29 @@ class Drafter:
         return section, stored
 
     def _summarize(self, name: str, inputs: summarize.Inputs, vocabulary: list[str]) -> tuple[str, str, str | None]:
-        """(summary, tag, review reason or None): one re-ask quoting the problem, then a review marker."""
+        """(summary, tag, review reason or None): one re-ask quoting the problem, then a review marker.
+
+        The introduction is cut to the model's context when it is known (`context_tokens`) or when the server
+        says the prompt is too long; the title, abstract and caption always go whole.
+        """
         assert self.llm is not None and self.prompts is not None
-        messages = summarize.build_messages(self.prompts, inputs, vocabulary, OPENING)
-        reply = self.llm.ask(messages, name, refresh=self.refresh)
+        settings, prompts = self.settings, self.prompts
+
+        def messages_for(budget: int | None) -> list[dict[str, str]]:
+            fitted = inputs
+            if budget is not None:
+                fitted = summarize.fit_introduction(prompts, inputs, vocabulary, OPENING, self.examples, budget)
+            return summarize.build_messages(prompts, fitted, vocabulary, OPENING, self.examples)
+
+        messages = messages_for(settings.context_tokens - settings.max_tokens if settings.context_tokens else None)
+        try:
+            reply = self.llm.ask(messages, name, refresh=self.refresh)
+        except ContextTooLong as err:
+            used = sum(summarize.estimate_tokens(m["content"]) for m in messages)
+            budget = (err.limit if err.limit else used // 2) - min(settings.max_tokens, (err.limit or used) // 3)
+            self.status(f"{name}: the prompt is too long for the model; cutting the introduction to fit")
+            messages = messages_for(max(0, budget - 64))
+            reply = self.llm.ask(messages, name, refresh=self.refresh)
         for attempt in (1, 2):
             try:
                 if reply.truncated:
@@ -224,8 +247,11 @@ class Drafter:
             except summarize.AnswerError as err:
                 if attempt == 2:
                     return PLACEHOLDER, UNTAGGED, f"the model's answer was unusable twice ({err})"
-                messages = summarize.reask_messages(messages, reply.text, str(err))
-                reply = self.llm.ask(messages, name, refresh=self.refresh)
+                self.status(f"{name}: asking again: {err}")
+                try:
+                    reply = self.llm.ask(summarize.reask_messages(messages, reply.text, str(err)), name, self.refresh)
+                except ContextTooLong:
+                    return PLACEHOLDER, UNTAGGED, f"the model's answer was unusable ({err}) and no room to ask again"
                 continue
             if answer.new_tag:
                 self.status(f"{name}: new tag #{answer.tag} (not used in the vault yet)")

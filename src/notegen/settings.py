@@ -46,6 +46,10 @@ class Settings:
     llm_timeout: float = 120.0
     retries: int = 4
     intro_chars: int = 6000
+    context_tokens: int = 0  # the model's context window when known; 0: learn it from the server's error
+    max_tokens: int = 1200  # the longest answer asked for
+    price_input: float = 0.0  # USD per million prompt tokens, for the cost line (0: not shown)
+    price_output: float = 0.0  # USD per million answer tokens
     extract_timeout: float = 60.0  # seconds one PDF may take to read; then that paper fails, the run goes on
     extract_memory_mb: int = 2048  # memory one PDF may take to read
     api_key: str | None = field(default=None, repr=False)

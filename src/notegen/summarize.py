@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 import re
 import string
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
 from notegen.errors import UsageError
 
 PROMPT_FILES = {
-    "system.md": frozenset({"opening", "tags"}),
+    "system.md": frozenset({"opening", "tags", "examples"}),
     "paper.md": frozenset({"title", "abstract", "introduction", "caption"}),
 }
 TAG = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
@@ -94,9 +95,12 @@ def check_template(text: str, allowed: frozenset[str], where: str) -> None:
         raise UsageError(f"{where}: {problem}; allowed: {', '.join('$' + n for n in sorted(allowed))}")
 
 
-def build_messages(prompts: Prompts, inputs: Inputs, tags: list[str], opening: str) -> list[dict[str, str]]:
+def build_messages(
+    prompts: Prompts, inputs: Inputs, tags: list[str], opening: str, examples: Sequence[str] = ()
+) -> list[dict[str, str]]:
     vocabulary = ", ".join(tags) if tags else "（还没有标签：请新建一个）"
-    system = prompts.system.substitute(opening=opening, tags=vocabulary)
+    shown = "\n\n".join(f"例{i}：\n{text}" for i, text in enumerate(examples, start=1)) or "（暂无）"
+    system = prompts.system.substitute(opening=opening, tags=vocabulary, examples=shown)
     paper = prompts.paper.substitute(
         title=inputs.title,
         abstract=inputs.abstract or "（无）",
@@ -104,6 +108,32 @@ def build_messages(prompts: Prompts, inputs: Inputs, tags: list[str], opening: s
         caption=inputs.caption or "（无）",
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": paper}]
+
+
+def estimate_tokens(text: str) -> int:
+    """A cautious token count without the model's tokenizer: a token per CJK character, one per 3 others."""
+    cjk, _ = cjk_share(text)
+    return cjk + (len(text) - cjk + 2) // 3
+
+
+def fit_introduction(
+    prompts: Prompts,
+    inputs: Inputs,
+    tags: list[str],
+    opening: str,
+    examples: Sequence[str],
+    budget: int,
+) -> Inputs:
+    """`inputs` with the introduction cut (at a sentence end) so the whole prompt stays within `budget`
+    tokens; the title, abstract and caption are always kept whole."""
+    messages = build_messages(prompts, inputs, tags, opening, examples)
+    excess = sum(estimate_tokens(m["content"]) for m in messages) - budget
+    if excess <= 0 or not inputs.introduction:
+        return inputs
+    intro = inputs.introduction
+    keep = max(0, len(intro) - excess * 3 - 16)  # 3 characters per token at least: cut generously
+    cut = intro.rfind(". ", 0, keep)
+    return replace(inputs, introduction=intro[: cut + 1] if cut > keep // 2 else intro[:keep])
 
 
 def reask_messages(messages: list[dict[str, str]], answer: str, error: str) -> list[dict[str, str]]:

@@ -125,6 +125,40 @@ def tag_vocabulary(settings: Settings) -> list[str]:
     return ordered
 
 
+_SECTION = re.compile(r"^## .*$", re.MULTILINE)
+_NOT_SUMMARY = re.compile(r"^(<!--|#|!\[|>|\*\*待)")
+
+
+def past_summaries(settings: Settings, limit: int = 2, max_chars: int = 700) -> list[str]:
+    """The person's own recent summaries, as style examples for the model: paragraphs under a section's
+    figure in the daily notes, newest notes first, hand-written or hand-edited ones before notegen's."""
+    from notegen.note import MARKER, summary_hash
+    from notegen.summarize import cjk_share
+
+    if not settings.vault_dir.is_dir():
+        return []
+    own: list[str] = []
+    drafted: list[str] = []
+    notes = [p for p in settings.vault_dir.glob("*.md") if not p.name.startswith(("tags.", "root."))]
+    for path in sorted(notes, key=lambda p: p.name, reverse=True):
+        try:
+            text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for section in _SECTION.split(text)[1:]:
+            paragraphs = [p.strip() for p in section.split("\n\n") if p.strip()]
+            body = "\n\n".join(p for p in paragraphs if not _NOT_SUMMARY.match(p))
+            count, share = cjk_share(body)
+            if count < 60 or share < 0.5:
+                continue
+            marker = MARKER.search(section)
+            mine = marker is None or f"summary={summary_hash(body)}" not in marker.group(0)
+            (own if mine else drafted).append(body[:max_chars])
+        if len(own) >= limit:
+            break
+    return (own + drafted)[:limit]
+
+
 # -- a new workspace ----------------------------------------------------------------------------------
 
 GITIGNORE = """\
@@ -190,6 +224,10 @@ def settings_template() -> str:
         "llm_timeout": "seconds before a model request gives up",
         "retries": "tries for transient network errors",
         "intro_chars": "how much of the introduction the model sees",
+        "context_tokens": "the model's context window in tokens (0: learn it from the server)",
+        "max_tokens": "the longest answer asked for, in tokens",
+        "price_input": "USD per million prompt tokens, to report the cost of a run",
+        "price_output": "USD per million answer tokens",
         "extract_timeout": "seconds one PDF may take to read",
         "extract_memory_mb": "memory one PDF may take to read",
     }
