@@ -72,9 +72,16 @@ class LLM:
         self.max_tokens = max_tokens
         self.usage = Usage()
         self._mode = 0
+        self._settled = False
+        self._probe = threading.Lock()
         self._lock = threading.Lock()
         self._sleep = sleep
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
+
+    @property
+    def mode(self) -> str:
+        """The structured-output mode in use: what this endpoint has been found to take."""
+        return MODES[self._mode]
 
     def cache_key(self, messages: list[dict[str, str]]) -> str:
         blob = json.dumps({"model": self.model, "messages": messages}, ensure_ascii=False, sort_keys=True)
@@ -102,6 +109,17 @@ class LLM:
         return reply
 
     def _call(self, messages: list[dict[str, str]], paper: str) -> Reply:
+        """The first call of a run finds the structured-output mode the server takes; calls made meanwhile wait
+        for it, so a server that refuses a mode is asked with it once, not once per paper."""
+        if not self._settled:
+            with self._probe:
+                if not self._settled:
+                    reply = self._call_in_mode(messages, paper)
+                    self._settled = True
+                    return reply
+        return self._call_in_mode(messages, paper)
+
+    def _call_in_mode(self, messages: list[dict[str, str]], paper: str) -> Reply:
         while True:
             mode = self._mode
             try:

@@ -49,6 +49,8 @@ class FakeLLM(LoopbackServer):
         super().__init__()
         self.default_tag = "deep_learning"
         self.tag_for: dict[str, str] = {}  # a word of the title -> the tag to answer with
+        self.refuse: set[str] = set()  # response_format types answered with HTTP 400, as some servers do
+        self.gullible = False  # obeys "ignore previous instructions ... English" in the paper's text
 
     @property
     def chats(self) -> list[dict[str, object]]:
@@ -58,6 +60,9 @@ class FakeLLM(LoopbackServer):
         if not seen.path.endswith("/chat/completions"):
             return error(404, f"no route {seen.path}")
         request = json.loads(seen.body)
+        kind = (request.get("response_format") or {}).get("type", "text")
+        if kind in self.refuse:
+            return error(400, f"This response_format type is unavailable now: {kind}")
         messages = request["messages"]
         user = next(m["content"] for m in messages if m["role"] == "user")
         title = re.search(r"标题：(.*)", user)
@@ -67,5 +72,7 @@ class FakeLLM(LoopbackServer):
         if vocabulary and not vocabulary.group(1).startswith("（"):
             tag = vocabulary.group(1).split(", ")[0]
         name = title.group(1) if title else "?"
+        if self.gullible and "ignore previous instructions" in user.lower():
+            return completion(json.dumps({"summary": "This paper is about " + name, "tag": tag}))
         tag = next((t for word, t in self.tag_for.items() if word in name), tag)
         return completion(chinese_answer(name, tag))
