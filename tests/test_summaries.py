@@ -170,3 +170,29 @@ def test_past_summaries_are_style_examples(arxiv, llm, workspace, run):
     system = llm.chats[0]["messages"][0]["content"]
     assert "例1：\n这篇论文介绍了一个名为InternLM-XComposer2的先进视觉语言模型" in system
     assert "MLLM, image_generation" in system or "image_generation, MLLM" in system
+
+
+def test_a_model_that_wants_max_completion_tokens_gets_it(arxiv, llm, workspace, run):
+    llm.script = [
+        error(
+            400,
+            "Unsupported parameter: 'max_tokens' is not supported with this model. "
+            "Use 'max_completion_tokens' instead.",
+        )
+    ]
+
+    r = run("draft", TWO[0], "--date", "2024-01-30")
+
+    assert r.code == 0, r.err
+    assert "max_tokens" in llm.chats[0] and "max_completion_tokens" in llm.chats[1]
+    assert llm.chats[1]["response_format"]["type"] == "json_schema"  # not mistaken for a format refusal
+
+
+def test_a_server_that_refuses_everything_says_why(arxiv, llm, workspace, run):
+    llm.refuse = {"json_schema", "json_object"}
+    llm.refuse_text = True
+
+    r = run("draft", TWO[0], "--date", "2024-01-30")
+
+    assert r.code == 1
+    assert r.err.splitlines()[-1].startswith("error: 1512.03385: the LLM endpoint refused the request (HTTP 400: ")

@@ -73,6 +73,7 @@ class LLM:
         self.usage = Usage()
         self._mode = 0
         self._settled = False
+        self._limit_name = "max_tokens"
         self._probe = threading.Lock()
         self._lock = threading.Lock()
         self._sleep = sleep
@@ -124,13 +125,13 @@ class LLM:
             mode = self._mode
             try:
                 return self._with_retries(messages, paper, MODES[mode])
-            except _FormatRefused:
+            except _FormatRefused as refused:
                 with self._lock:
                     if self._mode == mode and mode + 1 < len(MODES):
                         self._mode = mode + 1
                         log.info("%s refused %s output; using %s", self.base_url, MODES[mode], MODES[mode + 1])
                     elif self._mode == mode:
-                        raise PaperError(paper, "the LLM endpoint refused the request (HTTP 400)") from None
+                        raise PaperError(paper, f"the LLM endpoint refused the request ({refused})") from None
 
     def _with_retries(self, messages: list[dict[str, str]], paper: str, mode: str) -> Reply:
         def once() -> Reply:
@@ -155,11 +156,11 @@ class LLM:
         elif mode == "json_object":
             kwargs["response_format"] = {"type": "json_object"}
         try:
+            kwargs[self._limit_name] = self.max_tokens
             response = self._client.chat.completions.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
                 temperature=0.2,
-                max_tokens=self.max_tokens,
                 **kwargs,
             )
         except openai.AuthenticationError as err:
@@ -187,8 +188,15 @@ class LLM:
             if "context length" in text or "context_length" in text or "too long" in text:
                 limit = re.search(r"context length is (\d+)", text)
                 raise ContextTooLong(paper, int(limit.group(1)) if limit else None) from err
-            if mode != "text" and (err.status_code in (400, 422) or any(w in text for w in _FORMAT_WORDS)):
-                raise _FormatRefused from err
+            if "max_completion_tokens" in text and self._limit_name == "max_tokens":
+                self._limit_name = "max_completion_tokens"  # newer OpenAI models take only this name
+                raise Transient("the model wants max_completion_tokens", retry_after=0) from err
+            if err.status_code in (400, 422) or any(w in text for w in _FORMAT_WORDS):
+                if mode != "text":
+                    raise _FormatRefused(f"HTTP {err.status_code}: {_first_line(err.message)}") from err
+                raise PaperError(
+                    paper, f"the LLM endpoint refused the request (HTTP {err.status_code}: {_first_line(err.message)})"
+                ) from err
             if err.status_code >= 500:
                 raise Transient(
                     f"the LLM endpoint answered HTTP {err.status_code}", parse_retry_after(err.response.headers)
@@ -205,6 +213,10 @@ class LLM:
             cached=False,
             truncated=choice.finish_reason == "length",
         )
+
+
+def _first_line(message: object) -> str:
+    return " ".join(str(message).split())[:160]
 
 
 class _FormatRefused(Exception):

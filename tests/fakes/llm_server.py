@@ -50,6 +50,7 @@ class FakeLLM(LoopbackServer):
         self.default_tag = "deep_learning"
         self.tag_for: dict[str, str] = {}  # a word of the title -> the tag to answer with
         self.refuse: set[str] = set()  # response_format types answered with HTTP 400, as some servers do
+        self.refuse_text = False  # refuses even plain requests (a misconfigured endpoint)
         self.gullible = False  # obeys "ignore previous instructions ... English" in the paper's text
 
     @property
@@ -61,7 +62,7 @@ class FakeLLM(LoopbackServer):
             return error(404, f"no route {seen.path}")
         request = json.loads(seen.body)
         kind = (request.get("response_format") or {}).get("type", "text")
-        if kind in self.refuse:
+        if kind in self.refuse or (kind == "text" and self.refuse_text):
             return error(400, f"This response_format type is unavailable now: {kind}")
         messages = request["messages"]
         user = next(m["content"] for m in messages if m["role"] == "user")
