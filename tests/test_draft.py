@@ -342,3 +342,15 @@ def test_arxiv_down_still_drafts_the_local_pdfs(llm, workspace, run):
         "NOTEGEN_ARXIV_URL (http://127.0.0.1:9/api/query)"
     )
     assert [m.group("paper")[:4] for m in sections(NOTE.read_text())] == ["pdf:"]
+
+
+def test_each_pdf_is_read_under_a_time_limit(arxiv, llm, workspace, run):
+    (workspace / "notegen.toml").write_text("extract_timeout = 0.001\n")
+
+    r = run("draft", "1512.03385", "--date", "2024-01-30")
+
+    assert r.code == 1
+    assert (
+        "error: 1512.03385: reading the PDF took longer than 0.001 s and was stopped; the file may be broken"
+        in r.err.splitlines()
+    )

@@ -220,3 +220,154 @@ def append_sections(text: str, parsed: ParsedNote, sections: list[Section], now_
     if parsed.newline == "\r\n":
         addition = addition.replace("\n", "\r\n")
     return new_head + rest + addition
+
+
+# -- one section, in place ----------------------------------------------------------------------------
+
+_TAG_LINE = re.compile(r"^#[A-Za-z][A-Za-z0-9_-]*[ \t]*$")
+_FIGURE_LINE = re.compile(r"^(!\[图 (?P<n>\d+)\]\([^)]*\)|> \*\*未找到关键图\*\*)")
+_REVIEW_LINE = re.compile(r"^> \*\*待核对\*\*")
+_HASH = re.compile(r"summary=(?P<hash>[0-9a-f]+)")
+
+Span = tuple[int, int]  # [start, end) offsets into the note's text
+
+
+@dataclass(frozen=True)
+class SectionSpan:
+    """Where one paper's section and its parts are in a note's text (offsets; lines without their newline)."""
+
+    start: int
+    end: int
+    line: int  # 1-based line of the heading
+    title: str
+    paper: str | None  # the marker's paper field; None for a hand-written section
+    written: str | None  # the marker's hash of the summary notegen wrote
+    marker: Span | None
+    tag: Span | None
+    figure: Span | None
+    figure_number: int | None
+    review: Span | None  # review lines and the blank line after them
+    summary: Span
+
+    @property
+    def key(self) -> str | None:
+        return paper_key(self.paper) if self.paper else None
+
+
+def _lines_with_offsets(text: str) -> list[tuple[int, str]]:
+    out, offset = [], 0
+    for raw in text.splitlines(keepends=True):
+        out.append((offset, raw.rstrip("\r\n")))
+        offset += len(raw)
+    return out
+
+
+def sections(text: str) -> list[SectionSpan]:
+    """Every `## ` section after the frontmatter (headings inside code blocks do not count)."""
+    lines = _lines_with_offsets(text)
+    body_start = 0
+    if lines and lines[0][1] == "---":
+        body_start = next((i + 1 for i in range(1, len(lines)) if lines[i][1] == "---"), 0)
+    heads: list[int] = []
+    in_fence = False
+    for i in range(body_start, len(lines)):
+        line = lines[i][1]
+        if _FENCE.match(line.lstrip()):
+            in_fence = not in_fence
+        elif not in_fence and line.startswith("## "):
+            heads.append(i)
+    out = []
+    for n, first in enumerate(heads):
+        last = heads[n + 1] if n + 1 < len(heads) else len(lines)
+        out.append(_section(text, lines, first, last))
+    return out
+
+
+def _section(text: str, lines: list[tuple[int, str]], first: int, last: int) -> SectionSpan:
+    start = lines[first][0]
+    end = lines[last][0] if last < len(lines) else len(text)
+    marker = tag = figure = review = None
+    paper = written = None
+    number = None
+    summary_from = first + 1
+    for i in range(first + 1, last):
+        offset, line = lines[i]
+        span = (offset, offset + len(line))
+        m = MARKER.match(line)
+        if m and marker is None and tag is None and figure is None:
+            marker, paper = span, m.group("paper")
+            h = _HASH.search(m.group("rest"))
+            written = h.group("hash") if h else None
+            summary_from = i + 1
+        elif tag is None and figure is None and _TAG_LINE.match(line):
+            tag, summary_from = span, i + 1
+        elif figure is None and _FIGURE_LINE.match(line):
+            f = _FIGURE_LINE.match(line)
+            figure, summary_from = span, i + 1
+            number = int(f.group("n")) if f and f.group("n") else None
+            break
+    # The summary: after the figure line, past blank lines and review lines, to the section's last text.
+    i = summary_from
+    review_start = None
+    while i < last and (not lines[i][1].strip() or _REVIEW_LINE.match(lines[i][1])):
+        if _REVIEW_LINE.match(lines[i][1]) and review_start is None:
+            review_start = lines[i][0]
+        i += 1
+    s_start = lines[i][0] if i < last else end
+    if review_start is not None:
+        review = (review_start, s_start)
+    s_end = s_start + len(text[s_start:end].rstrip())
+    title = " ".join(lines[first][1][3:].split())
+    return SectionSpan(
+        start, end, first + 1, title, paper, written, marker, tag, figure, number, review, (s_start, max(s_start, s_end))
+    )
+
+
+def summary_text(text: str, section: SectionSpan) -> str:
+    return text[section.summary[0] : section.summary[1]].replace("\r\n", "\n").strip()
+
+
+def edited(text: str, section: SectionSpan) -> bool:
+    """Whether the person changed the summary since notegen wrote it (hand-written sections always count)."""
+    return section.written is None or summary_hash(summary_text(text, section)) != section.written
+
+
+def replace_section_parts(
+    text: str,
+    section: SectionSpan,
+    now_ms: int,
+    summary: str,
+    review: str | None = None,
+    tag: str | None = None,
+    figure_line: str | None = None,
+    paper: str | None = None,
+) -> str:
+    """`text` with one section's summary (and review line, tag, figure line, marker) replaced and `updated`
+    moved; every other byte stays as it was. Parts that are None stay as they are, except the review line,
+    which goes when the new summary needs none."""
+    newline = "\r\n" if "\r\n" in text[: section.end] else "\n"
+    body = safe_block(summary)
+    edits: list[tuple[Span, str]] = []
+    new_review = f"> **待核对**（notegen）：{_one_line(review)}{newline}{newline}" if review else ""
+    if section.review is not None:
+        edits.append(((section.review[0], section.summary[1]), new_review + body.replace("\n", newline)))
+    else:
+        edits.append((section.summary, new_review + body.replace("\n", newline)))
+    if figure_line is not None and section.figure is not None:
+        edits.append((section.figure, figure_line))
+    if tag is not None and section.tag is not None:
+        edits.append((section.tag, f"#{tag}"))
+    who = paper or section.paper
+    marker = f"<!-- notegen paper={who} summary={summary_hash(body)} -->"
+    if section.marker is not None:
+        edits.append((section.marker, marker))
+    elif who is not None:  # a hand-written section gets notegen's marker, so it is found again
+        heading_end = text.index("\n", section.start) + 1 if "\n" in text[section.start :] else len(text)
+        edits.append(((heading_end, heading_end), marker + newline))
+    for (a, b), new in sorted(edits, key=lambda e: e[0][0], reverse=True):
+        text = text[:a] + new + text[b:]
+    head, _ = _split_frontmatter(text, "note")
+    new_head, count = _UPDATED.subn(f"updated: {now_ms}", head, count=1)
+    if count == 0:
+        raise NoteError("note: the frontmatter has no integer 'updated' line")
+    return new_head + text[len(head) :]

@@ -178,7 +178,9 @@ class Drafter:
         except PaperError as err:
             return err
 
-    def _make_section(self, job: _Job, vocabulary: list[str], bounded: Bounded) -> tuple[note.Section, Path | None]:
+    def _make_section(
+        self, job: _Job, vocabulary: list[str], bounded: Bounded, number: int = 1
+    ) -> tuple[note.Section, Path | None]:
         """The paper's section, and the path of its figure if this run stored it."""
         settings = self.settings
         if isinstance(job.ref, LocalPdf):
@@ -186,8 +188,10 @@ class Drafter:
         else:
             assert job.meta is not None
             self.status(f"{job.name}: downloading the PDF")
-            pdf = self.arxiv.download_pdf(job.meta, settings.state / "pdfs", lambda p: extract.check_pdf(p, job.name))
-        found = extract.extract(pdf, job.name, intro_chars=settings.intro_chars)
+            pdf = self.arxiv.download_pdf(
+                job.meta, settings.state / "pdfs", lambda p: bounded.call(job.name, extract.check_pdf, p, job.name)
+            )
+        found = bounded.call(job.name, extract.extract, pdf, job.name, number, settings.intro_chars)
         title = job.meta.title if job.meta else found.title
         if not title:
             title = job.ref.path.stem if isinstance(job.ref, LocalPdf) else job.name
