@@ -128,22 +128,7 @@ def draft(
     config = settings.load(obj.workspace)
     drafter = Drafter(config, use_llm=not no_llm, refresh=refresh, status=obj.status)
     result = drafter.draft(refs, when)
-    for name in result.skipped:
-        obj.status(f"{name}: already in the note; skipped")
-    for path in result.written:
-        click.echo(_shown(path))
-    if result.usage and (result.usage.calls or result.usage.cached):
-        u = result.usage
-        cost = u.prompt_tokens * config.price_input / 1e6 + u.completion_tokens * config.price_output / 1e6
-        priced = f", about ${cost:.4f}" if config.price_input or config.price_output else ""
-        obj.status(
-            f"tokens: {u.prompt_tokens} in, {u.completion_tokens} out "
-            f"({u.calls} call{'s' * (u.calls != 1)}, {u.cached} from cache{priced})"
-        )
-    for failure in result.failures:
-        click.echo(_redact(f"error: {failure}"), err=True)
-    if result.failures:
-        raise SystemExit(1)
+    _finish(obj, config, result)
 
 
 @cli.command()
@@ -266,6 +251,59 @@ def _report(obj: Context, record: dict[str, Any], as_json: bool) -> None:
         click.echo(f"{record['png']}" if "png" in record else line)
         if "png" in record:
             obj.status(line)
+
+
+@cli.command()
+@click.argument("paper", metavar="ID|PDF")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="The note the paper is in [default: search the vault].")
+@click.option("--tag", is_flag=True, help="Let the model choose the tag again too.")
+@click.option("--figure", type=click.IntRange(1, 999), metavar="N", help="Use figure N as the key figure.")
+@click.option("--force", is_flag=True, help="Replace a summary that was edited by hand (kept in a backup).")
+@common
+def regen(
+    paper: str,
+    day: str | None,
+    tag: bool,
+    figure: int | None,
+    force: bool,
+    workspace: Path,
+    quiet: bool,
+    debug: bool,
+) -> None:
+    """Regenerate one paper's summary in its note, asking the model again; nothing else in the note changes
+    but `updated` (and, when asked, the tag or the figure).
+
+    A summary edited by hand since notegen wrote it is only replaced with --force; the replaced section is then
+    kept under .notegen/backups/.
+    """
+    from notegen.pipeline import Regenerator
+
+    obj = _context(workspace, quiet, debug)
+    when = _parse_date(day) if day else None
+    (ref,), _ = parse_refs([paper])
+    config = settings.load(workspace)
+    result = Regenerator(config, status=obj.status).regen(ref, when, tag=tag, figure=figure, force=force)
+    _finish(obj, config, result)
+
+
+def _finish(obj: Context, config: settings.Settings, result: Any) -> None:
+    """Paths on stdout; tokens, cost and failures on stderr; exit 1 when a paper failed."""
+    for name in result.skipped:
+        obj.status(f"{name}: already in the note; skipped")
+    for path in result.written:
+        click.echo(_shown(path))
+    if result.usage and (result.usage.calls or result.usage.cached):
+        u = result.usage
+        cost = u.prompt_tokens * config.price_input / 1e6 + u.completion_tokens * config.price_output / 1e6
+        priced = f", about ${cost:.4f}" if config.price_input or config.price_output else ""
+        obj.status(
+            f"tokens: {u.prompt_tokens} in, {u.completion_tokens} out "
+            f"({u.calls} call{'s' * (u.calls != 1)}, {u.cached} from cache{priced})"
+        )
+    for failure in result.failures:
+        click.echo(_redact(f"error: {failure}"), err=True)
+    if result.failures:
+        raise SystemExit(1)
 
 
 def _shown(path: Path) -> str:

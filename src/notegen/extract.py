@@ -112,6 +112,11 @@ def figure_only(path: Path, name: str, number: int = 1) -> FigureResult:
     return FigureResult(figure, reason, (time.perf_counter() - start) * 1000)
 
 
+def pdf_title_of(path: Path, name: str) -> str:
+    with _open(path, name) as doc:
+        return pdf_title(doc)
+
+
 # -- text ---------------------------------------------------------------------------------------------
 
 

@@ -319,7 +319,18 @@ def _section(text: str, lines: list[tuple[int, str]], first: int, last: int) -> 
     s_end = s_start + len(text[s_start:end].rstrip())
     title = " ".join(lines[first][1][3:].split())
     return SectionSpan(
-        start, end, first + 1, title, paper, written, marker, tag, figure, number, review, (s_start, max(s_start, s_end))
+        start,
+        end,
+        first + 1,
+        title,
+        paper,
+        written,
+        marker,
+        tag,
+        figure,
+        number,
+        review,
+        (s_start, max(s_start, s_end)),
     )
 
 

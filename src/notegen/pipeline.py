@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -171,10 +172,10 @@ class Drafter:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def _section(
-        self, job: _Job, vocabulary: list[str], bounded: Bounded
+        self, job: _Job, vocabulary: list[str], bounded: Bounded, number: int = 1
     ) -> tuple[note.Section, Path | None] | PaperError:
         try:
-            return self._make_section(job, vocabulary, bounded)
+            return self._make_section(job, vocabulary, bounded, number)
         except PaperError as err:
             return err
 
@@ -280,6 +281,130 @@ class Drafter:
             result.written.extend(vault.ensure_tag_notes(self.settings, [s.tag for s in sections], now))
             write_atomic(path, text.encode("utf-8"))
         result.written.insert(0, path)
+
+
+class Regenerator(Drafter):
+    """Regenerates one paper's section in place: the summary (asking the model again), and the tag or the
+    figure when asked. A summary the person edited is only replaced with `force`, and kept in a backup."""
+
+    def regen(
+        self, ref: Ref, day: date | None, tag: bool = False, figure: int | None = None, force: bool = False
+    ) -> DraftResult:
+        result = DraftResult()
+        job = _job(ref)
+        notes = [vault.note_path(self.settings, day)] if day else vault.daily_notes(self.settings)
+        found = self._locate(notes, note.paper_key(job.paper), None)
+        if not found and isinstance(job.ref, ArxivId):
+            job = self._with_metadata([job], result)[0] if not result.failures else job
+            if result.failures:
+                return result
+            found = self._locate(notes, None, job.meta.title if job.meta else None)
+        if not found and isinstance(job.ref, LocalPdf):
+            title = extract.pdf_title_of(job.ref.path, job.name)
+            found = self._locate(notes, None, title)
+        where = f"the note of {day:%Y-%m-%d}" if day else "any note of the vault"
+        if not found:
+            raise UsageError(f"{job.name}: not in {where}; draft it first, or pass the --date of its note")
+        if len(found) > 1:
+            names = ", ".join(path.name for path, _ in found)
+            raise UsageError(f"{job.name}: in several notes ({names}); pass --date to choose one")
+        path, span = found[0]
+        self._guard(path, span, job.name, force)
+        if job.meta is None and isinstance(job.ref, ArxivId):
+            job = self._with_metadata([job], result)[0] if not result.failures else job
+            if result.failures:
+                return result
+        self.refresh = True  # regenerating means asking the model again, not reading its last answer
+        vocabulary = [t for t in vault.tag_vocabulary(self.settings) if t != UNTAGGED]
+        self.examples = vault.past_summaries(self.settings)
+        with Bounded(1, self.settings.extract_timeout, self.settings.extract_memory_mb) as bounded:
+            outcome = self._section(job, vocabulary, bounded, figure or 1)
+        if isinstance(outcome, PaperError):
+            result.failures.append(outcome)
+            return result
+        section, stored = outcome
+        if section.review:
+            result.failures.append(
+                PaperError(job.name, f"{section.review}; the summary in {path.name} was left as it was")
+            )
+            return result
+        if figure is not None and section.image is None:
+            result.failures.append(PaperError(job.name, f"no figure {figure}: {section.missing_figure}"))
+            return result
+        if stored is not None:
+            result.written.append(stored)
+        with vault_lock(self.settings.state):
+            text = _read_text(path)
+            again = [s for s in note.sections(text) if self._matches(s, note.paper_key(job.paper), section.title)]
+            if len(again) != 1:
+                raise NotegenError(f"{path}: the section of {job.name} changed while notegen worked; run it again")
+            span = again[0]
+            self._guard(path, span, job.name, force)
+            now = self.clock()
+            if note.edited(text, span):
+                backup = self._backup(path, text[span.start : span.end], job, now)
+                self.status(f"{job.name}: the replaced section is kept in {backup}")
+            number = span.figure_number
+            if number is None:
+                number = next(i for i, s in enumerate(note.sections(text)) if s.start == span.start)
+            figure_line = None
+            if figure is not None and section.image is not None:
+                figure_line = f"![图 {number}]({section.image})  "
+            new = note.replace_section_parts(
+                text,
+                span,
+                now,
+                summary=section.summary,
+                tag=section.tag if tag else None,
+                figure_line=figure_line,
+                paper=job.paper,
+            )
+            if tag:
+                result.written.extend(vault.ensure_tag_notes(self.settings, [section.tag], now))
+            write_atomic(path, new.encode("utf-8"))
+        result.written.insert(0, path)
+        result.usage = self.llm.usage if self.llm else None
+        return result
+
+    @staticmethod
+    def _matches(span: note.SectionSpan, key: str | None, title: str | None) -> bool:
+        if key is not None and span.key == key:
+            return True
+        return title is not None and span.paper is None and _same_title(span.title, title)
+
+    def _locate(self, notes: list[Path], key: str | None, title: str | None) -> list[tuple[Path, note.SectionSpan]]:
+        found: list[tuple[Path, note.SectionSpan]] = []
+        for path in notes:
+            if not path.is_file():
+                continue
+            text = _read_text(path)
+            note.parse_note(text, str(path))  # a note notegen cannot read safely is refused, never rewritten
+            matches = [s for s in note.sections(text) if self._matches(s, key, title)]
+            found.extend((path, s) for s in matches[:1])
+        return found
+
+    def _guard(self, path: Path, span: note.SectionSpan, name: str, force: bool) -> None:
+        text = _read_text(path)
+        if force or not note.edited(text, span):
+            return
+        who = "was written by hand" if span.written is None else "was edited since notegen wrote it"
+        raise NotegenError(
+            f"{name}: the summary in {path.name}:{span.line} {who}; pass --force to replace it "
+            "(the current text is kept in a backup)"
+        )
+
+    def _backup(self, path: Path, old: str, job: _Job, now: int) -> Path:
+        slug = re.sub(r"[^A-Za-z0-9._-]", "_", note.paper_key(job.paper))
+        target = self.settings.state / "backups" / f"{path.stem}.{slug}.{now}.md"
+        write_atomic(target, old.encode("utf-8"))
+        return target
+
+
+def _same_title(a: str, b: str) -> bool:
+    def norm(s: str) -> str:
+        return " ".join(s.casefold().split()).rstrip(".")
+
+    return norm(a) == norm(b)
 
 
 def _read_text(path: Path) -> str:

@@ -22,6 +22,13 @@ def note_path(settings: Settings, day: date) -> Path:
     return settings.vault_dir / f"{name}.md"
 
 
+def daily_notes(settings: Settings) -> list[Path]:
+    """The vault's notes that can hold paper sections (not root, tag or schema files)."""
+    if not settings.vault_dir.is_dir():
+        return []
+    return [p for p in sorted(settings.vault_dir.glob("*.md")) if not p.name.startswith(("root.", "tags."))]
+
+
 def image_link(settings: Settings, digest: str) -> str:
     """The link from a note in the vault to an image, relative as Dendron's preview resolves it."""
     target = settings.images_dir / f"{digest}.png"
