@@ -1,5 +1,7 @@
 """The arXiv adapter against the loopback arXiv: recorded answers, batching, pacing."""
 
+from contextlib import closing
+
 import pytest
 
 from notegen.errors import FatalError
@@ -28,7 +30,7 @@ def test_throttle_spaces_calls():
 
 
 def test_recorded_versioned_and_old_style(arxiv):
-    client = Arxiv(f"{arxiv.url}/api/query", arxiv.url, interval=0.0)
+    client = closing_client(Arxiv(f"{arxiv.url}/api/query", arxiv.url, interval=0.0))
     found = client.lookup([ArxivId("2104.12255", 1)]).found
     assert found["arxiv:2104.12255"].title == "0"
     old = client.lookup([ArxivId("quant-ph/0201082", 1)]).found["arxiv:quant-ph/0201082"]
@@ -38,20 +40,22 @@ def test_recorded_versioned_and_old_style(arxiv):
 
 
 def test_unversioned_id_gets_the_latest_version(arxiv):
-    client = Arxiv(f"{arxiv.url}/api/query", interval=0.0)
+    client = closing_client(Arxiv(f"{arxiv.url}/api/query", interval=0.0))
     paper = client.lookup([ArxivId("1605.08386")]).found["arxiv:1605.08386"]
     assert paper.arxiv_id == ArxivId("1605.08386", 1)
     assert paper.pdf_url == "https://arxiv.org/pdf/1605.08386v1"
 
 
 def test_nonexistent_ids_come_back_missing(arxiv):
-    lookup = Arxiv(f"{arxiv.url}/api/query", interval=0.0).lookup([ArxivId("0000.0000")])
+    with closing(Arxiv(f"{arxiv.url}/api/query", interval=0.0)) as client:
+        lookup = client.lookup([ArxivId("0000.0000")])
     assert lookup.found == {} and lookup.missing == [ArxivId("0000.0000")]
 
 
 def test_many_ids_are_batched_by_100_and_paced(arxiv):
     ids = [ArxivId(f"2301.{n:05d}") for n in range(150)]
-    lookup = Arxiv(f"{arxiv.url}/api/query", interval=0.5).lookup(ids)
+    with closing(Arxiv(f"{arxiv.url}/api/query", interval=0.5)) as client:
+        lookup = client.lookup(ids)
     calls = arxiv.api_calls
     assert len(calls) == 2
     assert calls[0].path.count("%2C") == 99 and calls[1].path.count("%2C") == 49
@@ -60,10 +64,25 @@ def test_many_ids_are_batched_by_100_and_paced(arxiv):
 
 
 def test_unreachable_arxiv_fails_with_the_setting_to_check():
-    client = Arxiv("http://127.0.0.1:9/api/query", attempts=2, sleep=lambda s: None)
+    client = closing_client(Arxiv("http://127.0.0.1:9/api/query", attempts=2, sleep=lambda s: None))
     with pytest.raises(FatalError) as info:
         client.lookup([ArxivId("1512.03385")])
     assert str(info.value) == (
         "1512.03385: arXiv API unreachable (ConnectionError) after 2 tries; retry later or check "
         "NOTEGEN_ARXIV_URL (http://127.0.0.1:9/api/query)"
     )
+
+
+_open_clients: list[Arxiv] = []
+
+
+def closing_client(client: Arxiv) -> Arxiv:
+    _open_clients.append(client)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _close_clients():
+    yield
+    while _open_clients:
+        _open_clients.pop().close()

@@ -80,9 +80,20 @@ def llama(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log.close()
 
 
+_clients: list[LLM] = []
+
+
 def client(url: str, tmp_path: Path, **options: object) -> LLM:
     settings = {"timeout": 120.0, "attempts": 1, "schema": summarize.SCHEMA, "max_tokens": 48, **options}
-    return LLM("sk-local", "gemma-3-270m", url, tmp_path / "cache", **settings)  # type: ignore[arg-type]
+    _clients.append(LLM("sk-local", "gemma-3-270m", url, tmp_path / "cache", **settings))  # type: ignore[arg-type]
+    return _clients[-1]
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    yield
+    while _clients:
+        _clients.pop().close()
 
 
 def test_json_schema_is_refused_and_json_object_with_schema_constrains_the_answer(llama, tmp_path):

@@ -14,12 +14,12 @@ SEED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "seed-note
 
 def test_golden_note_from_the_whole_pipeline(arxiv, llm, workspace):
     """Fixed clock and id: the note's bytes, figure, no-figure line and all, are exactly the golden file."""
-    drafter = Drafter(
+    with Drafter(
         settings.load(workspace),
         clock=lambda: 1706621579616,
         new_id=lambda: "mi98ob89obmd0e8wpfu7tal",
-    )
-    result = drafter.draft([ArxivId("1512.03385"), ArxivId("2603.12231")], date(2024, 1, 30))
+    ) as drafter:
+        result = drafter.draft([ArxivId("1512.03385"), ArxivId("2603.12231")], date(2024, 1, 30))
 
     assert result.failures == []
     written = (workspace / "notes" / "papers.20240130.md").read_text(encoding="utf-8")

@@ -126,8 +126,8 @@ def draft(
     for warning in warnings:
         obj.status(f"warning: {warning}")
     config = settings.load(obj.workspace)
-    drafter = Drafter(config, use_llm=not no_llm, refresh=refresh, status=obj.status)
-    result = drafter.draft(refs, when)
+    with Drafter(config, use_llm=not no_llm, refresh=refresh, status=obj.status) as drafter:
+        result = drafter.draft(refs, when)
     _finish(obj, config, result)
 
 
@@ -282,7 +282,8 @@ def regen(
     when = _parse_date(day) if day else None
     (ref,), _ = parse_refs([paper])
     config = settings.load(workspace)
-    result = Regenerator(config, status=obj.status).regen(ref, when, tag=tag, figure=figure, force=force)
+    with Regenerator(config, status=obj.status) as regenerator:
+        result = regenerator.regen(ref, when, tag=tag, figure=figure, force=force)
     _finish(obj, config, result)
 
 

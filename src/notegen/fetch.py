@@ -118,6 +118,9 @@ class Arxiv:
         self._client._session = self._session  # the only way to give arxiv 4.x a timeout
         self._download_lock = threading.Lock()
 
+    def close(self) -> None:
+        self._session.close()
+
     # -- metadata -------------------------------------------------------------------------------------
 
     def lookup(self, ids: Iterable[ArxivId]) -> Lookup:

@@ -79,6 +79,9 @@ class LLM:
         self._sleep = sleep
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
 
+    def close(self) -> None:
+        self._client.close()
+
     @property
     def mode(self) -> str:
         """The structured-output mode in use: what this endpoint has been found to take."""

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Self
 
 from notegen import extract, note, summarize, vault
 from notegen.bounded import Bounded
@@ -92,6 +93,18 @@ class Drafter:
                 max_tokens=settings.max_tokens,
             )
         self.examples: list[str] = []
+
+    def close(self) -> None:
+        """Close the network sessions (arXiv, the LLM endpoint)."""
+        self.arxiv.close()
+        if self.llm is not None:
+            self.llm.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def draft(self, refs: list[Ref], day: date) -> DraftResult:
         result = DraftResult()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 from tests.fakes.http import Canned, LoopbackServer, Seen
 
@@ -52,12 +53,14 @@ class FakeLLM(LoopbackServer):
         self.refuse: set[str] = set()  # response_format types answered with HTTP 400, as some servers do
         self.refuse_text = False  # refuses even plain requests (a misconfigured endpoint)
         self.gullible = False  # obeys "ignore previous instructions ... English" in the paper's text
+        self.delay = 0.0  # seconds before each answer, like a real model
 
     @property
     def chats(self) -> list[dict[str, object]]:
         return [json.loads(r.body) for r in self.requests if r.path.endswith("/chat/completions")]
 
     def answer(self, seen: Seen) -> Canned:
+        time.sleep(self.delay)
         if not seen.path.endswith("/chat/completions"):
             return error(404, f"no route {seen.path}")
         request = json.loads(seen.body)

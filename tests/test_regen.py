@@ -1,0 +1,313 @@
+"""Regenerate one summary, add papers to a day, and never lose a human edit."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from notegen import note
+from notegen import settings as notegen_settings
+from notegen.errors import NotegenError
+from notegen.ids import ArxivId
+from notegen.note import Section
+from notegen.pipeline import Drafter, Regenerator
+from notegen.storage import vault_lock
+from tests.fakes.llm_server import chinese_answer, completion
+
+GOLDEN = Path(__file__).parent / "golden"
+NOTE = Path("notes/papers.20240130.md")
+NEW = "这篇论文试图解决的问题是：如何在保持精度的同时把网络做得更深。作者指出退化问题并非过拟合所致，" * 2
+
+
+def clocked(kind, workspace, at):
+    return kind(notegen_settings.load(workspace), clock=lambda: at, new_id=lambda: "mi98ob89obmd0e8wpfu7tal")
+
+
+# -- golden files -----------------------------------------------------------------------------------------
+
+
+def test_golden_append_and_regen(arxiv, llm, workspace):
+    with clocked(Drafter, workspace, 1706621579616) as drafter:
+        assert drafter.draft([ArxivId("1512.03385"), ArxivId("2603.12231")], date(2024, 1, 30)).failures == []
+    with clocked(Drafter, workspace, 1706622000000) as appender:
+        assert appender.draft([ArxivId("1505.04597")], date(2024, 1, 30)).failures == []
+    assert NOTE.read_text() == (GOLDEN / "append.md").read_text()
+
+    llm.script = [
+        completion(
+            chinese_answer("Deep Residual Learning", "image_classification").replace(
+                "现有方法难以兼顾效果与效率", "网络越深越难训练"
+            )
+        )
+    ]
+    with clocked(Regenerator, workspace, 1706623000000) as regenerator:
+        result = regenerator.regen(ArxivId("1512.03385"), date(2024, 1, 30))
+
+    assert result.failures == []
+    assert NOTE.read_text() == (GOLDEN / "regen.md").read_text()
+
+
+# -- as a person uses it ----------------------------------------------------------------------------------
+
+
+def test_regen_changes_only_that_summary_and_updated(arxiv, llm, workspace, run):
+    assert run("draft", "1512.03385", "1505.04597", "1612.03144", "--date", "2024-01-30").code == 0
+    text = NOTE.read_text()
+    edited = text.replace("## U-Net: Convolutional", "## U-Net (my favourite): Convolutional")
+    edited = edited.replace("\n\n\n## Feature Pyramid", "\n\n我在这里加了一段自己的笔记。\n\n\n## Feature Pyramid")
+    NOTE.write_text(edited)
+    llm.script = [completion(chinese_answer("x", "deep_learning").replace("现有方法", "以往的方法"))]
+
+    r = run("regen", "1512.03385")
+
+    assert r.code == 0, r.err
+    assert r.out == "notes/papers.20240130.md\n"
+    after = NOTE.read_text()
+    before_lines, after_lines = edited.splitlines(), after.splitlines()
+    changed = [i for i, (a, b) in enumerate(zip(before_lines, after_lines, strict=True)) if a != b]
+    assert [before_lines[i].split(":")[0] for i in changed[:1]] == ["updated"]
+    assert len(changed) == 3  # updated, the marker's hash of the new summary, the summary
+    assert after_lines[changed[1]].startswith("<!-- notegen paper=arxiv:1512.03385v1 summary=")
+    assert "以往的方法" in after_lines[changed[2]]
+    assert "我在这里加了一段自己的笔记。" in after and "## U-Net (my favourite)" in after
+
+
+def test_an_edited_summary_is_refused_then_replaced_with_force_and_kept(arxiv, llm, workspace, run):
+    assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
+    mine = NOTE.read_text().replace("现有方法难以兼顾效果与效率", "我改过的句子")
+    NOTE.write_text(mine)
+
+    refused = run("regen", "1512.03385")
+
+    assert refused.code == 1
+    assert refused.err.splitlines()[-1] == (
+        "error: 1512.03385: the summary in papers.20240130.md:10 was edited since notegen wrote it; "
+        "pass --force to replace it (the current text is kept in a backup)"
+    )
+    assert NOTE.read_text() == mine
+    assert len(llm.chats) == 1  # refused before asking the model
+
+    forced = run("regen", "1512.03385", "--force")
+
+    assert forced.code == 0, forced.err
+    assert "我改过的句子" not in NOTE.read_text()
+    backups = list((Path(os.environ["NOTEGEN_STATE_DIR"]) / "backups").glob("papers.20240130.arxiv_1512.03385.*.md"))
+    assert len(backups) == 1 and "我改过的句子" in backups[0].read_text()
+
+
+def test_regen_asks_the_model_again(arxiv, llm, workspace, run):
+    assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
+    assert run("regen", "1512.03385", "--date", "2024-01-30").code == 0
+    assert len(llm.chats) == 2
+
+
+def test_regen_with_tag_and_figure(arxiv, llm, workspace, run):
+    assert run("draft", "1810.04805", "--date", "2024-01-30").code == 0
+    llm.tag_for = {"BERT": "nlp"}
+
+    r = run("regen", "1810.04805", "--tag", "--figure", "2")
+
+    assert r.code == 0, r.err
+    text = NOTE.read_text()
+    assert "\n#nlp\n" in text and (workspace / "notes" / "tags.nlp.md").is_file()
+    image = text.split("![图 0](../")[1].split(")")[0]
+    assert (workspace / image).is_file() and image in r.out  # the new figure, still 图 0
+
+
+def test_a_hand_written_section_is_found_by_title_and_needs_force(arxiv, llm, workspace, run):
+    seed = Path(__file__).resolve().parents[2] / "shared" / "reference" / "seed-note.md"
+    text = seed.read_text().replace(
+        "## Spatial-Aware Latent Initialization for Controllable Image Generation",
+        "## Deep Residual Learning for Image Recognition",
+    )
+    NOTE.write_text(text)
+
+    refused = run("regen", "1512.03385")
+    assert refused.code == 1 and "was written by hand; pass --force" in refused.err
+
+    forced = run("regen", "1512.03385", "--force")
+
+    assert forced.code == 0, forced.err
+    after = NOTE.read_text()
+    assert "<!-- notegen paper=arxiv:1512.03385v1 summary=" in after  # found directly next time
+    assert after.split("## Motion-I2V")[1] == text.split("## Motion-I2V")[1]
+
+
+def test_a_paper_in_several_notes_needs_a_date(arxiv, llm, workspace, run):
+    assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
+    assert run("draft", "1512.03385", "--date", "2024-01-31").code == 0
+
+    r = run("regen", "1512.03385")
+
+    assert r.code == 2
+    assert r.err == (
+        "error: 1512.03385: in several notes (papers.20240130.md, papers.20240131.md); pass --date to choose one\n"
+    )
+    assert run("regen", "1512.03385", "--date", "2024-01-31").code == 0
+
+
+def test_regen_of_a_paper_not_in_the_vault(arxiv, llm, workspace, run):
+    r = run("regen", "1512.03385", "--date", "2024-01-30")
+    assert r.code == 2
+    assert r.err.splitlines()[-1] == (
+        "error: 1512.03385: not in the note of 2024-01-30; draft it first, or pass the --date of its note"
+    )
+
+
+def test_a_broken_note_is_refused_with_file_and_line_and_left_alone(arxiv, llm, workspace, run):
+    assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
+    broken = NOTE.read_text().replace("desc: ''", "desc: '")
+    NOTE.write_text(broken)
+
+    r = run("regen", "1512.03385")
+
+    assert r.code == 2
+    assert r.err.startswith("error: notes/papers.20240130.md:4: broken YAML in the frontmatter")
+    assert NOTE.read_text() == broken
+
+
+def test_an_unusable_answer_leaves_the_summary_as_it_was(arxiv, llm, workspace, run):
+    assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
+    before = NOTE.read_bytes()
+    english = completion('{"summary": "An English answer.", "tag": "cv"}')
+    llm.script = [english, english]
+
+    r = run("regen", "1512.03385")
+
+    assert r.code == 1
+    assert "the summary in papers.20240130.md was left as it was" in r.err
+    assert NOTE.read_bytes() == before
+
+
+def test_a_second_writer_waits_then_fails_clearly(tmp_path):
+    with vault_lock(tmp_path), pytest.raises(NotegenError) as info, vault_lock(tmp_path, wait=0.2):
+        pass
+    assert "another notegen run is writing to this workspace" in str(info.value)
+
+
+# -- properties: every byte outside the target section stays --------------------------------------------
+
+cjk = st.text(
+    alphabet=st.sampled_from(list("这篇论文试图解决的问题是，。：；“”（）、图表方法数据")), min_size=1, max_size=40
+)
+words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30)
+
+
+@st.composite
+def edited_notes(draw):
+    count = draw(st.integers(2, 4))
+    sections = [
+        Section(
+            f"arxiv:2401.{n:05d}v1",
+            f"Paper {n} {draw(words)}",
+            "MLLM",
+            "这篇论文试图解决的问题是" + draw(cjk),
+            f"../images/{n}.png",
+        )
+        for n in range(count)
+    ]
+    text = note.render_note("a" * 23, date(2024, 1, 30), 1, sections)
+    target = draw(st.integers(0, count - 1))
+    spans = note.sections(text)
+    # Human edits, from the end backwards so offsets stay valid, never inside the target section.
+    for index in reversed(range(count)):
+        if index == target:
+            continue
+        span = spans[index]
+        edit = draw(st.sampled_from(["paragraph", "heading", "code", "spaces", "punct", "none"]))
+        if edit == "paragraph":
+            text = text[: span.end] + f"\n{draw(words)}\n" + text[span.end :]
+        elif edit == "heading":
+            text = text[: span.start] + f"## {draw(words).strip() or 'x'}  \n" + text[span.start :].split("\n", 1)[1]
+        elif edit == "code":
+            text = text[: span.summary[1]] + "\n\n```\n## not a section\n```" + text[span.summary[1] :]
+        elif edit == "spaces":
+            text = text[: span.summary[1]] + "   " + text[span.summary[1] :]
+        elif edit == "punct":
+            text = text[: span.summary[1]] + "！？……——《》" + text[span.summary[1] :]
+    if draw(st.booleans()):
+        text = text.rstrip("\n")
+    if draw(st.booleans()):
+        text = text.replace("\n", "\r\n")
+    return text, f"arxiv:2401.{target:05d}"
+
+
+def _around(text: str, key: str) -> tuple[str, str]:
+    """The note before the target's summary (with `updated` and its marker's hash blanked) and after it."""
+    span = next(s for s in note.sections(text) if s.key == key)
+    marker = span.marker
+    assert marker is not None
+    head = text[: marker[0]] + "MARKER" + text[marker[1] : span.summary[0]]
+    return note._UPDATED.sub("updated: 0", head, count=1), text[span.summary[1] :]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edited_notes(), cjk)
+def test_regen_changes_no_byte_outside_the_target_summary(case, summary):
+    text, key = case
+    span = next(s for s in note.sections(text) if s.key == key)
+
+    out = note.replace_section_parts(text, span, 1706700000000, "这篇论文试图解决的问题是" + summary)
+
+    assert _around(out, key) == _around(text, key)
+    assert note.summary_text(out, next(s for s in note.sections(out) if s.key == key)).endswith(summary.strip())
+
+
+@settings(max_examples=150, deadline=None)
+@given(edited_notes())
+def test_append_changes_no_byte_but_updated(case):
+    text, _ = case
+    parsed = note.parse_note(text, "n")
+    new = Section("arxiv:2402.00001v1", "New", "MLLM", "这篇论文试图解决的问题是新的", "../images/new.png")
+
+    out = note.append_sections(text, parsed, [new], 1706700000000)
+
+    assert out.startswith(note._UPDATED.sub("updated: 1706700000000", text, count=1))
+    assert f"![图 {parsed.next_figure}](../images/new.png)" in out
+
+
+# -- a kill at any moment --------------------------------------------------------------------------------
+
+
+def test_sigkill_during_a_draft_leaves_the_old_note_or_the_new_one(arxiv, llm, workspace, run):
+    assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
+    old = NOTE.read_bytes()
+    llm.delay = 0.3
+    command = [
+        sys.executable,
+        "-m",
+        "notegen",
+        "draft",
+        "1505.04597",
+        "1612.03144",
+        "--date",
+        "2024-01-30",
+        "--refresh",
+        "-q",
+    ]
+    start = time.monotonic()
+    subprocess.run(command, check=True, capture_output=True, timeout=120)
+    full = time.monotonic() - start
+    new = NOTE.read_bytes()
+    assert new != old
+    outcomes = set()
+    for fraction in (0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 1.0, 1.02):
+        NOTE.write_bytes(old)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(full * fraction)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        now = NOTE.read_bytes()
+        assert now == old or len(note.sections(now.decode())) == 3, fraction
+        note.parse_note(now.decode(), "after kill")
+        outcomes.add("old" if now == old else "new")
+    assert "old" in outcomes  # the kills did land before the write, and the note survived them
