@@ -1,0 +1,71 @@
+"""Backfill manifests: which papers were read on which day. Pure.
+
+One day per line, `2024-01-30 2401.16420 2401.15977` (blank lines and `#` comments allowed), or one paper per
+row as `date,id` (CSV) or `date<TAB>id` (TSV), with an optional header row. Every bad line is reported at once,
+as file:line, before anything is fetched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from notegen.errors import UsageError
+from notegen.ids import ArxivId, Ref, parse_arxiv_id
+
+_HEADER = re.compile(r"^\s*date\s*[,\t]\s*(id|arxiv|arxiv_id|paper)\s*$", re.IGNORECASE)
+
+
+@dataclass
+class Day:
+    day: date
+    refs: list[Ref] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+
+
+def _date(text: str) -> date | None:
+    for fmt in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_manifest(text: str, name: str) -> list[Day]:
+    """The manifest's days in date order (a day given on several lines is one day), IDs deduplicated per day."""
+    days: dict[date, Day] = {}
+    problems: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
+        if not line or (number == 1 and _HEADER.match(line)):
+            continue
+        fields = [f.strip() for f in re.split(r"[,\t]|\s+", line) if f.strip()]
+        when = _date(fields[0])
+        if when is None:
+            problems.append(f"{name}:{number}: {fields[0]!r} is not a date; start the line with YYYY-MM-DD")
+            continue
+        if len(fields) == 1:
+            problems.append(f"{name}:{number}: {fields[0]} has no arXiv IDs after the date")
+            continue
+        entry = days.setdefault(when, Day(when))
+        for text_id in fields[1:]:
+            arxiv_id = parse_arxiv_id(text_id)
+            if arxiv_id is None:
+                problems.append(f"{name}:{number}: {text_id!r} is not an arXiv ID")
+            elif all(not (isinstance(r, ArxivId) and r.key == arxiv_id.key) for r in entry.refs):
+                entry.refs.append(arxiv_id)
+        entry.lines.append(number)
+    if problems:
+        shown = problems[:50]
+        if len(problems) > len(shown):
+            shown.append(f"... and {len(problems) - len(shown)} more")
+        raise UsageError("\n".join(shown))
+    if not days:
+        raise UsageError(f"{name}: no days in the manifest; write lines like: 2024-01-30 2401.16420 2401.15977")
+    return [days[d] for d in sorted(days)]
+
+
+def between(days: list[Day], start: date | None, end: date | None) -> list[Day]:
+    return [d for d in days if (start is None or d.day >= start) and (end is None or d.day <= end)]
