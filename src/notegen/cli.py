@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -285,6 +286,125 @@ def regen(
     with Regenerator(config, status=obj.status) as regenerator:
         result = regenerator.regen(ref, when, tag=tag, figure=figure, force=force)
     _finish(obj, config, result)
+
+
+@cli.command()
+@click.argument("manifest_file", metavar="MANIFEST", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from", "start", metavar="YYYY-MM-DD", help="Skip days before this one.")
+@click.option("--to", "end", metavar="YYYY-MM-DD", help="Skip days after this one.")
+@click.option("--concurrency", type=click.IntRange(1, 64), help="Model requests at once [default: 4].")
+@click.option("--dry-run", is_flag=True, help="Check the manifest and show what is left to do; fetch nothing.")
+@click.option("--no-llm", is_flag=True, help="Leave placeholders for the summaries; needs no API key.")
+@common
+def backfill(
+    manifest_file: Path,
+    start: str | None,
+    end: str | None,
+    concurrency: int | None,
+    dry_run: bool,
+    no_llm: bool,
+    workspace: Path,
+    quiet: bool,
+    debug: bool,
+) -> None:
+    """Draft many past days from a MANIFEST: one day per line (`2024-01-30 2401.16420 2401.15977`, blank lines
+    and # comments allowed) or `date,id` rows.
+
+    The whole manifest is checked first. Papers already in their day's note are skipped, so a rerun after an
+    interruption does only what is left (PDFs and answers come from the cache).
+    """
+    import hashlib
+
+    from notegen import manifest
+    from notegen.pipeline import Backfiller, plan
+
+    obj = _context(workspace, quiet, debug)
+    try:
+        text = manifest_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"{manifest_file}: cannot read the manifest ({err})") from err
+    days = manifest.parse_manifest(text, str(manifest_file))
+    days = manifest.between(days, _parse_date(start) if start else None, _parse_date(end) if end else None)
+    config = settings.load(workspace, {"concurrency": concurrency})
+    planned = plan(config, days)
+    todo = sum(len(p.todo) for p in planned)
+    done = sum(len(p.done) for p in planned)
+    left = sum(1 for p in planned if p.todo)
+    obj.status(f"{len(days)} days, {todo + done} papers: {todo} to draft on {left} days, {done} already in notes")
+    for p in planned:
+        if p.broken:
+            obj.status(f"warning: {p.broken}")
+    if dry_run:
+        return
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    with (
+        Backfiller(config, use_llm=not no_llm, status=lambda message: None) as backfiller,
+        _Progress(obj, todo, left) as progress,
+    ):
+        report = backfiller.backfill(days, key, on_paper=progress.paper, on_day=progress.day)
+    _summary_table(obj, report, config)
+    _finish(obj, config, report.result)
+
+
+class _Progress:
+    """Bars on a terminal, a line per day otherwise."""
+
+    def __init__(self, obj: Context, papers: int, days: int) -> None:
+        self.obj = obj
+        self.bars = None
+        if not obj.quiet and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bars = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+            )
+            self.papers = self.bars.add_task("papers", total=papers)
+            self.days = self.bars.add_task("days", total=days)
+
+    def __enter__(self) -> _Progress:
+        if self.bars is not None:
+            self.bars.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bars is not None:
+            self.bars.stop()
+
+    def paper(self, name: str, ok: bool) -> None:
+        if self.bars is not None:
+            self.bars.advance(self.papers)
+
+    def day(self, when: date, path: Path) -> None:
+        if self.bars is not None:
+            self.bars.advance(self.days)
+        else:
+            self.obj.status(f"{when:%Y-%m-%d}: {_shown(path)}")
+
+
+def _summary_table(obj: Context, report: Any, config: settings.Settings) -> None:
+    failures = report.result.failures
+    reasons: dict[str, int] = {}
+    for failure in failures:
+        reason = re.sub(r"\(.*", "", getattr(failure, "reason", str(failure))).strip()
+        reasons[reason] = reasons.get(reason, 0) + 1
+    rows = [
+        ("days written", str(len(report.days_written))),
+        ("days already complete", str(len(report.days_complete))),
+        ("papers drafted", str(report.papers_ok)),
+        ("papers already in notes", str(report.papers_skipped)),
+        ("papers failed", str(len(failures))),
+        *((f"  {reason}", str(count)) for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1])),
+    ]
+    if obj.quiet:
+        return
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        obj.status(f"{name:<{width}}  {value}")
 
 
 def _finish(obj: Context, config: settings.Settings, result: Any) -> None:

@@ -106,6 +106,7 @@ class Arxiv:
         timeout: float = 30.0,
         attempts: int = 4,
         sleep: Callable[[float], None] = time.sleep,
+        connections: int = 2,
     ) -> None:
         self.api_url = api_url
         self.pdf_url = pdf_url
@@ -116,7 +117,7 @@ class Arxiv:
         self._client = arxiv.Client(page_size=BATCH, delay_seconds=0, num_retries=0)
         self._client.query_url_format = api_url + "?{}"
         self._client._session = self._session  # the only way to give arxiv 4.x a timeout
-        self._download_lock = threading.Lock()
+        self._downloads = threading.Semaphore(max(1, connections))
 
     def close(self) -> None:
         self._session.close()
@@ -125,7 +126,7 @@ class Arxiv:
 
     def lookup(self, ids: Iterable[ArxivId]) -> Lookup:
         """Metadata for `ids` in calls of at most 100 IDs; IDs arXiv does not know are returned as missing."""
-        wanted = list(ids)
+        wanted = list(dict.fromkeys(ids))  # a paper read on two days is asked for once
         found: dict[str, Paper] = {}
         for batch in _chunks(wanted, BATCH):
             for result in self._query(batch):
@@ -188,7 +189,7 @@ class Arxiv:
         cache_dir.mkdir(parents=True, exist_ok=True)
 
         def once() -> Path:
-            with self._download_lock:  # one download at a time: polite to arXiv
+            with self._downloads:  # a few connections at most: polite to arXiv
                 return self._download(url, name, target, check)
 
         try:

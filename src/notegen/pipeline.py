@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Self
 
-from notegen import extract, note, summarize, vault
+from notegen import extract, manifest, note, summarize, vault
 from notegen.bounded import Bounded
 from notegen.errors import FatalError, NotegenError, PaperError, UsageError
 from notegen.fetch import Arxiv, Paper
@@ -72,7 +74,9 @@ class Drafter:
             interval=settings.arxiv_interval,
             timeout=settings.http_timeout,
             attempts=settings.retries,
+            connections=settings.pdf_connections,
         )
+        self._llm_slots = threading.Semaphore(max(1, settings.concurrency))
         self.llm: LLM | None = None
         self.prompts: summarize.Prompts | None = None
         if use_llm:
@@ -221,7 +225,8 @@ class Drafter:
         if self.llm is not None and self.prompts is not None:
             self.status(f"{job.name}: asking {settings.model} for the summary")
             inputs = summarize.Inputs(title, abstract, found.introduction, caption)
-            summary, tag, review = self._summarize(job.name, inputs, vocabulary)
+            with self._llm_slots:
+                summary, tag, review = self._summarize(job.name, inputs, vocabulary)
         section = note.Section(
             paper=job.paper,
             title=title,
@@ -294,6 +299,137 @@ class Drafter:
             result.written.extend(vault.ensure_tag_notes(self.settings, [s.tag for s in sections], now))
             write_atomic(path, text.encode("utf-8"))
         result.written.insert(0, path)
+
+
+@dataclass(frozen=True)
+class PlannedDay:
+    day: date
+    path: Path
+    todo: list[Ref]
+    done: list[Ref]  # already in the day's note
+    broken: str | None = None  # why the day's note cannot be read
+
+
+def plan(settings: Settings, days: list[manifest.Day]) -> list[PlannedDay]:
+    """What a backfill has left to do, from the vault alone (no network): a rerun after a crash only does this."""
+    out = []
+    for entry in days:
+        path = vault.note_path(settings, entry.day)
+        done: list[Ref] = []
+        broken = None
+        if path.is_file():
+            try:
+                parsed = note.parse_note(_read_text(path), str(path))
+                done = [r for r in entry.refs if _job_key(r) in parsed.papers]
+            except NotegenError as err:
+                broken = str(err)
+        todo = [r for r in entry.refs if r not in done]
+        out.append(PlannedDay(entry.day, path, todo, done, broken))
+    return out
+
+
+def _job_key(ref: Ref) -> str:
+    return ref.key if isinstance(ref, ArxivId) else note.paper_key(_job(ref).paper)
+
+
+@dataclass
+class BackfillReport:
+    days_written: list[date] = field(default_factory=list)
+    days_complete: list[date] = field(default_factory=list)  # nothing left to do
+    papers_ok: int = 0
+    papers_skipped: int = 0
+    result: DraftResult = field(default_factory=DraftResult)
+
+
+class Backfiller(Drafter):
+    """Drafts many days in one pipeline: metadata for every paper in batched calls, downloads a few at a time,
+    extraction in bounded worker processes, model requests `concurrency` at once, and each day's note written
+    as soon as its last paper is done."""
+
+    def backfill(
+        self,
+        days: list[manifest.Day],
+        manifest_key: str,
+        on_paper: Callable[[str, bool], None] = lambda name, ok: None,
+        on_day: Callable[[date, Path], None] = lambda day, path: None,
+    ) -> BackfillReport:
+        report = BackfillReport()
+        result = report.result
+        vocabulary, self.examples = self._prompt_inputs(manifest_key)
+        jobs: list[tuple[date, _Job]] = []
+        for planned in plan(self.settings, days):
+            report.papers_skipped += len(planned.done)
+            if planned.broken:
+                result.failures.extend(PaperError(str(r), planned.broken) for r in planned.todo)
+            elif not planned.todo:
+                report.days_complete.append(planned.day)
+            else:
+                jobs.extend((planned.day, _job(ref)) for ref in planned.todo)
+        with_meta = {id(j): j for j in self._with_metadata([j for _, j in jobs], result)}
+        for failure in result.failures:
+            on_paper(failure.paper, False)
+        by_name = {j.name: j for j in with_meta.values()}
+        work = [(day, by_name[j.name]) for day, j in jobs if j.name in by_name]
+        pending: dict[date, int] = {}
+        for day, _ in work:
+            pending[day] = pending.get(day, 0) + 1
+        sections: dict[date, list[tuple[int, note.Section]]] = {day: [] for day in pending}
+        cores = os.cpu_count() or 1
+        threads = self.settings.concurrency + self.settings.pdf_connections + cores
+        with (
+            Bounded(
+                workers=cores, seconds=self.settings.extract_timeout, memory_mb=self.settings.extract_memory_mb
+            ) as bounded,
+            ThreadPoolExecutor(max_workers=threads) as pool,
+        ):
+            futures = {
+                pool.submit(self._section, job, vocabulary, bounded): (day, index, job)
+                for index, (day, job) in enumerate(work)
+            }
+            try:
+                for future in as_completed(futures):
+                    day, index, job = futures[future]
+                    outcome = future.result()
+                    if isinstance(outcome, PaperError):
+                        result.failures.append(outcome)
+                        on_paper(job.name, False)
+                    else:
+                        section, image = outcome
+                        sections[day].append((index, section))
+                        if image is not None:
+                            result.written.append(image)
+                        if section.review:
+                            result.failures.append(PaperError(job.name, f"summary needs review: {section.review}"))
+                        report.papers_ok += 0 if section.review else 1
+                        on_paper(job.name, not section.review)
+                    pending[day] -= 1
+                    if pending[day] == 0 and sections[day]:
+                        path = vault.note_path(self.settings, day)
+                        self._write(path, day, [s for _, s in sorted(sections.pop(day))], result)
+                        report.days_written.append(day)
+                        on_day(day, path)
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+        result.usage = self.llm.usage if self.llm else None
+        return report
+
+    def _prompt_inputs(self, manifest_key: str) -> tuple[list[str], list[str]]:
+        """The tag vocabulary and style examples for the whole backfill, kept under .notegen/ so that a rerun
+        after a crash builds the very same prompts (and finds its answers in the cache) although the vault has
+        grown meanwhile."""
+        path = self.settings.state / "backfill" / f"{manifest_key}.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return list(data["vocabulary"]), list(data["examples"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        vocabulary = [t for t in vault.tag_vocabulary(self.settings) if t != UNTAGGED]
+        examples = vault.past_summaries(self.settings) if self.llm is not None else []
+        data = {"vocabulary": vocabulary, "examples": examples}
+        write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        return vocabulary, examples
 
 
 class Regenerator(Drafter):

@@ -40,7 +40,8 @@ class Settings:
     vault: str = "notes"
     image_dir: str = "images"
     tags: tuple[str, ...] = ()
-    concurrency: int = 4
+    concurrency: int = 4  # LLM requests at once
+    pdf_connections: int = 2  # PDF downloads at once
     arxiv_interval: float = 3.0  # seconds between arXiv API calls (arXiv's terms ask for 3)
     http_timeout: float = 30.0
     llm_timeout: float = 120.0

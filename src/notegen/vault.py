@@ -138,14 +138,14 @@ _NOT_SUMMARY = re.compile(r"^(<!--|#|!\[|>|\*\*待)")
 
 def past_summaries(settings: Settings, limit: int = 2, max_chars: int = 700) -> list[str]:
     """The person's own recent summaries, as style examples for the model: paragraphs under a section's
-    figure in the daily notes, newest notes first, hand-written or hand-edited ones before notegen's."""
+    figure in the daily notes, newest notes first, hand-written or hand-edited ones only (notegen's drafts are
+    not the person's style, and leaving them out keeps a long backfill's prompts, and so its cache, stable)."""
     from notegen.note import MARKER, summary_hash
     from notegen.summarize import cjk_share
 
     if not settings.vault_dir.is_dir():
         return []
     own: list[str] = []
-    drafted: list[str] = []
     notes = [p for p in settings.vault_dir.glob("*.md") if not p.name.startswith(("tags.", "root."))]
     for path in sorted(notes, key=lambda p: p.name, reverse=True):
         try:
@@ -159,11 +159,11 @@ def past_summaries(settings: Settings, limit: int = 2, max_chars: int = 700) -> 
             if count < 60 or share < 0.5:
                 continue
             marker = MARKER.search(section)
-            mine = marker is None or f"summary={summary_hash(body)}" not in marker.group(0)
-            (own if mine else drafted).append(body[:max_chars])
+            if marker is None or f"summary={summary_hash(body)}" not in marker.group(0):
+                own.append(body[:max_chars])
         if len(own) >= limit:
             break
-    return (own + drafted)[:limit]
+    return own[:limit]
 
 
 # -- a new workspace ----------------------------------------------------------------------------------
@@ -225,7 +225,8 @@ def settings_template() -> str:
         "vault": "the Dendron vault folder",
         "image_dir": 'where figures go; "notes/assets/images" for Dendron\'s publisher',
         "tags": "tags to offer the model besides those used in the vault",
-        "concurrency": "papers worked on at once",
+        "concurrency": "model requests at once",
+        "pdf_connections": "PDF downloads at once",
         "arxiv_interval": "seconds between arXiv API calls",
         "http_timeout": "seconds before an arXiv or PDF request gives up",
         "llm_timeout": "seconds before a model request gives up",
