@@ -42,6 +42,9 @@ def parse_manifest(text: str, name: str) -> list[Day]:
         if not line or (number == 1 and _HEADER.match(line)):
             continue
         fields = [f.strip() for f in re.split(r"[,\t]|\s+", line) if f.strip()]
+        if not fields:
+            problems.append(f"{name}:{number}: no date and no IDs on this line")
+            continue
         when = _date(fields[0])
         if when is None:
             problems.append(f"{name}:{number}: {fields[0]!r} is not a date; start the line with YYYY-MM-DD")

@@ -1,0 +1,148 @@
+"""Backfilling past days: the manifest, the pipeline, resuming after a kill."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from notegen.errors import UsageError
+from notegen.ids import ArxivId
+from notegen.manifest import parse_manifest
+
+MANIFEST = """\
+# January
+2024-01-29 1512.03385 1505.04597
+
+2024-01-30 1612.03144 2603.12231   # a paper without a figure
+2024-01-31 1810.04805 2010.14731
+2024-02-01 2012.15864 2104.08860 2210.02997
+"""
+
+
+def test_manifest_days_ids_comments_and_csv():
+    days = parse_manifest(MANIFEST, "m")
+    assert [d.day for d in days] == [date(2024, 1, 29), date(2024, 1, 30), date(2024, 1, 31), date(2024, 2, 1)]
+    assert days[1].refs == [ArxivId("1612.03144"), ArxivId("2603.12231")]
+    csv = parse_manifest("date,id\n2024-01-30,1512.03385\n2024-01-30,arXiv:1505.04597v2\n2024-01-29,1612.03144\n", "c")
+    assert [(d.day, d.refs) for d in csv] == [
+        (date(2024, 1, 29), [ArxivId("1612.03144")]),
+        (date(2024, 1, 30), [ArxivId("1512.03385"), ArxivId("1505.04597", 2)]),
+    ]
+    tsv = parse_manifest("2024-01-30\t1512.03385\n2024-01-30\t1512.03385\n", "t")
+    assert tsv[0].refs == [ArxivId("1512.03385")]  # a paper twice on a day is drafted once
+
+
+def test_every_bad_line_is_reported_at_once():
+    with pytest.raises(UsageError) as info:
+        parse_manifest(
+            "2024-01-30 1512.03385\nyesterday 1505.04597\n2024-13-01 1612.03144\n2024-01-31\n"
+            "2024-02-01 1512.03385 ../etc\n",
+            "days.txt",
+        )
+    assert str(info.value).splitlines() == [
+        "days.txt:2: 'yesterday' is not a date; start the line with YYYY-MM-DD",
+        "days.txt:3: '2024-13-01' is not a date; start the line with YYYY-MM-DD",
+        "days.txt:4: 2024-01-31 has no arXiv IDs after the date",
+        "days.txt:5: '../etc' is not an arXiv ID",
+    ]
+
+
+@given(st.text(max_size=300))
+def test_manifest_parsing_never_crashes(text):
+    try:
+        days = parse_manifest(text, "fuzz")
+    except UsageError:
+        return
+    assert all(d.refs for d in days)
+
+
+def normalized(workspace: Path) -> dict[str, str]:
+    """The notes without what differs between two runs by design: ids and times."""
+    out = {}
+    for path in sorted((workspace / "notes").glob("*.md")):
+        text = re.sub(r"^(id|created|updated): .*$", r"\1: _", path.read_text(), flags=re.MULTILINE)
+        out[path.name] = text
+    return out
+
+
+def test_backfill_writes_each_day_and_a_rerun_does_nothing(arxiv, llm, workspace, run):
+    (workspace / "days.txt").write_text(MANIFEST)
+
+    r = run("backfill", "days.txt")
+
+    assert r.code == 0, r.err
+    notes = sorted(p.name for p in (workspace / "notes").glob("papers.*.md"))
+    assert notes == ["papers.20240129.md", "papers.20240130.md", "papers.20240131.md", "papers.20240201.md"]
+    assert "days written             4" in r.err and "papers drafted           9" in r.err
+    assert len(arxiv.api_calls) == 1  # nine IDs, one batched call
+    assert len(llm.chats) == 9
+    before = normalized(workspace)
+    arxiv.requests.clear()
+    llm.requests.clear()
+
+    again = run("backfill", "days.txt")
+
+    assert again.code == 0
+    assert "4 days, 9 papers: 0 to draft on 0 days, 9 already in notes" in again.err
+    assert arxiv.requests == [] and llm.requests == []
+    assert normalized(workspace) == before
+
+
+def test_dry_run_fetches_nothing(arxiv, llm, workspace, run):
+    (workspace / "days.txt").write_text(MANIFEST)
+
+    r = run("backfill", "days.txt", "--dry-run", "--from", "2024-01-30", "--to", "2024-01-31")
+
+    assert (r.code, r.out) == (0, "")
+    assert r.err == "2 days, 4 papers: 4 to draft on 2 days, 0 already in notes\n"
+    assert arxiv.requests == [] and llm.requests == []
+
+
+def test_a_failing_paper_does_not_hold_back_its_day(arxiv, llm, workspace, run):
+    (workspace / "days.txt").write_text("2024-01-30 1512.03385 0808.05394\n")
+
+    r = run("backfill", "days.txt")
+
+    assert r.code == 1
+    assert "error: 0808.05394: arXiv has no paper with this ID; check it for typos" in r.err
+    assert "## Deep Residual Learning" in (workspace / "notes" / "papers.20240130.md").read_text()
+
+
+def test_kill_9_then_rerun_ends_with_the_notes_of_an_uninterrupted_run(arxiv, llm, tmp_path, monkeypatch):
+    manifest = tmp_path / "days.txt"
+    manifest.write_text(MANIFEST)
+    reference, killed = tmp_path / "reference", tmp_path / "killed"
+    for ws in (reference, killed):
+        (ws / "notes").mkdir(parents=True)
+    command = [sys.executable, "-m", "notegen", "backfill", str(manifest), "-q"]
+    llm.delay = 0.4
+
+    monkeypatch.setenv("NOTEGEN_STATE_DIR", str(tmp_path / "reference-state"))
+    subprocess.run([*command, "--workspace", str(reference)], check=True, capture_output=True, timeout=120)
+    asked_uninterrupted = len(llm.chats)
+
+    monkeypatch.setenv("NOTEGEN_STATE_DIR", str(tmp_path / "killed-state"))
+    llm.requests.clear()
+    process = subprocess.Popen(
+        [*command, "--workspace", str(killed)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while not list((killed / "notes").glob("papers.*.md")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)  # some days written, others not
+    process.wait()
+    written_at_kill = len(list((killed / "notes").glob("papers.*.md")))
+    subprocess.run([*command, "--workspace", str(killed)], check=True, capture_output=True, timeout=120)
+
+    assert 0 < written_at_kill < 4
+    assert normalized(killed) == normalized(reference)
+    assert len(llm.chats) <= asked_uninterrupted + 4  # answered questions are not asked again (4 in flight at most)
