@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Self
 from notegen import extract, manifest, note, summarize, vault
 from notegen.bounded import Bounded
 from notegen.errors import FatalError, NotegenError, PaperError, UsageError
-from notegen.fetch import Arxiv, Paper
+from notegen.fetch import BATCH, Arxiv, Paper
 from notegen.ids import ArxivId, LocalPdf, Ref
 from notegen.llm import LLM, ContextTooLong, Usage
 from notegen.settings import Settings
@@ -365,28 +365,43 @@ class Backfiller(Drafter):
                 report.days_complete.append(planned.day)
             else:
                 jobs.extend((planned.day, _job(ref)) for ref in planned.todo)
-        with_meta = {id(j): j for j in self._with_metadata([j for _, j in jobs], result)}
-        for failure in result.failures:
-            on_paper(failure.paper, False)
-        by_name = {j.name: j for j in with_meta.values()}
-        work = [(day, by_name[j.name]) for day, j in jobs if j.name in by_name]
         pending: dict[date, int] = {}
-        for day, _ in work:
+        for day, _ in jobs:
             pending[day] = pending.get(day, 0) + 1
         sections: dict[date, list[tuple[int, note.Section]]] = {day: [] for day in pending}
         cores = os.cpu_count() or 1
         threads = self.settings.concurrency + self.settings.pdf_connections + cores
+
+        def settle(day: date) -> None:
+            """One paper of `day` is done (or failed); the day's note is written when its last one is."""
+            pending[day] -= 1
+            if pending[day] == 0 and sections[day]:
+                path = vault.note_path(self.settings, day)
+                self._write(path, day, [s for _, s in sorted(sections.pop(day))], result)
+                report.days_written.append(day)
+                on_day(day, path)
+
         with (
             Bounded(
                 workers=cores, seconds=self.settings.extract_timeout, memory_mb=self.settings.extract_memory_mb
             ) as bounded,
             ThreadPoolExecutor(max_workers=threads) as pool,
         ):
-            futures = {
-                pool.submit(self._section, job, vocabulary, bounded): (day, index, job)
-                for index, (day, job) in enumerate(work)
-            }
+            futures: dict[Future[tuple[note.Section, Path | None] | PaperError], tuple[date, int, _Job]] = {}
             try:
+                # Metadata a batch at a time (paced 3 s apart); each batch's papers start while the next is asked.
+                for first in range(0, len(jobs), BATCH):
+                    chunk = list(enumerate(jobs))[first : first + BATCH]
+                    seen = len(result.failures)
+                    found = {j.name: j for j in self._with_metadata([j for _, (_, j) in chunk], result)}
+                    for failure in result.failures[seen:]:
+                        on_paper(failure.paper, False)
+                    for index, (day, job) in chunk:
+                        if job.name in found:
+                            future = pool.submit(self._section, found[job.name], vocabulary, bounded)
+                            futures[future] = (day, index, found[job.name])
+                        else:
+                            settle(day)
                 for future in as_completed(futures):
                     day, index, job = futures[future]
                     outcome = future.result()
@@ -402,12 +417,7 @@ class Backfiller(Drafter):
                             result.failures.append(PaperError(job.name, f"summary needs review: {section.review}"))
                         report.papers_ok += 0 if section.review else 1
                         on_paper(job.name, not section.review)
-                    pending[day] -= 1
-                    if pending[day] == 0 and sections[day]:
-                        path = vault.note_path(self.settings, day)
-                        self._write(path, day, [s for _, s in sorted(sections.pop(day))], result)
-                        report.days_written.append(day)
-                        on_day(day, path)
+                    settle(day)
             except BaseException:
                 for future in futures:
                     future.cancel()
