@@ -112,6 +112,86 @@ class LLM:
             write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
         return reply
 
+    def is_cached(self, messages: list[dict[str, str]]) -> bool:
+        return (self.cache_dir / f"{self.cache_key(messages)}.json").is_file()
+
+    # -- the Batch API: half the price for a long backfill; its answers go into the cache ----------------
+
+    def submit_batch(self, requests: list[list[dict[str, str]]]) -> str:
+        """Send every conversation as one Batch API job; returns the batch id. custom_id is the cache key."""
+        lines = []
+        for messages in requests:
+            body = {
+                "model": self.model,
+                "messages": messages,
+                "temperature": 0.2,
+                self._limit_name: self.max_tokens,
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": "paper_note", "schema": self.schema, "strict": True},
+                },
+            }
+            line = {
+                "custom_id": self.cache_key(messages),
+                "method": "POST",
+                "url": "/v1/chat/completions",
+                "body": body,
+            }
+            lines.append(json.dumps(line, ensure_ascii=False))
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+        try:
+            upload = self._client.files.create(file=("notegen-batch.jsonl", data), purpose="batch")
+            batch = self._client.batches.create(
+                input_file_id=upload.id, endpoint="/v1/chat/completions", completion_window="24h"
+            )
+        except (openai.NotFoundError, openai.BadRequestError) as err:
+            raise FatalError(
+                f"{self.base_url} does not take Batch API jobs ({_first_line(err.message)}); run without --batch-api"
+            ) from err
+        except openai.APIError as err:
+            raise FatalError(f"the Batch API job could not be sent ({_first_line(err)}); rerun to try again") from err
+        return batch.id
+
+    def batch_status(self, batch_id: str) -> tuple[str, str | None]:
+        """(status, output file id) of a Batch API job."""
+        try:
+            batch = self._client.batches.retrieve(batch_id)
+        except openai.APIError as err:
+            raise FatalError(
+                f"batch {batch_id}: could not ask for its state ({_first_line(err)}); rerun later"
+            ) from err
+        return batch.status, batch.output_file_id
+
+    def collect_batch(self, output_file_id: str) -> int:
+        """Put a finished job's answers into the cache, where the normal path finds them; returns how many."""
+        try:
+            content = self._client.files.content(output_file_id).text
+        except openai.APIError as err:
+            raise FatalError(f"the batch answers could not be fetched ({_first_line(err)}); rerun later") from err
+        stored = 0
+        for line in content.splitlines():
+            try:
+                item = json.loads(line)
+                key = item["custom_id"]
+                response = item.get("response") or {}
+                if response.get("status_code") != 200 or not re.fullmatch(r"[0-9a-f]{64}", key):
+                    continue
+                body = response["body"]
+                choice = body["choices"][0]
+                usage = body.get("usage") or {}
+            except (ValueError, KeyError, IndexError, TypeError):
+                continue
+            with self._lock:
+                self.usage.calls += 1
+                self.usage.prompt_tokens += int(usage.get("prompt_tokens") or 0)
+                self.usage.completion_tokens += int(usage.get("completion_tokens") or 0)
+            if choice.get("finish_reason") == "length":
+                continue  # asked again, directly, by the normal path
+            text = (choice.get("message") or {}).get("content") or ""
+            write_atomic(self.cache_dir / f"{key}.json", json.dumps({"model": self.model, "text": text}).encode())
+            stored += 1
+        return stored
+
     def _call(self, messages: list[dict[str, str]], paper: str) -> Reply:
         """The first call of a run finds the structured-output mode the server takes; calls made meanwhile wait
         for it, so a server that refuses a mode is asked with it once, not once per paper."""

@@ -196,40 +196,53 @@ class Drafter:
         except PaperError as err:
             return err
 
-    def _make_section(
-        self, job: _Job, vocabulary: list[str], bounded: Bounded, number: int = 1
-    ) -> tuple[note.Section, Path | None]:
-        """The paper's section, and the path of its figure if this run stored it."""
-        settings = self.settings
+    def _read_paper(self, job: _Job, bounded: Bounded, number: int = 1) -> tuple[extract.Extracted, summarize.Inputs]:
+        """The paper's PDF (downloaded once), read in a bounded worker, and what the model is given of it."""
         if isinstance(job.ref, LocalPdf):
             pdf = job.ref.path
         else:
             assert job.meta is not None
             self.status(f"{job.name}: downloading the PDF")
             pdf = self.arxiv.download_pdf(
-                job.meta, settings.state / "pdfs", lambda p: bounded.call(job.name, extract.check_pdf, p, job.name)
+                job.meta, self.settings.state / "pdfs", lambda p: bounded.call(job.name, extract.check_pdf, p, job.name)
             )
-        found = bounded.call(job.name, extract.extract, pdf, job.name, number, settings.intro_chars)
+        found = bounded.call(job.name, extract.extract, pdf, job.name, number, self.settings.intro_chars)
         title = job.meta.title if job.meta else found.title
         if not title:
             title = job.ref.path.stem if isinstance(job.ref, LocalPdf) else job.name
         abstract = job.meta.abstract if job.meta and job.meta.abstract else found.abstract
+        caption = found.figure.caption if found.figure else ""
+        return found, summarize.Inputs(title, abstract, found.introduction, caption)
+
+    def _first_messages(
+        self, inputs: summarize.Inputs, vocabulary: list[str], budget: int | None
+    ) -> list[dict[str, str]]:
+        """The first question for a paper: the introduction cut to `budget` tokens of prompt when given."""
+        assert self.prompts is not None
+        if budget is not None:
+            inputs = summarize.fit_introduction(self.prompts, inputs, vocabulary, OPENING, self.examples, budget)
+        return summarize.build_messages(self.prompts, inputs, vocabulary, OPENING, self.examples)
+
+    def _make_section(
+        self, job: _Job, vocabulary: list[str], bounded: Bounded, number: int = 1
+    ) -> tuple[note.Section, Path | None]:
+        """The paper's section, and the path of its figure if this run stored it."""
+        settings = self.settings
+        found, inputs = self._read_paper(job, bounded, number)
         image, stored = None, None
         if found.figure is not None:
             path, image, new = vault.save_image(settings, found.figure.png)
             stored = path if new else None
         else:
             self.status(f"{job.name}: no figure ({found.figure_reason})")
-        caption = found.figure.caption if found.figure else ""
         summary, tag, review = PLACEHOLDER, UNTAGGED, None
         if self.llm is not None and self.prompts is not None:
             self.status(f"{job.name}: asking {settings.model} for the summary")
-            inputs = summarize.Inputs(title, abstract, found.introduction, caption)
             with self._llm_slots:
                 summary, tag, review = self._summarize(job.name, inputs, vocabulary)
         section = note.Section(
             paper=job.paper,
-            title=title,
+            title=inputs.title,
             tag=tag,
             summary=summary,
             image=image,
@@ -238,6 +251,10 @@ class Drafter:
         )
         return section, stored
 
+    def _budget(self) -> int | None:
+        s = self.settings
+        return s.context_tokens - s.max_tokens if s.context_tokens else None
+
     def _summarize(self, name: str, inputs: summarize.Inputs, vocabulary: list[str]) -> tuple[str, str, str | None]:
         """(summary, tag, review reason or None): one re-ask quoting the problem, then a review marker.
 
@@ -245,22 +262,15 @@ class Drafter:
         says the prompt is too long; the title, abstract and caption always go whole.
         """
         assert self.llm is not None and self.prompts is not None
-        settings, prompts = self.settings, self.prompts
-
-        def messages_for(budget: int | None) -> list[dict[str, str]]:
-            fitted = inputs
-            if budget is not None:
-                fitted = summarize.fit_introduction(prompts, inputs, vocabulary, OPENING, self.examples, budget)
-            return summarize.build_messages(prompts, fitted, vocabulary, OPENING, self.examples)
-
-        messages = messages_for(settings.context_tokens - settings.max_tokens if settings.context_tokens else None)
+        settings = self.settings
+        messages = self._first_messages(inputs, vocabulary, self._budget())
         try:
             reply = self.llm.ask(messages, name, refresh=self.refresh)
         except ContextTooLong as err:
             used = sum(summarize.estimate_tokens(m["content"]) for m in messages)
             budget = (err.limit if err.limit else used // 2) - min(settings.max_tokens, (err.limit or used) // 3)
             self.status(f"{name}: the prompt is too long for the model; cutting the introduction to fit")
-            messages = messages_for(max(0, budget - 64))
+            messages = self._first_messages(inputs, vocabulary, max(0, budget - 64))
             reply = self.llm.ask(messages, name, refresh=self.refresh)
         for attempt in (1, 2):
             try:
