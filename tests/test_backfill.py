@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
@@ -146,3 +147,39 @@ def test_kill_9_then_rerun_ends_with_the_notes_of_an_uninterrupted_run(arxiv, ll
     assert 0 < written_at_kill < 4
     assert normalized(killed) == normalized(reference)
     assert len(llm.chats) <= asked_uninterrupted + 4  # answered questions are not asked again (4 in flight at most)
+
+
+def test_batch_api_answers_everything_in_one_job(arxiv, llm, workspace, run):
+    (workspace / "days.txt").write_text(MANIFEST)
+    (workspace / "notegen.toml").write_text("batch_poll = 0.05\n")
+
+    r = run("backfill", "days.txt", "--batch-api")
+
+    assert r.code == 0, r.err
+    assert len(llm.batch_requests) == 1, r.err
+    assert [json.loads(line)["custom_id"] for line in llm.files["file-1"].decode().splitlines()].__len__() == 9
+    assert llm.chats == []  # every answer came from the batch, through the cache
+    assert "sent 9 questions as batch batch-1" in r.err
+    assert "batch batch-1 completed: 9 answers" in r.err
+    text = (workspace / "notes" / "papers.20240129.md").read_text()
+    assert text.count("\n这篇论文试图解决的问题是") == 2
+
+
+def test_a_pending_batch_is_collected_by_a_rerun_not_sent_again(arxiv, llm, workspace, run):
+    (workspace / "days.txt").write_text(MANIFEST)
+    (workspace / "notegen.toml").write_text("batch_poll = 0.05\nbatch_wait = 0.2\n")
+    llm.batch_done = False
+
+    first = run("backfill", "days.txt", "--batch-api")
+
+    assert first.code == 1
+    assert "batch batch-1 is in_progress; rerun the same command later to collect it" in first.err
+    assert not list((workspace / "notes").glob("papers.*.md"))
+    llm.batch_done = True
+
+    second = run("backfill", "days.txt", "--batch-api")
+
+    assert second.code == 0, second.err
+    assert "collecting batch batch-1 sent by an earlier run" in second.err
+    assert len(llm.batch_requests) == 1 and llm.chats == []
+    assert len(list((workspace / "notes").glob("papers.*.md"))) == 4

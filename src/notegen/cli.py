@@ -295,6 +295,7 @@ def regen(
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Model requests at once [default: 4].")
 @click.option("--dry-run", is_flag=True, help="Check the manifest and show what is left to do; fetch nothing.")
 @click.option("--no-llm", is_flag=True, help="Leave placeholders for the summaries; needs no API key.")
+@click.option("--batch-api", is_flag=True, help="Ask the model through the Batch API (half the price, slower).")
 @common
 def backfill(
     manifest_file: Path,
@@ -303,6 +304,7 @@ def backfill(
     concurrency: int | None,
     dry_run: bool,
     no_llm: bool,
+    batch_api: bool,
     workspace: Path,
     quiet: bool,
     debug: bool,
@@ -316,7 +318,6 @@ def backfill(
     import hashlib
 
     from notegen import manifest
-    from notegen.pipeline import Backfiller, plan
 
     obj = _context(workspace, quiet, debug)
     try:
@@ -326,7 +327,7 @@ def backfill(
     days = manifest.parse_manifest(text, str(manifest_file))
     days = manifest.between(days, _parse_date(start) if start else None, _parse_date(end) if end else None)
     config = settings.load(workspace, {"concurrency": concurrency})
-    planned = plan(config, days)
+    planned = manifest.plan(config, days)
     todo = sum(len(p.todo) for p in planned)
     done = sum(len(p.done) for p in planned)
     left = sum(1 for p in planned if p.todo)
@@ -336,7 +337,15 @@ def backfill(
             obj.status(f"warning: {p.broken}")
     if dry_run:
         return
+    from notegen.pipeline import Backfiller  # not before: a dry run needs none of the network stack
+
     key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    if batch_api and no_llm:
+        raise UsageError("--batch-api asks the model; it cannot go with --no-llm")
+    if batch_api and todo:
+        with Backfiller(config, status=obj.status) as batcher:
+            if not batcher.answer_by_batch(days, key):
+                raise SystemExit(1)
     with (
         Backfiller(config, use_llm=not no_llm, status=lambda message: None) as backfiller,
         _Progress(obj, todo, left) as progress,

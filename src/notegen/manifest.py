@@ -1,4 +1,4 @@
-"""Backfill manifests: which papers were read on which day. Pure.
+"""Backfill manifests: which papers were read on which day, and what of it the vault still lacks.
 
 One day per line, `2024-01-30 2401.16420 2401.15977` (blank lines and `#` comments allowed), or one paper per
 row as `date,id` (CSV) or `date<TAB>id` (TSV), with an optional header row. Every bad line is reported at once,
@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
-from notegen.errors import UsageError
+from notegen import note, vault
+from notegen.errors import NotegenError, UsageError
 from notegen.ids import ArxivId, Ref, parse_arxiv_id
+from notegen.settings import Settings
 
 _HEADER = re.compile(r"^\s*date\s*[,\t]\s*(id|arxiv|arxiv_id|paper)\s*$", re.IGNORECASE)
 
@@ -68,6 +71,35 @@ def parse_manifest(text: str, name: str) -> list[Day]:
     if not days:
         raise UsageError(f"{name}: no days in the manifest; write lines like: 2024-01-30 2401.16420 2401.15977")
     return [days[d] for d in sorted(days)]
+
+
+@dataclass(frozen=True)
+class PlannedDay:
+    day: date
+    path: Path
+    todo: list[Ref]
+    done: list[Ref]  # already in the day's note
+    broken: str | None = None  # why the day's note cannot be read
+
+
+def plan(settings: Settings, days: list[Day]) -> list[PlannedDay]:
+    """What a backfill has left to do, from the vault alone (no network): a rerun after a crash only does this."""
+    out = []
+    for entry in days:
+        path = vault.note_path(settings, entry.day)
+        done: list[Ref] = []
+        broken = None
+        if path.is_file():
+            try:
+                parsed = note.parse_note(path.read_bytes().decode("utf-8"), str(path))
+                done = [r for r in entry.refs if isinstance(r, ArxivId) and r.key in parsed.papers]
+            except UnicodeDecodeError as err:
+                broken = f"{path}: not UTF-8 text (byte {err.start}); fix the note by hand"
+            except NotegenError as err:
+                broken = str(err)
+        todo = [r for r in entry.refs if r not in done]
+        out.append(PlannedDay(entry.day, path, todo, done, broken))
+    return out
 
 
 def between(days: list[Day], start: date | None, end: date | None) -> list[Day]:

@@ -311,37 +311,6 @@ class Drafter:
         result.written.insert(0, path)
 
 
-@dataclass(frozen=True)
-class PlannedDay:
-    day: date
-    path: Path
-    todo: list[Ref]
-    done: list[Ref]  # already in the day's note
-    broken: str | None = None  # why the day's note cannot be read
-
-
-def plan(settings: Settings, days: list[manifest.Day]) -> list[PlannedDay]:
-    """What a backfill has left to do, from the vault alone (no network): a rerun after a crash only does this."""
-    out = []
-    for entry in days:
-        path = vault.note_path(settings, entry.day)
-        done: list[Ref] = []
-        broken = None
-        if path.is_file():
-            try:
-                parsed = note.parse_note(_read_text(path), str(path))
-                done = [r for r in entry.refs if _job_key(r) in parsed.papers]
-            except NotegenError as err:
-                broken = str(err)
-        todo = [r for r in entry.refs if r not in done]
-        out.append(PlannedDay(entry.day, path, todo, done, broken))
-    return out
-
-
-def _job_key(ref: Ref) -> str:
-    return ref.key if isinstance(ref, ArxivId) else note.paper_key(_job(ref).paper)
-
-
 @dataclass
 class BackfillReport:
     days_written: list[date] = field(default_factory=list)
@@ -367,7 +336,7 @@ class Backfiller(Drafter):
         result = report.result
         vocabulary, self.examples = self._prompt_inputs(manifest_key)
         jobs: list[tuple[date, _Job]] = []
-        for planned in plan(self.settings, days):
+        for planned in manifest.plan(self.settings, days):
             report.papers_skipped += len(planned.done)
             if planned.broken:
                 result.failures.extend(PaperError(str(r), planned.broken) for r in planned.todo)
@@ -434,6 +403,62 @@ class Backfiller(Drafter):
                 raise
         result.usage = self.llm.usage if self.llm else None
         return report
+
+    def answer_by_batch(self, days: list[manifest.Day], manifest_key: str) -> bool:
+        """Have the Batch API answer every question the backfill will ask, into the answer cache; True when
+        they are all there. The pending batch is kept under .notegen/, so a rerun collects it instead of
+        sending it again."""
+        assert self.llm is not None
+        settings = self.settings
+        state_path = settings.state / "batch" / f"{manifest_key}.json"
+        try:
+            batch_id = str(json.loads(state_path.read_text(encoding="utf-8"))["batch"])
+            self.status(f"collecting batch {batch_id} sent by an earlier run")
+        except (OSError, ValueError, KeyError, TypeError):
+            questions = self._questions(days, manifest_key)
+            missing = [m for m in questions if not self.llm.is_cached(m)]
+            if not missing:
+                return True
+            batch_id = self.llm.submit_batch(missing)
+            write_atomic(state_path, json.dumps({"batch": batch_id, "questions": len(missing)}).encode("utf-8"))
+            self.status(f"sent {len(missing)} questions as batch {batch_id}")
+        deadline = time.monotonic() + settings.batch_wait if settings.batch_wait else None
+        while True:
+            status, output = self.llm.batch_status(batch_id)
+            if status in ("completed", "expired", "failed", "cancelled"):
+                stored = self.llm.collect_batch(output) if output else 0
+                state_path.unlink(missing_ok=True)
+                self.status(f"batch {batch_id} {status}: {stored} answers; anything missing is asked directly")
+                return True
+            if deadline is not None and time.monotonic() >= deadline:
+                self.status(f"batch {batch_id} is {status}; rerun the same command later to collect it")
+                return False
+            time.sleep(settings.batch_poll)
+
+    def _questions(self, days: list[manifest.Day], manifest_key: str) -> list[list[dict[str, str]]]:
+        """The first question of every paper the backfill has left, exactly as the normal path will ask it."""
+        vocabulary, self.examples = self._prompt_inputs(manifest_key)
+        result = DraftResult()
+        jobs = [
+            _job(ref) for planned in manifest.plan(self.settings, days) if not planned.broken for ref in planned.todo
+        ]
+        found = self._with_metadata(jobs, result)
+        cores = os.cpu_count() or 1
+        with (
+            Bounded(
+                workers=cores, seconds=self.settings.extract_timeout, memory_mb=self.settings.extract_memory_mb
+            ) as bounded,
+            ThreadPoolExecutor(max_workers=self.settings.pdf_connections + cores) as pool,
+        ):
+
+            def question(job: _Job) -> list[dict[str, str]] | None:
+                try:
+                    _, inputs = self._read_paper(job, bounded)
+                except PaperError:
+                    return None  # the backfill itself reports it
+                return self._first_messages(inputs, vocabulary, self._budget())
+
+            return [q for q in pool.map(question, found) if q is not None]
 
     def _prompt_inputs(self, manifest_key: str) -> tuple[list[str], list[str]]:
         """The tag vocabulary and style examples for the whole backfill, kept under .notegen/ so that a rerun

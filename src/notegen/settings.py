@@ -49,6 +49,8 @@ class Settings:
     intro_chars: int = 6000
     context_tokens: int = 0  # the model's context window when known; 0: learn it from the server's error
     max_tokens: int = 1200  # the longest answer asked for
+    batch_poll: float = 60.0  # seconds between looks at a Batch API job
+    batch_wait: float = 0.0  # seconds to wait for a Batch API job before leaving it for a rerun (0: until done)
     price_input: float = 0.0  # USD per million prompt tokens, for the cost line (0: not shown)
     price_output: float = 0.0  # USD per million answer tokens
     extract_timeout: float = 60.0  # seconds one PDF may take to read; then that paper fails, the run goes on

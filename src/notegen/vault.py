@@ -234,6 +234,8 @@ def settings_template() -> str:
         "intro_chars": "how much of the introduction the model sees",
         "context_tokens": "the model's context window in tokens (0: learn it from the server)",
         "max_tokens": "the longest answer asked for, in tokens",
+        "batch_poll": "seconds between looks at a Batch API job",
+        "batch_wait": "seconds to wait for a Batch API job before leaving it for a rerun (0: until done)",
         "price_input": "USD per million prompt tokens, to report the cost of a run",
         "price_output": "USD per million answer tokens",
         "extract_timeout": "seconds one PDF may take to read",

@@ -54,12 +54,19 @@ class FakeLLM(LoopbackServer):
         self.refuse_text = False  # refuses even plain requests (a misconfigured endpoint)
         self.gullible = False  # obeys "ignore previous instructions ... English" in the paper's text
         self.delay = 0.0  # seconds before each answer, like a real model
+        # The Batch API: uploaded files, batches, and how many looks a batch takes before it completes.
+        self.files: dict[str, bytes] = {}
+        self.batches: dict[str, dict[str, object]] = {}
+        self.batch_looks = 2
+        self.batch_done = True  # False: batches stay in_progress
 
     @property
     def chats(self) -> list[dict[str, object]]:
         return [json.loads(r.body) for r in self.requests if r.path.endswith("/chat/completions")]
 
     def answer(self, seen: Seen) -> Canned:
+        if "/files" in seen.path or "/batches" in seen.path:
+            return self._batch_api(seen)
         time.sleep(self.delay)
         if not seen.path.endswith("/chat/completions"):
             return error(404, f"no route {seen.path}")
@@ -80,3 +87,87 @@ class FakeLLM(LoopbackServer):
             return completion(json.dumps({"summary": "This paper is about " + name, "tag": tag}))
         tag = next((t for word, t in self.tag_for.items() if word in name), tag)
         return completion(chinese_answer(name, tag))
+
+    # -- the Batch API (files and batches endpoints) ----------------------------------------------------
+
+    @property
+    def batch_requests(self) -> list[Seen]:
+        return [r for r in self.requests if r.path.endswith("/batches") and r.method == "POST"]
+
+    def _batch_api(self, seen: Seen) -> Canned:
+        path = seen.path.split("?")[0]
+        if seen.method == "POST" and path.endswith("/files"):
+            boundary = seen.headers["Content-Type"].split("boundary=")[1].encode()
+            part = next(p for p in seen.body.split(b"--" + boundary) if b'name="file"' in p)
+            content = part.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n", 1)[0]
+            file_id = f"file-{len(self.files) + 1}"
+            self.files[file_id] = content
+            return _json(
+                {
+                    "id": file_id,
+                    "object": "file",
+                    "bytes": len(content),
+                    "created_at": 1700000000,
+                    "filename": "batch.jsonl",
+                    "purpose": "batch",
+                    "status": "processed",
+                }
+            )
+        if seen.method == "POST" and path.endswith("/batches"):
+            request = json.loads(seen.body)
+            batch_id = f"batch-{len(self.batches) + 1}"
+            self.batches[batch_id] = {"input": request["input_file_id"], "looks": 0, "output": None}
+            return _json(self._batch(batch_id, "validating"))
+        if seen.method == "GET" and "/batches/" in path:
+            batch_id = path.rsplit("/", 1)[1]
+            batch = self.batches[batch_id]
+            batch["looks"] = int(batch["looks"]) + 1  # type: ignore[call-overload]
+            if not self.batch_done or int(batch["looks"]) < self.batch_looks:  # type: ignore[call-overload]
+                return _json(self._batch(batch_id, "in_progress"))
+            if batch["output"] is None:
+                batch["output"] = self._run_batch(str(batch["input"]))
+            return _json(self._batch(batch_id, "completed", str(batch["output"])))
+        if seen.method == "GET" and path.endswith("/content"):
+            return Canned(200, self.files[path.split("/")[-2]], {"Content-Type": "application/jsonl"})
+        return error(404, f"no route {seen.path}")
+
+    def _run_batch(self, input_id: str) -> str:
+        lines = []
+        for line in self.files[input_id].decode().splitlines():
+            request = json.loads(line)
+            fake = Seen("POST", "/v1/chat/completions", {}, json.dumps(request["body"]).encode(), 0.0)
+            answer = json.loads(self.answer(fake).body)
+            lines.append(
+                json.dumps(
+                    {
+                        "id": "r",
+                        "custom_id": request["custom_id"],
+                        "response": {"status_code": 200, "request_id": "q", "body": answer},
+                        "error": None,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        output_id = f"file-{len(self.files) + 1}"
+        self.files[output_id] = ("\n".join(lines) + "\n").encode()
+        return output_id
+
+    @staticmethod
+    def _batch(batch_id: str, status: str, output: str | None = None) -> dict[str, object]:
+        return {
+            "id": batch_id,
+            "object": "batch",
+            "endpoint": "/v1/chat/completions",
+            "errors": None,
+            "input_file_id": "file-1",
+            "completion_window": "24h",
+            "status": status,
+            "output_file_id": output,
+            "error_file_id": None,
+            "created_at": 1700000000,
+            "request_counts": {"total": 0, "completed": 0, "failed": 0},
+        }
+
+
+def _json(data: dict[str, object]) -> Canned:
+    return Canned(200, json.dumps(data, ensure_ascii=False).encode(), {"Content-Type": "application/json"})
