@@ -347,8 +347,8 @@ def backfill(
             if not batcher.answer_by_batch(days, key):
                 raise SystemExit(1)
     with (
-        Backfiller(config, use_llm=not no_llm, status=lambda message: None) as backfiller,
         _Progress(obj, todo, left) as progress,
+        Backfiller(config, use_llm=not no_llm, status=progress.stage) as backfiller,
     ):
         report = backfiller.backfill(days, key, on_paper=progress.paper, on_day=progress.day)
     _summary_table(obj, report, config)
@@ -374,6 +374,7 @@ class _Progress:
             )
             self.papers = self.bars.add_task("papers", total=papers)
             self.days = self.bars.add_task("days", total=days)
+            self.now = self.bars.add_task("", total=None)
 
     def __enter__(self) -> _Progress:
         if self.bars is not None:
@@ -383,6 +384,11 @@ class _Progress:
     def __exit__(self, *exc: object) -> None:
         if self.bars is not None:
             self.bars.stop()
+
+    def stage(self, message: str) -> None:
+        """What the pipeline is doing now (a terminal only: on a log it would be a line per step)."""
+        if self.bars is not None:
+            self.bars.update(self.now, description=message[:70])
 
     def paper(self, name: str, ok: bool) -> None:
         if self.bars is not None:
