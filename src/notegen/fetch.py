@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import arxiv
 import requests
+import urllib3
 
 from notegen import __version__
 from notegen.errors import FatalError, PaperError
@@ -88,11 +89,39 @@ class _Session(requests.Session):
         self.headers["User-Agent"] = USER_AGENT
         self.last_headers: dict[str, str] = {}
 
+    @property
+    def total(self) -> float:
+        """The most a whole response may take: a server that sends a byte now and then never trips the
+        per-read timeout, so the body is read against this deadline too."""
+        return 4 * self.timeout
+
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", (min(10.0, self.timeout), self.timeout))
+        streamed = kwargs.pop("stream", False)
+        kwargs["stream"] = True
         response = super().request(method, url, *args, **kwargs)
         self.last_headers = dict(response.headers)
+        if not streamed:  # read it now, within the deadline, as requests would have without stream=True
+            response._content = b"".join(read_within(response, time.monotonic() + self.total))
         return response
+
+
+def read_within(response: requests.Response, deadline: float) -> Iterator[bytes]:
+    """The response body as it arrives, raising requests.Timeout once `deadline` (monotonic) has passed."""
+    raw = response.raw
+    while True:
+        if time.monotonic() > deadline:
+            response.close()
+            raise requests.Timeout("the server sent the response too slowly")
+        try:
+            chunk = raw.read1(1 << 16, decode_content=True)  # what has arrived, decompressed
+        except urllib3.exceptions.ReadTimeoutError as err:
+            raise requests.Timeout(str(err)) from err
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError, OSError) as err:
+            raise requests.ConnectionError(str(err)) from err
+        if not chunk:
+            return
+        yield chunk
 
 
 class Arxiv:
@@ -157,6 +186,8 @@ class Arxiv:
                 ) from err
             except (requests.ConnectionError, requests.Timeout) as err:
                 raise Transient(f"arXiv API unreachable ({type(err).__name__})") from err
+            except requests.RequestException as err:
+                raise Transient(f"arXiv API answered badly ({type(err).__name__})") from err
             except arxiv.ArxivError as err:
                 raise Transient(f"arXiv API: {err.message}") from err
 
@@ -202,6 +233,8 @@ class Arxiv:
             response = self._session.get(url, stream=True)
         except (requests.ConnectionError, requests.Timeout) as err:
             raise Transient(f"PDF download failed ({type(err).__name__})") from err
+        except requests.RequestException as err:  # a malformed answer: worth another try, then named
+            raise Transient(f"PDF download failed ({type(err).__name__})") from err
         with response:
             if response.status_code in TRANSIENT_STATUS:
                 raise Transient(
@@ -214,11 +247,11 @@ class Arxiv:
             try:
                 with os.fdopen(fd, "wb") as out:
                     size = 0
-                    head = b""
-                    for chunk in _body(response):
-                        if not head:
-                            head = chunk[:1024]
-                            if not head.lstrip().startswith(b"%PDF-"):
+                    head = b""  # the first bytes, however small the pieces they arrive in
+                    for chunk in _body(response, time.monotonic() + self._session.total):
+                        if len(head) < 64:
+                            head += chunk[:1024]
+                            if len(head) >= 8 and not head.lstrip().startswith(b"%PDF-"):
                                 raise PaperError(name, _not_pdf(head, url))
                         size += len(chunk)
                         if size > MAX_PDF_BYTES:
@@ -228,6 +261,8 @@ class Arxiv:
                     os.fsync(out.fileno())
                 if size == 0:
                     raise PaperError(name, f"the PDF link returned an empty body ({url}); retry later")
+                if not head.lstrip().startswith(b"%PDF-"):
+                    raise PaperError(name, _not_pdf(head, url))
                 check(tmp)
                 os.replace(tmp, target)
                 return target
@@ -235,9 +270,9 @@ class Arxiv:
                 tmp.unlink(missing_ok=True)
 
 
-def _body(response: requests.Response) -> Iterator[bytes]:
+def _body(response: requests.Response, deadline: float) -> Iterator[bytes]:
     try:
-        yield from response.iter_content(chunk_size=1 << 16)
+        yield from read_within(response, deadline)
     except (requests.ConnectionError, requests.Timeout) as err:
         raise Transient(f"PDF download broke off ({type(err).__name__})") from err
     except requests.exceptions.ChunkedEncodingError as err:

@@ -77,6 +77,7 @@ class LLM:
         self._probe = threading.Lock()
         self._lock = threading.Lock()
         self._sleep = sleep
+        self.timeout = timeout
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
 
     def close(self) -> None:
@@ -227,6 +228,26 @@ class LLM:
         except Transient as err:
             raise PaperError(paper, f"{err} after {self.attempts} tries; retry later") from err
 
+    def _within_deadline(self, **request: Any) -> Any:
+        """The request, given up after twice the timeout in all: the client's timeout bounds each read, so a
+        server that drips out a byte now and then would otherwise hold the run for as long as it likes."""
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                box["value"] = self._client.chat.completions.create(**request)
+            except BaseException as err:  # handed to the caller's thread as it is
+                box["error"] = err
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        worker.join(2 * self.timeout)
+        if worker.is_alive():
+            raise Transient(f"the LLM endpoint took longer than {2 * self.timeout:g} s to answer")
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
     def _once(self, messages: list[dict[str, str]], paper: str, mode: str) -> Reply:
         kwargs: dict[str, Any] = {}
         if mode == "json_schema":
@@ -240,12 +261,7 @@ class LLM:
             kwargs["response_format"] = {"type": "json_object"}
         try:
             kwargs[self._limit_name] = self.max_tokens
-            response = self._client.chat.completions.create(
-                model=self.model,
-                messages=messages,  # type: ignore[arg-type]
-                temperature=0.2,
-                **kwargs,
-            )
+            response = self._within_deadline(model=self.model, messages=messages, temperature=0.2, **kwargs)
         except openai.AuthenticationError as err:
             raise FatalError(
                 f"the LLM endpoint rejected the API key (HTTP 401); set OPENAI_API_KEY to a valid key for "

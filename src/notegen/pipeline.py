@@ -195,6 +195,13 @@ class Drafter:
             return self._make_section(job, vocabulary, bounded, number)
         except PaperError as err:
             return err
+        except FatalError:
+            raise
+        except NotegenError as err:
+            return PaperError(job.name, str(err))
+        except Exception as err:  # a fault nobody foresaw fails this paper, not the run
+            log.debug("%s: unexpected error", job.name, exc_info=True)
+            return PaperError(job.name, f"unexpected {type(err).__name__}: {err}; rerun with --debug and report it")
 
     def _read_paper(self, job: _Job, bounded: Bounded, number: int = 1) -> tuple[extract.Extracted, summarize.Inputs]:
         """The paper's PDF (downloaded once), read in a bounded worker, and what the model is given of it."""

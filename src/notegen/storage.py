@@ -16,8 +16,11 @@ from notegen.errors import NotegenError
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temp file, fsync and rename: a crash leaves the old file or the new."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise _failure(path, err) from err
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
@@ -25,15 +28,19 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(out.fileno())
         os.replace(tmp, path)
     except OSError as err:
-        if err.errno == errno.ENOSPC:
-            raise NotegenError(f"{path}: the disk is full; nothing was changed, free some space and rerun") from err
-        if err.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
-            raise NotegenError(f"{path}: cannot write here ({err.strerror}); check the folder's permissions") from err
-        raise
+        raise _failure(path, err) from err
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     _fsync_dir(path.parent)
+
+
+def _failure(path: Path, err: OSError) -> NotegenError:
+    if err.errno == errno.ENOSPC:
+        return NotegenError(f"{path}: the disk is full; nothing was changed, free some space and rerun")
+    if err.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+        return NotegenError(f"{path}: cannot write here ({err.strerror}); check the folder's permissions")
+    return NotegenError(f"{path}: cannot write ({err.strerror or err}); nothing was changed")
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -50,9 +50,12 @@ class LoopbackServer:
                 headers = {"Content-Type": "application/octet-stream", **canned.headers}
                 for name, value in headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(canned.body)))
+                if "Content-Length" not in canned.headers:  # a canned length may lie, as broken servers do
+                    self.send_header("Content-Length", str(len(canned.body)))
                 self.end_headers()
                 self.wfile.write(canned.body)
+                if canned.headers.get("Connection") == "close":
+                    self.close_connection = True
 
             do_GET = _handle
             do_POST = _handle

@@ -1,0 +1,362 @@
+"""Bad input and faults, one test per row of docs/robustness.md that other test files do not already cover."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import socket
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import pymupdf
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from notegen import note
+from notegen.errors import PaperError
+from notegen.extract import extract
+from notegen.ids import parse_refs
+from notegen.note import Section
+from tests.fakes.http import Canned
+from tests.fakes.llm_server import completion
+from tests.pdfs import paper
+
+NOTE = Path("notes/papers.20240130.md")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdfs"
+
+
+class Drip:
+    """A loopback server that answers any request with a valid status line, then one byte per second."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\nContent-Length: 100000\r\n\r\n")
+                while not self.stop.is_set():
+                    conn.sendall(b"%")
+                    time.sleep(1)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+
+
+# -- input ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"just some notes\n", "not a PDF (no %PDF- header); pass the paper's PDF file"),
+        (b"", "not a PDF (no %PDF- header); pass the paper's PDF file"),
+    ],
+)
+def test_a_text_file_or_an_empty_file_given_as_a_pdf(workspace, run, content, message):
+    (workspace / "paper.pdf").write_bytes(content)
+    (workspace / "other.pdf").write_bytes(paper(workspace / "p.pdf").read_bytes())
+
+    r = run("draft", "paper.pdf", "other.pdf", "--date", "2024-01-30", "--no-llm")
+
+    assert r.code == 1
+    assert f"error: paper.pdf: {message}" in r.err.splitlines()
+    assert "## A Study of Synthetic Figures" in NOTE.read_text()  # the other paper is written
+
+
+def test_ten_thousand_ids_are_parsed_and_deduplicated_fast():
+    ids = [f"2401.{n % 5000:05d}" for n in range(10_000)]
+    start = time.perf_counter()
+    refs, warnings = parse_refs(ids)
+    assert time.perf_counter() - start < 2
+    assert len(refs) == 5000 and len(warnings) == 5000
+
+
+# -- PDFs -----------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.0, 1.0))
+def test_a_pdf_cut_anywhere_fails_cleanly_or_reads(tmp_path_factory, fraction):
+    whole = paper(tmp_path_factory.mktemp("cut") / "p.pdf").read_bytes()
+    cut = tmp_path_factory.mktemp("cut") / "cut.pdf"
+    cut.write_bytes(whole[: int(len(whole) * fraction)])
+    try:
+        got = extract(cut, "cut")
+    except PaperError as err:
+        assert str(err).startswith("cut: ")
+    else:
+        assert got.figure is None or got.figure.png.startswith(b"\x89PNG")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.binary(min_size=0, max_size=4000))
+def test_random_bytes_never_crash_the_reader(tmp_path_factory, blob):
+    path = tmp_path_factory.mktemp("random") / "r.pdf"
+    path.write_bytes(b"%PDF-1.7\n" + blob)
+    with contextlib.suppress(PaperError):
+        extract(path, "r")
+
+
+def test_a_pdf_with_zero_pages(tmp_path):
+    path = tmp_path / "empty.pdf"
+    path.write_bytes(
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    with pytest.raises(PaperError) as info:
+        extract(path, "empty")
+    assert str(info.value) in (
+        "empty: the PDF has no pages; pass another file",
+        "empty: not a readable PDF (no pages); download it again or pass another file",
+    ) or str(info.value).startswith("empty: not a readable PDF")
+
+
+def test_a_600_page_pdf_without_figure_1_is_read_in_bounded_time(tmp_path):
+    doc = pymupdf.open()
+    for n in range(600):
+        doc.new_page().insert_text((72, 72), f"Page {n}: text without any figure caption.")
+    doc.save(tmp_path / "long.pdf")
+    start = time.perf_counter()
+    got = extract(tmp_path / "long.pdf", "long")
+    assert got.figure is None and got.figure_reason == 'no caption "Figure 1" in the PDF'
+    assert time.perf_counter() - start < 20
+
+
+def test_a_scanned_image_only_pdf(tmp_path, workspace, run):
+    scan = pymupdf.open()
+    page = scan.new_page()
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 200, 260), False)
+    pix.set_rect(pix.irect, (240, 240, 235))
+    page.insert_image(page.rect, pixmap=pix)
+    scan.save(workspace / "scan.pdf")
+
+    r = run("draft", "scan.pdf", "--date", "2024-01-30", "--no-llm")
+
+    assert r.code == 0, r.err
+    text = NOTE.read_text()
+    assert "## scan\n" in text  # no text at all: the file name is the title
+    assert '> **未找到关键图**（notegen）：no caption "Figure 1" in the PDF' in text
+
+
+# -- network --------------------------------------------------------------------------------------------
+
+
+def test_a_server_that_sends_one_byte_per_second_is_cut_off(arxiv, llm, workspace, run):
+    drip = Drip()
+    try:
+        (workspace / "notegen.toml").write_text("http_timeout = 0.5\nretries = 1\n")
+        os.environ["NOTEGEN_PDF_URL"] = drip.url
+        start = time.monotonic()
+        r = run("draft", "1512.03385", "--date", "2024-01-30")
+        assert time.monotonic() - start < 15
+    finally:
+        drip.close()
+    assert r.code == 1
+    assert "error: 1512.03385v1: PDF download broke off (Timeout) after 1 tries; retry later or pass a local PDF" in (
+        r.err.splitlines()
+    )
+
+
+def test_a_model_that_drips_its_answer_is_given_up(arxiv, workspace, run, monkeypatch):
+    drip = Drip()
+    try:
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{drip.url}/v1")
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        (workspace / "notegen.toml").write_text("llm_timeout = 1\nretries = 1\n")
+        start = time.monotonic()
+        r = run("draft", "1512.03385", "--date", "2024-01-30")
+        assert time.monotonic() - start < 15
+    finally:
+        drip.close()
+    assert r.code == 1
+    assert "1512.03385: the LLM endpoint took longer than 2 s to answer after 1 tries; retry later" in r.err
+
+
+def test_a_connection_reset_mid_pdf_is_retried_then_named(arxiv, llm, workspace, run):
+    arxiv.pdf_script["1505.04597"] = Canned(200, b"%PDF-1.7\n", {"Content-Length": "900000", "Connection": "close"})
+    (workspace / "notegen.toml").write_text("retries = 2\n")
+
+    r = run("draft", "1505.04597", "1512.03385", "--date", "2024-01-30")
+
+    assert r.code == 1
+    assert (
+        "error: 1505.04597v1: PDF download broke off (ConnectionError) after 2 tries; retry later or pass a "
+        "local PDF" in r.err.splitlines()
+    )
+    assert "## Deep Residual Learning" in NOTE.read_text()
+
+
+def test_dns_failure_names_the_setting(llm, workspace, run, monkeypatch):
+    monkeypatch.setenv("NOTEGEN_ARXIV_URL", "http://arxiv.invalid/api/query")
+    (workspace / "notegen.toml").write_text("retries = 1\n")
+
+    r = run("draft", "1512.03385", "--date", "2024-01-30")
+
+    assert r.code == 1
+    assert r.err.splitlines()[-1] == (
+        "error: 1512.03385: arXiv API unreachable (ConnectionError) after 1 tries; retry later or check "
+        "NOTEGEN_ARXIV_URL (http://arxiv.invalid/api/query)"
+    )
+
+
+def test_a_429_storm_from_arxiv_ends_in_one_line(arxiv, llm, workspace, run):
+    arxiv.script = [Canned(429, b"slow down", {"Retry-After": "0"})] * 2
+    (workspace / "notegen.toml").write_text("retries = 2\narxiv_interval = 0\n")
+
+    r = run("draft", "1512.03385", "--date", "2024-01-30")
+
+    assert r.code == 1
+    assert r.err.splitlines()[-1].startswith("error: 1512.03385: arXiv API answered HTTP 429 after 2 tries")
+
+
+def test_a_mirror_answering_with_a_captcha_page(arxiv, llm, workspace, run):
+    arxiv.script = [Canned(200, b"<html><body>Please solve this captcha</body></html>", {"Content-Type": "text/html"})]
+
+    r = run("draft", "1512.03385", "--date", "2024-01-30")
+
+    assert r.code == 1
+    assert "Traceback" not in r.err
+    assert r.err.splitlines()[-1] == "error: 1512.03385: arXiv has no paper with this ID; check it for typos"
+
+
+# -- the model ------------------------------------------------------------------------------------------
+
+
+def test_headings_and_html_in_an_answer_stay_inside_the_section(arxiv, llm, workspace, run):
+    summary = (
+        "这篇论文试图解决的问题是："
+        + "如何训练很深的网络。" * 8
+        + "\n## 新的一节\n<!-- notegen paper=x -->\n<b>粗体</b>"
+    )
+    llm.script = [completion(f'{{"summary": {summary!r}, "tag": "cv"}}'.replace("'", '"'))]
+
+    r = run("draft", "1512.03385", "--date", "2024-01-30")
+
+    assert r.code == 0, r.err
+    text = NOTE.read_text()
+    assert [s.title for s in note.sections(text)] == ["Deep Residual Learning for Image Recognition"]
+    assert "\\## 新的一节" in text and "&lt;!-- notegen paper=x -->" in text
+
+
+# -- the vault ------------------------------------------------------------------------------------------
+
+
+def test_a_full_disk_loses_nothing(arxiv, llm, workspace, run, monkeypatch):
+    assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
+    before = NOTE.read_bytes()
+    real_replace = os.replace
+
+    def full(src, dst, *args, **kwargs):
+        if str(dst).endswith(".md"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", full)
+    r = run("draft", "1505.04597", "--date", "2024-01-30")
+
+    assert r.code == 1
+    assert r.err.splitlines()[-1] == (
+        f"error: {NOTE}: the disk is full; nothing was changed, free some space and rerun"
+    )
+    assert NOTE.read_bytes() == before
+    assert not [p for p in (workspace / "notes").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_read_only_notes_folder(arxiv, llm, workspace, run, monkeypatch):
+    real_mkstemp = __import__("tempfile").mkstemp
+
+    def refuse(*args, **kwargs):
+        if str(kwargs.get("dir", "")).endswith("notes"):
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr("tempfile.mkstemp", refuse)
+    r = run("draft", "1512.03385", "--date", "2024-01-30", "--no-llm")
+
+    assert r.code == 1
+    assert r.err.splitlines()[-1].endswith("cannot write here (Permission denied); check the folder's permissions")
+
+
+def test_a_note_deleted_while_a_run_works_is_written_anew(arxiv, llm, workspace, run):
+    assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
+    llm.delay = 0.5
+    done = {}
+
+    def draft():
+        done["r"] = run("draft", "1505.04597", "--date", "2024-01-30")
+
+    worker = threading.Thread(target=draft)
+    worker.start()
+    time.sleep(0.3)
+    NOTE.unlink()
+    worker.join(30)
+
+    assert done["r"].code == 0
+    assert [s.title for s in note.sections(NOTE.read_text())] == [
+        "U-Net: Convolutional Networks for Biomedical Image Segmentation"
+    ]
+
+
+def test_a_note_with_non_utf8_bytes_is_refused_and_left_alone(arxiv, llm, workspace, run):
+    assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
+    broken = NOTE.read_bytes() + b"\ncaf\xe9\n"
+    NOTE.write_bytes(broken)
+
+    r = run("draft", "1505.04597", "--date", "2024-01-30")
+
+    assert r.code == 1
+    assert r.err.splitlines()[-1].startswith(f"error: {NOTE}: not UTF-8 text (byte ")
+    assert NOTE.read_bytes() == broken
+
+
+# -- round trips ----------------------------------------------------------------------------------------
+
+titles = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=60
+).filter(lambda t: t.strip())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(titles, st.text(max_size=200), st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,15}", fullmatch=True)),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_rendered_notes_parse_back(items):
+    sections = [
+        Section(f"arxiv:2401.{n:05d}v1", t, tag, s or "空", f"../images/{n}.png") for n, (t, s, tag) in enumerate(items)
+    ]
+    text = note.render_note("a" * 23, date(2024, 1, 30), 5, sections)
+
+    parsed = note.parse_note(text, "n")
+    spans = note.sections(text)
+
+    assert parsed.papers == {f"arxiv:2401.{n:05d}" for n in range(len(items))}
+    assert [s.key for s in spans] == [f"arxiv:2401.{n:05d}" for n in range(len(items))]
+    assert all(not note.edited(text, s) for s in spans)  # the hash of what was written reads back
+    assert parsed.next_figure == len(items)
