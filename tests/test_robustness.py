@@ -238,11 +238,27 @@ def test_a_mirror_answering_with_a_captcha_page(arxiv, llm, workspace, run):
     r = run("draft", "1512.03385", "--date", "2024-01-30")
 
     assert r.code == 1
-    assert "Traceback" not in r.err
-    assert r.err.splitlines()[-1] == "error: 1512.03385: arXiv has no paper with this ID; check it for typos"
+    assert r.err.splitlines()[-1] == (
+        f"error: 1512.03385: the arXiv API ({arxiv.url}/api/query) answered with a web page, not a feed (a captcha "
+        "or an error page); retry later or set NOTEGEN_ARXIV_URL to another mirror"
+    )
 
 
 # -- the model ------------------------------------------------------------------------------------------
+
+
+def test_a_429_storm_from_the_model_fails_each_paper_by_name(arxiv, llm, workspace, run):
+    from tests.fakes.llm_server import error
+
+    llm.script = [error(429, "rate limited", {"Retry-After": "0"})] * 4
+    (workspace / "notegen.toml").write_text("retries = 2\nconcurrency = 1\n")
+
+    r = run("draft", "1512.03385", "1505.04597", "--date", "2024-01-30")
+
+    assert r.code == 1
+    for name in ("1512.03385", "1505.04597"):
+        assert f"error: {name}: the LLM endpoint answered HTTP 429 after 2 tries; retry later" in r.err.splitlines()
+    assert not NOTE.exists()
 
 
 def test_headings_and_html_in_an_answer_stay_inside_the_section(arxiv, llm, workspace, run):
@@ -327,7 +343,7 @@ def test_a_note_with_non_utf8_bytes_is_refused_and_left_alone(arxiv, llm, worksp
 
     r = run("draft", "1505.04597", "--date", "2024-01-30")
 
-    assert r.code == 1
+    assert r.code == 2
     assert r.err.splitlines()[-1].startswith(f"error: {NOTE}: not UTF-8 text (byte ")
     assert NOTE.read_bytes() == broken
 

@@ -175,7 +175,14 @@ class Arxiv:
         def once() -> list[arxiv.Result]:
             try:
                 with self.throttle:
-                    return list(self._client.results(search))
+                    results = list(self._client.results(search))
+                kind = self._session.last_headers.get("Content-Type", "")
+                if "html" in kind.lower():
+                    raise FatalError(
+                        f"{names}: the arXiv API ({self.api_url}) answered with a web page, not a feed (a captcha "
+                        "or an error page); retry later or set NOTEGEN_ARXIV_URL to another mirror"
+                    )
+                return results
             except arxiv.HTTPError as err:
                 retry_after = parse_retry_after(self._session.last_headers)
                 if err.status in TRANSIENT_STATUS:

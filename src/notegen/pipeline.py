@@ -612,7 +612,7 @@ def _read_text(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:
-        raise NotegenError(f"{path}: not UTF-8 text (byte {err.start}); fix the note by hand") from err
+        raise note.NoteError(f"{path}: not UTF-8 text (byte {err.start}); fix the note by hand") from err
 
 
 def _job(ref: Ref) -> _Job:
