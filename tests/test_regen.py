@@ -311,3 +311,12 @@ def test_sigkill_during_a_draft_leaves_the_old_note_or_the_new_one(arxiv, llm, w
         note.parse_note(now.decode(), "after kill")
         outcomes.add("old" if now == old else "new")
     assert "old" in outcomes  # the kills did land before the write, and the note survived them
+
+
+def test_regen_of_an_id_arxiv_does_not_know(arxiv, llm, workspace, run):
+    assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
+
+    r = run("regen", "0808.05394")
+
+    assert r.code == 1
+    assert r.err.splitlines()[-1] == "error: 0808.05394: arXiv has no paper with this ID; check it for typos"

@@ -496,9 +496,10 @@ class Regenerator(Drafter):
         notes = [vault.note_path(self.settings, day)] if day else vault.daily_notes(self.settings)
         found = self._locate(notes, note.paper_key(job.paper), None)
         if not found and isinstance(job.ref, ArxivId):
-            job = self._with_metadata([job], result)[0] if not result.failures else job
-            if result.failures:
-                return result
+            looked_up = self._with_metadata([job], result)
+            if not looked_up:
+                return result  # arXiv does not know it: named in result.failures
+            job = looked_up[0]
             found = self._locate(notes, None, job.meta.title if job.meta else None)
         if not found and isinstance(job.ref, LocalPdf):
             title = extract.pdf_title_of(job.ref.path, job.name)
@@ -512,9 +513,10 @@ class Regenerator(Drafter):
         path, span = found[0]
         self._guard(path, span, job.name, force)
         if job.meta is None and isinstance(job.ref, ArxivId):
-            job = self._with_metadata([job], result)[0] if not result.failures else job
-            if result.failures:
+            looked_up = self._with_metadata([job], result)
+            if not looked_up:
                 return result
+            job = looked_up[0]
         self.refresh = True  # regenerating means asking the model again, not reading its last answer
         vocabulary = [t for t in vault.tag_vocabulary(self.settings) if t != UNTAGGED]
         self.examples = vault.past_summaries(self.settings)
