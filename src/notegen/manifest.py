@@ -91,10 +91,8 @@ def plan(settings: Settings, days: list[Day]) -> list[PlannedDay]:
         broken = None
         if path.is_file():
             try:
-                parsed = note.parse_note(path.read_bytes().decode("utf-8"), str(path))
+                parsed = note.parse_note(vault.read_note(path), str(path))
                 done = [r for r in entry.refs if isinstance(r, ArxivId) and r.key in parsed.papers]
-            except UnicodeDecodeError as err:
-                broken = f"{path}: not UTF-8 text (byte {err.start}); fix the note by hand"
             except NotegenError as err:
                 broken = str(err)
         todo = [r for r in entry.refs if r not in done]

@@ -32,7 +32,6 @@ from notegen.errors import NotegenError
 
 _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 ID_LENGTH = 23
-FRONTMATTER_KEYS = ("id", "title", "desc", "updated", "created")
 
 MARKER = re.compile(r"^<!-- notegen paper=(?P<paper>\S+)(?P<rest>[^\n]*?)-->\s*$", re.MULTILINE)
 # Dendron's hashtag syntax (its HASHTAG_REGEX): not after a non-space, not starting with a digit or a period,
@@ -224,7 +223,7 @@ def append_sections(text: str, parsed: ParsedNote, sections: list[Section], now_
 
 # -- one section, in place ----------------------------------------------------------------------------
 
-_TAG_LINE = re.compile(r"^#[A-Za-z][A-Za-z0-9_-]*[ \t]*$")
+TAG_LINE = re.compile(r"^#([A-Za-z][A-Za-z0-9_-]*)[ \t]*$", re.MULTILINE)  # a section's tag line
 _FIGURE_LINE = re.compile(r"^(!\[图 (?P<n>\d+)\]\([^)]*\)|> \*\*未找到关键图\*\*)")
 _REVIEW_LINE = re.compile(r"^> \*\*待核对\*\*")
 _HASH = re.compile(r"summary=(?P<hash>[0-9a-f]+)")
@@ -299,7 +298,7 @@ def _section(text: str, lines: list[tuple[int, str]], first: int, last: int) -> 
             h = _HASH.search(m.group("rest"))
             written = h.group("hash") if h else None
             summary_from = i + 1
-        elif tag is None and figure is None and _TAG_LINE.match(line):
+        elif tag is None and figure is None and TAG_LINE.match(line):
             tag, summary_from = span, i + 1
         elif figure is None and _FIGURE_LINE.match(line):
             f = _FIGURE_LINE.match(line)

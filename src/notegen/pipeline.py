@@ -37,7 +37,6 @@ class DraftResult:
     written: list[Path] = field(default_factory=list)  # note and new images, in the order written
     failures: list[PaperError] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # already in the note
-    warnings: list[str] = field(default_factory=list)
     usage: Usage | None = None
 
 
@@ -150,7 +149,7 @@ class Drafter:
     def _read(self, path: Path) -> note.ParsedNote | None:
         if not path.is_file():
             return None
-        return note.parse_note(_read_text(path), str(path))
+        return note.parse_note(vault.read_note(path), str(path))
 
     def _with_metadata(self, jobs: list[_Job], result: DraftResult) -> list[_Job]:
         ids = [j.ref for j in jobs if isinstance(j.ref, ArxivId)]
@@ -312,7 +311,7 @@ class Drafter:
                 sections = [s for s in sections if note.paper_key(s.paper) not in existing.papers]
                 if not sections:
                     return
-                text = note.append_sections(_read_text(path), existing, sections, now)
+                text = note.append_sections(vault.read_note(path), existing, sections, now)
             result.written.extend(vault.ensure_tag_notes(self.settings, [s.tag for s in sections], now))
             write_atomic(path, text.encode("utf-8"))
         result.written.insert(0, path)
@@ -537,7 +536,7 @@ class Regenerator(Drafter):
         if stored is not None:
             result.written.append(stored)
         with vault_lock(self.settings.state):
-            text = _read_text(path)
+            text = vault.read_note(path)
             again = [s for s in note.sections(text) if self._matches(s, note.paper_key(job.paper), section.title)]
             if len(again) != 1:
                 raise NotegenError(f"{path}: the section of {job.name} changed while notegen worked; run it again")
@@ -580,14 +579,14 @@ class Regenerator(Drafter):
         for path in notes:
             if not path.is_file():
                 continue
-            text = _read_text(path)
+            text = vault.read_note(path)
             note.parse_note(text, str(path))  # a note notegen cannot read safely is refused, never rewritten
             matches = [s for s in note.sections(text) if self._matches(s, key, title)]
             found.extend((path, s) for s in matches[:1])
         return found
 
     def _guard(self, path: Path, span: note.SectionSpan, name: str, force: bool) -> None:
-        text = _read_text(path)
+        text = vault.read_note(path)
         if force or not note.edited(text, span):
             return
         who = "was written by hand" if span.written is None else "was edited since notegen wrote it"
@@ -608,13 +607,6 @@ def _same_title(a: str, b: str) -> bool:
         return " ".join(s.casefold().split()).rstrip(".")
 
     return norm(a) == norm(b)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise note.NoteError(f"{path}: not UTF-8 text (byte {err.start}); fix the note by hand") from err
 
 
 def _job(ref: Ref) -> _Job:

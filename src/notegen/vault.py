@@ -10,16 +10,22 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
-from notegen.note import new_id, render_frontmatter
+from notegen.note import TAG_LINE, NoteError, new_id, render_frontmatter
 from notegen.settings import Settings
 from notegen.storage import write_atomic
-
-_TAG_LINE = re.compile(r"^#([A-Za-z][A-Za-z0-9_-]*)\s*$", re.MULTILINE)
 
 
 def note_path(settings: Settings, day: date) -> Path:
     name = settings.note_name.format(yyyy=f"{day:%Y}", mm=f"{day:%m}", dd=f"{day:%d}")
     return settings.vault_dir / f"{name}.md"
+
+
+def read_note(path: Path) -> str:
+    """A note's text; a note that is not UTF-8 is refused (NoteError) so it is never rewritten."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise NoteError(f"{path}: not UTF-8 text (byte {err.start}); fix the note by hand") from err
 
 
 def daily_notes(settings: Settings) -> list[Path]:
@@ -123,7 +129,7 @@ def tag_vocabulary(settings: Settings) -> list[str]:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
-            for tag in _TAG_LINE.findall(text):
+            for tag in TAG_LINE.findall(text):
                 counts[tag.lower()] += 1
                 spelling.setdefault(tag.lower(), tag)
     ordered = [spelling[t] for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
