@@ -161,33 +161,36 @@ def test_a_scanned_image_only_pdf(tmp_path, workspace, run):
 # -- network --------------------------------------------------------------------------------------------
 
 
-def test_a_server_that_sends_one_byte_per_second_is_cut_off(arxiv, llm, workspace, run):
-    drip = Drip()
-    try:
-        (workspace / "notegen.toml").write_text("http_timeout = 0.5\nretries = 1\n")
-        os.environ["NOTEGEN_PDF_URL"] = drip.url
-        start = time.monotonic()
-        r = run("draft", "1512.03385", "--date", "2024-01-30")
-        assert time.monotonic() - start < 15
-    finally:
-        drip.close()
+@pytest.fixture
+def drip():
+    server = Drip()
+    yield server
+    server.close()
+
+
+def test_a_server_that_sends_one_byte_per_second_is_cut_off(arxiv, llm, workspace, run, drip, monkeypatch):
+    (workspace / "notegen.toml").write_text("http_timeout = 0.5\nretries = 1\n")
+    monkeypatch.setenv("NOTEGEN_PDF_URL", drip.url)
+
+    start = time.monotonic()
+    r = run("draft", "1512.03385", "--date", "2024-01-30")
+
+    assert time.monotonic() - start < 15
     assert r.code == 1
     assert "error: 1512.03385v1: PDF download broke off (Timeout) after 1 tries; retry later or pass a local PDF" in (
         r.err.splitlines()
     )
 
 
-def test_a_model_that_drips_its_answer_is_given_up(arxiv, workspace, run, monkeypatch):
-    drip = Drip()
-    try:
-        monkeypatch.setenv("OPENAI_BASE_URL", f"{drip.url}/v1")
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-        (workspace / "notegen.toml").write_text("llm_timeout = 1\nretries = 1\n")
-        start = time.monotonic()
-        r = run("draft", "1512.03385", "--date", "2024-01-30")
-        assert time.monotonic() - start < 15
-    finally:
-        drip.close()
+def test_a_model_that_drips_its_answer_is_given_up(arxiv, workspace, run, drip, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", f"{drip.url}/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    (workspace / "notegen.toml").write_text("llm_timeout = 1\nretries = 1\n")
+
+    start = time.monotonic()
+    r = run("draft", "1512.03385", "--date", "2024-01-30")
+
+    assert time.monotonic() - start < 15
     assert r.code == 1
     assert "1512.03385: the LLM endpoint took longer than 2 s to answer after 1 tries; retry later" in r.err
 
