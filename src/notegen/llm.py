@@ -228,9 +228,14 @@ class LLM:
         except Transient as err:
             raise PaperError(paper, f"{err} after {self.attempts} tries; retry later") from err
 
+    @property
+    def _too_slow(self) -> str:
+        return f"the LLM endpoint took longer than {self.timeout:g} s to answer"
+
     def _within_deadline(self, **request: Any) -> Any:
-        """The request, given up after twice the timeout in all: the client's timeout bounds each read, so a
-        server that drips out a byte now and then would otherwise hold the run for as long as it likes."""
+        """The request, given up after `timeout` seconds in all. The client's own timeout may bound only each
+        read, so a server that drips out a byte now and then would otherwise hold the run as long as it likes;
+        whichever of the two fires, the person reads the same bound."""
         box: dict[str, Any] = {}
 
         def run() -> None:
@@ -241,9 +246,9 @@ class LLM:
 
         worker = threading.Thread(target=run, daemon=True)
         worker.start()
-        worker.join(2 * self.timeout)
+        worker.join(self.timeout)
         if worker.is_alive():
-            raise Transient(f"the LLM endpoint took longer than {2 * self.timeout:g} s to answer")
+            raise Transient(self._too_slow)
         if "error" in box:
             raise box["error"]
         return box["value"]
@@ -279,7 +284,7 @@ class LLM:
         except openai.RateLimitError as err:
             raise Transient("the LLM endpoint answered HTTP 429", parse_retry_after(err.response.headers)) from err
         except openai.APITimeoutError as err:
-            raise Transient("the LLM endpoint timed out") from err
+            raise Transient(self._too_slow) from err
         except openai.APIConnectionError as err:
             raise Transient("the LLM endpoint is unreachable") from err
         except openai.APIStatusError as err:
