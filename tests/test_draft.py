@@ -242,7 +242,7 @@ def test_local_pdf_takes_its_title_from_the_pdf(llm, workspace, run):
     assert r.code == 0, r.err
     (m,) = sections(NOTE.read_text())
     assert m.group("title") == "U-Net: Convolutional Networks for Biomedical Image Segmentation"
-    assert m.group("paper").startswith("pdf:")
+    assert m.group("paper") == "arxiv:1505.04597v1"  # the stamp in its margin says which paper it is
     user = llm.chats[0]["messages"][1]["content"]
     assert "Fig. 1. U-net architecture" in user
     assert "In the last two years, deep convolutional networks have outperformed" in user
@@ -307,7 +307,10 @@ def test_broken_note_is_refused_and_left_alone(arxiv, llm, workspace, run):
     r = run("draft", "1512.03385", "--date", "2024-01-30")
 
     assert r.code == 2
-    assert r.err == "error: notes/papers.20240130.md:3: broken YAML in the frontmatter; fix it by hand\n"
+    assert r.err == (
+        "error: notes/papers.20240130.md:3: broken YAML in the frontmatter (found unexpected end of stream); "
+        "fix it by hand\n"
+    )
     assert NOTE.read_bytes() == before
     assert arxiv.requests == []
 
@@ -341,7 +344,7 @@ def test_arxiv_down_still_drafts_the_local_pdfs(llm, workspace, run):
         "error: 1512.03385: arXiv API unreachable (ConnectionError) after 2 tries; retry later or check "
         "NOTEGEN_ARXIV_URL (http://127.0.0.1:9/api/query)"
     )
-    assert [m.group("paper")[:4] for m in sections(NOTE.read_text())] == ["pdf:"]
+    assert [m.group("paper") for m in sections(NOTE.read_text())] == ["arxiv:1505.04597v1"]  # its stamp
 
 
 def test_each_pdf_is_read_under_a_time_limit(arxiv, llm, workspace, run):

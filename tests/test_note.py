@@ -38,7 +38,10 @@ def test_the_seed_itself_parses():
     assert parsed.created == 1706621579616
     assert parsed.next_figure == 5
     assert parsed.papers == frozenset()
-    assert "FreeStyle: Free Lunch for Text-guided Style Transfer using Diffusion Models" in parsed.titles
+    assert [s.title for s in parsed.sections][-1] == (
+        "FreeStyle: Free Lunch for Text-guided Style Transfer using Diffusion Models"
+    )
+    assert [s.figure_number for s in parsed.sections] == [0, 1, 2, 3, 4]
 
 
 def test_appending_to_the_seed_keeps_every_byte_but_updated():
@@ -46,7 +49,7 @@ def test_appending_to_the_seed_keeps_every_byte_but_updated():
     parsed = note.parse_note(seed, "seed")
     section = Section("arxiv:2401.99999v1", "New Paper", "MLLM", "这篇论文试图解决的问题是……", "../images/x.png")
 
-    out = note.append_sections(seed, parsed, [section], 1706700000000)
+    out = note.append_sections(parsed, [section], 1706700000000)
 
     assert out.startswith(seed.replace("updated: 1706623489645", "updated: 1706700000000"))
     assert out[len(seed) :] == "\n\n\n" + note.render_section(section, 5)
@@ -56,7 +59,7 @@ def test_appending_to_the_seed_keeps_every_byte_but_updated():
 def test_crlf_note_stays_crlf():
     text = note.render_note("a" * 23, date(2024, 1, 30), 1, [Section("pdf:1", "T", "t", "S", None, "none")])
     crlf = text.replace("\n", "\r\n")
-    out = note.append_sections(crlf, note.parse_note(crlf, "n"), [Section("pdf:2", "U", "t", "S2")], 5)
+    out = note.append_sections(note.parse_note(crlf, "n"), [Section("pdf:2", "U", "t", "S2")], 5)
     assert out.startswith(crlf.replace("updated: 1", "updated: 5"))
     assert "\n" not in out.replace("\r\n", "")
 
@@ -74,7 +77,7 @@ def test_marker_inside_a_code_block_is_ignored():
     text += "\n```\n## code\n<!-- notegen paper=arxiv:2401.00001 summary=0 -->\n```\n"
     parsed = note.parse_note(text, "n")
     assert parsed.papers == frozenset({"pdf:1"})
-    assert parsed.titles == frozenset({"T"})
+    assert [s.title for s in parsed.sections] == ["T"]
 
 
 @pytest.mark.parametrize(
@@ -83,8 +86,8 @@ def test_marker_inside_a_code_block_is_ignored():
         ("no frontmatter\n", "n:1: the note does not start with '---' frontmatter"),
         ("---\nid: x\n", "n:1: the frontmatter has no closing '---'"),
         ("---\nid: x\ntitle: [x\ncreated: 1\n---\n", "n:3: broken YAML in the frontmatter"),
-        ("---\nid: x\ntitle: '1'\nupdated: 1\n---\n", "n:1: frontmatter 'created' is missing or not a int"),
-        ("---\nid: x\ncreated: soon\nupdated: 1\n---\n", "n:3: frontmatter 'created' is missing or not a int"),
+        ("---\nid: x\ntitle: '1'\nupdated: 1\n---\n", "n:1: frontmatter has no 'created'"),
+        ("---\nid: x\ncreated: soon\nupdated: 1\n---\n", "n:3: frontmatter 'created' is not a whole number"),
     ],
 )
 def test_unreadable_notes_are_refused_with_file_and_line(text, message):

@@ -150,7 +150,8 @@ def test_a_paper_in_several_notes_needs_a_date(arxiv, llm, workspace, run):
 
     assert r.code == 2
     assert r.err == (
-        "error: 1512.03385: in several notes (papers.20240130.md, papers.20240131.md); pass --date to choose one\n"
+        "error: 1512.03385: in several notes (papers.20240130.md:10, papers.20240131.md:10); "
+        "pass --date to choose one\n"
     )
     assert run("regen", "1512.03385", "--date", "2024-01-31").code == 0
 
@@ -217,7 +218,7 @@ def edited_notes(draw):
     ]
     text = note.render_note("a" * 23, date(2024, 1, 30), 1, sections)
     target = draw(st.integers(0, count - 1))
-    spans = note.sections(text)
+    spans = note.parse_note(text, "n").sections
     # Human edits, from the end backwards so offsets stay valid, never inside the target section.
     for index in reversed(range(count)):
         if index == target:
@@ -243,23 +244,26 @@ def edited_notes(draw):
 
 def _around(text: str, key: str) -> tuple[str, str]:
     """The note before the target's summary (with `updated` and its marker's hash blanked) and after it."""
-    span = next(s for s in note.sections(text) if s.key == key)
-    marker = span.marker
-    assert marker is not None
-    head = text[: marker[0]] + "MARKER" + text[marker[1] : span.summary[0]]
-    return note._UPDATED.sub("updated: 0", head, count=1), text[span.summary[1] :]
+    parsed = note.parse_note(text, "n")
+    span = next(s for s in parsed.sections if s.key == key)
+    assert span.marker is not None and parsed.head.updated is not None
+    (a, b), (c, d) = parsed.head.updated, span.marker
+    head = text[:a] + "0" + text[b:c] + "MARKER" + text[d : span.summary[0]]
+    return head, text[span.summary[1] :]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edited_notes(), cjk)
 def test_regen_changes_no_byte_outside_the_target_summary(case, summary):
     text, key = case
-    span = next(s for s in note.sections(text) if s.key == key)
+    parsed = note.parse_note(text, "n")
+    span = next(s for s in parsed.sections if s.key == key)
 
-    out = note.replace_section_parts(text, span, 1706700000000, "这篇论文试图解决的问题是" + summary)
+    out = note.replace_section_parts(parsed, span, 1706700000000, "这篇论文试图解决的问题是" + summary)
 
     assert _around(out, key) == _around(text, key)
-    assert note.summary_text(out, next(s for s in note.sections(out) if s.key == key)).endswith(summary.strip())
+    after = note.parse_note(out, "n")
+    assert note.summary_text(after, next(s for s in after.sections if s.key == key)).endswith(summary.strip())
 
 
 @settings(max_examples=150, deadline=None)
@@ -269,9 +273,11 @@ def test_append_changes_no_byte_but_updated(case):
     parsed = note.parse_note(text, "n")
     new = Section("arxiv:2402.00001v1", "New", "MLLM", "这篇论文试图解决的问题是新的", "../images/new.png")
 
-    out = note.append_sections(text, parsed, [new], 1706700000000)
+    out = note.append_sections(parsed, [new], 1706700000000)
 
-    assert out.startswith(note._UPDATED.sub("updated: 1706700000000", text, count=1))
+    assert parsed.head.updated is not None
+    a, b = parsed.head.updated
+    assert out.startswith(text[:a] + "1706700000000" + text[b:])
     assert f"![图 {parsed.next_figure}](../images/new.png)" in out
 
 
@@ -307,8 +313,7 @@ def test_sigkill_during_a_draft_leaves_the_old_note_or_the_new_one(arxiv, llm, w
         process.send_signal(signal.SIGKILL)
         process.wait()
         now = NOTE.read_bytes()
-        assert now == old or len(note.sections(now.decode())) == 3, fraction
-        note.parse_note(now.decode(), "after kill")
+        assert now == old or len(note.parse_note(now.decode(), "after kill").sections) == 3, fraction
         outcomes.add("old" if now == old else "new")
     assert "old" in outcomes  # the kills did land before the write, and the note survived them
 

@@ -46,8 +46,13 @@ def test_image_links_are_relative_to_the_vault(tmp_path):
 def test_tag_vocabulary_most_used_first(tmp_path):
     notes = tmp_path / "notes"
     notes.mkdir()
-    (notes / "a.md").write_text("#image_generation\n\n#MLLM\n")
-    (notes / "b.md").write_text("#image_generation\n## heading\n#mllm\n#image_generation\n")
-    (notes / "tags.MLLM.md").write_text("#ignored\n")
+    head = "---\nid: {}\ntitle: 'x'\ndesc: ''\nupdated: 1\ncreated: 1\n---\n"
+    (notes / "a.md").write_text(head.format("a" * 23) + "#image_generation\n\n#MLLM\n")
+    (notes / "b.md").write_text(
+        head.format("b" * 23) + "#image_generation\n## heading\n#mllm 与 #image_generation\n"
+        "```\n#in_code\n```\n\\#escaped #中文\n"
+    )
+    (notes / "c.md").write_text("#no_frontmatter\n")  # not a note notegen reads
+    (notes / "tags.MLLM.md").write_text(head.format("t" * 23) + "#ignored\n")
     (tmp_path / "notegen.toml").write_text('tags = ["robotics", "MLLM"]\n')
     assert vault.tag_vocabulary(settings.load(tmp_path, {}, {})) == ["image_generation", "MLLM", "robotics"]

@@ -331,10 +331,10 @@ def backfill(
     todo = sum(len(p.todo) for p in planned)
     done = sum(len(p.done) for p in planned)
     left = sum(1 for p in planned if p.todo)
+    broken = [p.broken for p in planned if p.broken]
+    if broken:  # every note that cannot be added to, at once, before anything is fetched
+        raise NoteError("\n".join(broken))
     obj.status(f"{len(days)} days, {todo + done} papers: {todo} to draft on {left} days, {done} already in notes")
-    for p in planned:
-        if p.broken:
-            obj.status(f"warning: {p.broken}")
     if dry_run:
         return
     from notegen.pipeline import Backfiller  # not before: a dry run needs none of the network stack

@@ -7,6 +7,7 @@ unrelated crop costs the reviewer more than no figure.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
@@ -20,6 +21,7 @@ import pymupdf
 
 from notegen import figures
 from notegen.errors import PaperError
+from notegen.ids import ArxivId, parse_arxiv_id
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +114,48 @@ def figure_only(path: Path, name: str, number: int = 1) -> FigureResult:
     return FigureResult(figure, reason, (time.perf_counter() - start) * 1000)
 
 
-def pdf_title_of(path: Path, name: str) -> str:
+@dataclass(frozen=True)
+class Identity:
+    """What says which paper a local PDF is, whatever was done to the file since it was downloaded."""
+
+    arxiv_id: ArxivId | None  # from arXiv's stamp in the margin of page 1 ("arXiv:2401.16420v1 [cs.CV] 29 Jan 2024")
+    document_id: str | None  # the first half of the PDF's /ID, which saving a highlight or a note keeps
+    title: str
+
+
+_STAMP = re.compile(r"^\s*arXiv:\s*(?P<id>\S+)\s+\[[^\]\s]+\]\s+\d{1,2}\s+[A-Z][a-z]{2}\s+\d{4}\s*$")
+_DOCUMENT_ID = re.compile(r"^\[\s*(?:<(?P<hex>[0-9A-Fa-f\s]*)>|\((?P<text>(?:[^()\\]|\\.)*)\))")
+
+
+def identify(path: Path, name: str) -> Identity:
     with _open(path, name) as doc:
-        return pdf_title(doc)
+        return Identity(_arxiv_stamp(doc[0]), _document_id(doc), pdf_title(doc))
+
+
+def _arxiv_stamp(page: pymupdf.Page) -> ArxivId | None:
+    for block in page.get_text("dict")["blocks"]:
+        for line in block.get("lines", []):
+            m = _STAMP.match("".join(span["text"] for span in line["spans"]))
+            found = parse_arxiv_id(m.group("id")) if m else None
+            if found is not None and found.version:
+                return found
+    return None
+
+
+def _document_id(doc: pymupdf.Document) -> str | None:
+    """The permanent half of the trailer's /ID, unless it is too short or too uniform to tell files apart."""
+    try:
+        kind, value = doc.xref_get_key(-1, "ID")
+    except Exception:  # a trailer MuPDF cannot read has no usable /ID
+        return None
+    m = _DOCUMENT_ID.match(value) if kind == "array" else None
+    if m is None:
+        return None
+    if m.group("hex") is not None:
+        digits = "".join(m.group("hex").split()).lower()
+        return digits if len(digits) >= 16 and len(set(digits)) > 2 else None
+    raw = m.group("text").encode("utf-8", "surrogateescape")
+    return hashlib.sha256(raw).hexdigest()[:32] if len(set(raw)) > 2 else None
 
 
 # -- text ---------------------------------------------------------------------------------------------

@@ -12,13 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from notegen import note
 
-from notegen.note import HASHTAG
-
-_IMAGE = re.compile(r"!\[[^\]]*\]\((?P<url><[^>]*>|[^)\s]+)(?:\s+\"[^\"]*\")?\)")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_INLINE_CODE = re.compile(r"`[^`]*`")
 _BAD_NAME = re.compile(r"[(),']")
 
 
@@ -40,36 +35,16 @@ class NoteFacts:
     images: list[tuple[int, str]] = field(default_factory=list)  # (line, url)
 
 
-def _key_lines(head: list[str]) -> dict[str, int]:
-    lines: dict[str, int] = {}
-    for number, text in enumerate(head, start=1):
-        m = re.match(r"^([A-Za-z_][\w-]*)\s*:", text)
-        if m and m.group(1) not in lines:
-            lines[m.group(1)] = number
-    return lines
-
-
 def lint_note(text: str) -> tuple[list[tuple[int, str]], NoteFacts]:
     """Problems (line, message) in one note's text, and what the vault-wide rules need from it."""
     facts = NoteFacts()
-    problems: list[tuple[int, str]] = []
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        return [(1, "no frontmatter: a note starts with '---', then id, title, desc, updated, created")], facts
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-    if end is None:
-        return [(1, "the frontmatter has no closing '---'")], facts
-    head = lines[1:end]
-    keys = _key_lines(head)
-    try:
-        meta = yaml.safe_load("\n".join(head)) or {}
-    except yaml.YAMLError as err:
-        mark = getattr(err, "context_mark", None) or getattr(err, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(err, "problem", None) or "invalid"
-        return [(line, f"broken YAML in the frontmatter ({problem})")], facts
-    if not isinstance(meta, dict):
-        return [(2, "the frontmatter is not a set of key: value lines")], facts
+    head, problems = note.head_problems(text)
+    if head is None:
+        if problems and problems[0][1].startswith("the note does not start"):
+            problems = [(1, "no frontmatter: a note starts with '---', then id, title, desc, updated, created")]
+        return problems, facts
+    meta = head.meta
+    problems = [p for p in problems if "has no" not in p[1]]  # said below, with what Dendron would do
     for key, kind, why in (
         ("id", str, "Dendron would invent a random one"),
         ("title", str, "quote it, e.g. title: '20240130'"),
@@ -77,32 +52,20 @@ def lint_note(text: str) -> tuple[list[tuple[int, str]], NoteFacts]:
         ("updated", int, "epoch milliseconds; Dendron would use the current time"),
         ("created", int, "epoch milliseconds; Dendron would use the current time"),
     ):
-        line = keys.get(key, 1) + (1 if key in keys else 0)
         value = meta.get(key)
         if key not in meta:
             problems.append((1, f"frontmatter has no {key!r}: {why}"))
-        elif not isinstance(value, kind) or isinstance(value, bool):
-            problems.append((line, f"frontmatter {key!r} is not a {'string' if kind is str else 'whole number'}"))
-        elif kind is str and key == "id" and not str(value).strip():
-            problems.append((line, "frontmatter 'id' is empty"))
+        elif kind is str and not isinstance(value, str):
+            problems.append((head.keys[key], f"frontmatter {key!r} is not a string"))
+        elif key == "id" and not str(value).strip():
+            problems.append((head.keys[key], "frontmatter 'id' is empty"))
     if isinstance(meta.get("id"), str):
         facts.note_id = meta["id"]
-        facts.id_line = keys.get("id", 0) + 1
-    in_fence = False
-    for number, line in enumerate(lines[end + 1 :], start=end + 2):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            continue
-        scan = _INLINE_CODE.sub("", line)
-        for m in _IMAGE.finditer(scan):
-            facts.images.append((number, m.group("url").strip("<>")))
-        scan = _IMAGE.sub("", scan)
-        if re.match(r"^\s{0,3}#{1,6}\s", scan):
-            continue  # a heading, not a hashtag
-        facts.hashtags.extend((number, m.group("tag")) for m in HASHTAG.finditer(scan))
-    return problems, facts
+        facts.id_line = head.keys.get("id", 1)
+    body = note.parse_body(text, head)
+    facts.hashtags, facts.images = note.inline_facts(body)
+    problems.extend(note.section_problems(body))
+    return sorted(problems), facts
 
 
 def check_name(name: str) -> str | None:

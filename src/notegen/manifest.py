@@ -78,8 +78,9 @@ class PlannedDay:
     day: date
     path: Path
     todo: list[Ref]
-    done: list[Ref]  # already in the day's note
-    broken: str | None = None  # why the day's note cannot be read
+    done: list[Ref]  # already in the day's note (by marker; sections found by title are known after the lookup)
+    broken: str | None = None  # why notegen cannot add to the day's note: file:line and the fix
+    existing: note.Note | None = None
 
 
 def plan(settings: Settings, days: list[Day]) -> list[PlannedDay]:
@@ -89,14 +90,17 @@ def plan(settings: Settings, days: list[Day]) -> list[PlannedDay]:
         path = vault.note_path(settings, entry.day)
         done: list[Ref] = []
         broken = None
+        parsed = None
         if path.is_file():
             try:
                 parsed = note.parse_note(vault.read_note(path), str(path))
-                done = [r for r in entry.refs if isinstance(r, ArxivId) and r.key in parsed.papers]
+                done = [r for r in entry.refs if isinstance(r, ArxivId) and parsed.has([r.key])]
+                if len(done) < len(entry.refs):
+                    note.check_appendable(parsed, str(path))
             except NotegenError as err:
                 broken = str(err)
         todo = [r for r in entry.refs if r not in done]
-        out.append(PlannedDay(entry.day, path, todo, done, broken))
+        out.append(PlannedDay(entry.day, path, todo, done, broken, parsed))
     return out
 
 

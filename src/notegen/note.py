@@ -1,4 +1,4 @@
-"""The daily note: render it in the seed's format, read what notegen needs back out of it. Pure.
+"""The daily note: render it in the seed's format, and read any note, hand-written ones included. Pure.
 
 A note is Dendron frontmatter (id, title, desc, updated, created, in that order) and one section per paper:
 
@@ -13,7 +13,13 @@ A note is Dendron frontmatter (id, title, desc, updated, created, in that order)
     <summary>
 
 The HTML comment is invisible in Dendron's preview; it lets reruns and regen find the paper's section and tell
-whether the person has edited the summary since notegen wrote it.
+whether the person has edited the summary since notegen wrote it (a review line, when there is one, has its own
+hash: `review=<12 hex>`).
+
+This module is the one reader of notes. The body is read as CommonMark reads it (markdown-it-py, which reports
+the source lines of each block), so fences, indented code, HTML comments and block quotes are what Dendron
+takes them for; the parser only finds positions, and every edit is made on the original text, so bytes
+notegen did not write stay as they were.
 """
 
 from __future__ import annotations
@@ -21,38 +27,50 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import frontmatter
 import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from notegen.errors import NotegenError
 
 _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 ID_LENGTH = 23
 
-MARKER = re.compile(r"^<!-- notegen paper=(?P<paper>\S+)(?P<rest>[^\n]*?)-->\s*$", re.MULTILINE)
+MARKER = re.compile(r"<!-- notegen paper=(?P<paper>\S+)(?P<rest>[^\n]*?)-->")
 # Dendron's hashtag syntax (its HASHTAG_REGEX): not after a non-space, not starting with a digit or a period,
 # no punctuation inside.
 _PUNCT = re.escape(",;:'\"<>()?!`~«‹»›„“‟”’❝❞❮❯⹂〝〞〟＂‚‘‛❛❜❟［］【】…‥「」『』·؟،।॥‽⸘¡¿⁈⁉")
 _FIRST = rf"[^0-9#@|\[\]\s.{_PUNCT}]"
 _MIDDLE = rf"[^@#|\[\]\s{_PUNCT}]"
 HASHTAG = re.compile(rf"(?<!\S)#(?P<tag>{_FIRST}{_MIDDLE}*{_MIDDLE}|{_FIRST})")
-_FIGURE = re.compile(r"!\[图 (\d+)\]")
-_FENCE = re.compile(r"^(```|~~~)")
+TAG_LINE = re.compile(r"^#([A-Za-z][A-Za-z0-9_-]*)[ \t]*$")  # a section's tag line
+TAG = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+# What notegen writes for the person to see; they delete the line once dealt with.
+MISSING_FIGURE = "未找到关键图"
+REVIEW = "待核对"
+
+# text_join off: an escaped character stays a token of its own, so `\#word` is not mistaken for a hashtag.
+_MD = MarkdownIt("commonmark").disable("text_join")
+_EOL = re.compile(r"\r\n|\r|\n")  # CommonMark's line endings, and only those (not U+2028, not form feed)
 
 
 class NoteError(NotegenError):
-    """A note notegen cannot read safely: it is refused, never rewritten."""
+    """A note notegen cannot read or edit safely: it is refused, never rewritten."""
 
 
 @dataclass(frozen=True)
 class Section:
     """One paper's section as notegen writes it."""
 
-    paper: str  # what the marker records: "arxiv:2401.16420v1" or "pdf:<sha256 prefix>"
+    paper: str  # what the marker records: "arxiv:2401.16420v1", "pdfid:<hex>" or "pdf:<sha256 prefix>"
     title: str
     tag: str
     summary: str
@@ -77,6 +95,65 @@ def summary_hash(summary: str) -> str:
     return hashlib.sha256(summary.strip().encode("utf-8")).hexdigest()[:12]
 
 
+def normal_title(title: str) -> str:
+    """A title as compared when looking for a paper: case, spacing, punctuation, accents and width do not
+    count, so a heading retyped by hand, or a PDF title whose words came out glued, still matches."""
+    folded = unicodedata.normalize("NFKD", title).casefold()
+    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.category(ch).startswith("M"))
+
+
+# -- what notegen writes is inert ----------------------------------------------------------------------
+
+# Separators CommonMark does not end a line at, but editors, git and Python's splitlines() do.
+_BREAKS = {"\u2028": "\n", "\u2029": "\n\n", "\x85": "\n", "\x0b": "\n", "\x0c": "\n", "\x1c": "\n", "\x1d": "\n"}
+_BREAKS |= {"\x1e": "\n"}
+_FENCE_START = re.compile(r"^(`{3,}|~{3,})")
+_RULE = re.compile(r"^[-=_*](?:[ \t]*[-=_*])*$")  # a thematic break, or a setext underline under a paragraph
+_LINK_DEFINITION = re.compile(r"^\[[^\]]*\]:")
+
+
+def _plain(text: str) -> str:
+    """Text with CommonMark line endings only: other separators become line breaks, tabs spaces, and the
+    remaining control characters (NUL, ESC, ...) go."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    for char, replacement in _BREAKS.items():
+        text = text.replace(char, replacement)
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
+
+
+def _inline(text: str) -> str:
+    """Escapes inside a line: no HTML comment, no Dendron hashtag (which would want a tag note), no wikilink."""
+    text = text.replace("<!--", "&lt;!--").replace("[[", "\\[[")
+    return HASHTAG.sub(lambda m: "\\" + m.group(0), text)
+
+
+def neutral_line(text: str) -> str:
+    """One line of text (a title, a reason) that opens nothing: no line break, no comment, no hashtag, and no
+    trailing '#' run that a heading would swallow."""
+    line = _inline(" ".join(_plain(text).split()))
+    return re.sub(r"(\s)(#+)$", r"\1\\\2", line)
+
+
+def neutral_block(text: str) -> str:
+    """Paragraphs (a summary) that stay inside their section: no line can start a heading, a fence, an HTML
+    block, a block quote, indented code, a thematic break or setext underline, or a link definition; plus
+    everything neutral_line escapes."""
+    out: list[str] = []
+    for raw in _plain(text).split("\n"):
+        line = raw.strip()
+        if not line:
+            if out and out[-1]:
+                out.append("")
+            continue
+        if line[0] in "#><" or _FENCE_START.match(line) or _RULE.match(line) or _LINK_DEFINITION.match(line):
+            line = "\\" + line
+        out.append(_inline(line))
+    return "\n".join(out).strip("\n")
+
+
+# -- rendering ----------------------------------------------------------------------------------------
+
+
 def render_frontmatter(note_id: str, title: date | str, created_ms: int, updated_ms: int) -> str:
     """Dendron's frontmatter in Dendron's key order; a day's title is its date, quoted, as in the seed."""
     shown = f"{title:%Y%m%d}" if isinstance(title, date) else title
@@ -91,35 +168,41 @@ def render_frontmatter(note_id: str, title: date | str, created_ms: int, updated
     return "\n".join([*lines, "---", ""])
 
 
-def safe_block(text: str) -> str:
-    """Text that stays inside its section: no line may start a heading, no comment may fake a marker, and no
-    word may become a Dendron hashtag (which would want a tag note)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("<!--", "&lt;!--").strip()
-    lines = [("\\" + line.lstrip() if line.lstrip().startswith("#") else line) for line in text.split("\n")]
-    return "\n".join(HASHTAG.sub(lambda m: "\\" + m.group(0), line) for line in lines)
+def review_line(reason: str) -> str:
+    return f"> **{REVIEW}**（notegen）：{neutral_line(reason)}"
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def missing_figure_line(reason: str | None) -> str:
+    return f"> **{MISSING_FIGURE}**（notegen）：{neutral_line(reason or 'no figure found')} — 请手动添加关键图。"
+
+
+def figure_line(number: int, image: str) -> str:
+    return f"![图 {number}]({image})  "
+
+
+def marker(paper: str, summary: str, review: str | None = None) -> str:
+    """The invisible line under a section's heading: the paper, and hashes of what notegen wrote."""
+    reviewed = f" review={summary_hash(review)}" if review else ""
+    return f"<!-- notegen paper={paper} summary={summary_hash(summary)}{reviewed} -->"
 
 
 def render_section(section: Section, number: int) -> str:
-    summary = safe_block(section.summary)
+    summary = neutral_block(section.summary)
+    review = review_line(section.review) if section.review else None
     parts = [
-        f"## {_one_line(section.title)}\n",
-        f"<!-- notegen paper={section.paper} summary={summary_hash(summary)} -->\n",
+        f"## {neutral_line(section.title)}\n",
+        marker(section.paper, summary, review) + "\n",
         "\n",
         f"#{section.tag}\n",
         "\n\n",
     ]
     if section.image is not None:
-        parts.append(f"![图 {number}]({section.image})  \n")
+        parts.append(figure_line(number, section.image) + "\n")
     else:
-        reason = _one_line(section.missing_figure or "no figure found")
-        parts.append(f"> **未找到关键图**（notegen）：{reason} — 请手动添加关键图。\n")
+        parts.append(missing_figure_line(section.missing_figure) + "\n")
     parts.append("\n")
-    if section.review:
-        parts.append(f"> **待核对**（notegen）：{_one_line(section.review)}\n\n")
+    if review:
+        parts.append(f"{review}\n\n")
     parts.append(summary + "\n")
     return "".join(parts)
 
@@ -130,110 +213,172 @@ def render_note(note_id: str, day: date, created_ms: int, sections: list[Section
     return render_frontmatter(note_id, day, created_ms, created_ms) + "\n\n" + body
 
 
+# -- lines --------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class ParsedNote:
-    """What notegen needs to know about an existing note."""
+class _Lines:
+    """A text's lines as CommonMark counts them: starts[i] is where line i begins, ends[i] where its text ends
+    (before the line ending)."""
 
-    note_id: str
-    created: int
-    papers: frozenset[str]  # paper keys (version-free) of the sections notegen wrote
-    titles: frozenset[str]  # every section heading, for hand-written sections
-    next_figure: int  # the N for the next section's 图 N
-    newline: str  # "\n" or "\r\n", as the note uses
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
 
+    @classmethod
+    def of(cls, text: str) -> _Lines:
+        starts, ends = [0], []
+        for m in _EOL.finditer(text):
+            ends.append(m.start())
+            starts.append(m.end())
+        ends.append(len(text))
+        if starts[-1] == len(text) and len(starts) > 1:  # a final line ending opens no new line
+            starts.pop()
+            ends.pop()
+        return cls(tuple(starts), tuple(ends))
 
-def _split_frontmatter(text: str, name: str) -> tuple[str, int]:
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].rstrip("\r\n") != "---":
-        raise NoteError(f"{name}:1: the note does not start with '---' frontmatter; fix it by hand")
-    for i, line in enumerate(lines[1:], start=1):
-        if line.rstrip("\r\n") == "---":
-            return "".join(lines[: i + 1]), i + 1
-    raise NoteError(f"{name}:1: the frontmatter has no closing '---'; fix it by hand")
+    def line_of(self, offset: int) -> int:
+        """0-based line of an offset."""
+        lo, hi = 0, len(self.starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
 
-
-def parse_note(text: str, name: str) -> ParsedNote:
-    """Read an existing note; raise NoteError with file and line when it is not safe to edit."""
-    head, body_line = _split_frontmatter(text, name)
-    try:
-        meta: dict[str, Any] = dict(frontmatter.loads(head).metadata)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "context_mark", None) or getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise NoteError(f"{name}:{line}: broken YAML in the frontmatter; fix it by hand") from err
-    for key, kind in (("id", str), ("created", int), ("updated", int)):
-        value = meta.get(key)
-        if not isinstance(value, kind) or isinstance(value, bool):
-            line = _line_of(head, key)
-            raise NoteError(f"{name}:{line}: frontmatter {key!r} is missing or not a {kind.__name__}")
-    papers: set[str] = set()
-    titles: set[str] = set()
-    figures: list[int] = []
-    sections = 0
-    in_fence = False
-    for line in text.splitlines()[body_line:]:
-        if _FENCE.match(line.lstrip()):
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            continue
-        if line.startswith("## "):
-            sections += 1
-            titles.add(_one_line(line[3:]))
-        m = MARKER.match(line)
-        if m:
-            papers.add(paper_key(m.group("paper")))
-        figures.extend(int(n) for n in _FIGURE.findall(line))
-    return ParsedNote(
-        note_id=meta["id"],
-        created=meta["created"],
-        papers=frozenset(papers),
-        titles=frozenset(titles),
-        next_figure=max([sections, *(n + 1 for n in figures)]),
-        newline="\r\n" if "\r\n" in head else "\n",
-    )
+    def __len__(self) -> int:
+        return len(self.starts)
 
 
-def _line_of(head: str, key: str) -> int:
-    for i, line in enumerate(head.splitlines(), start=1):
-        if line.startswith(f"{key}:"):
-            return i
-    return 1
+def _newline(text: str) -> str:
+    m = _EOL.search(text)
+    return m.group(0) if m else "\n"
 
 
-_UPDATED = re.compile(r"^updated: *\d+ *(?=\r?$)", re.MULTILINE)
-
-
-def append_sections(text: str, parsed: ParsedNote, sections: list[Section], now_ms: int) -> str:
-    """`text` with `sections` added at the end and `updated` moved; every other byte stays as it was."""
-    head, _ = _split_frontmatter(text, "note")
-    new_head, count = _UPDATED.subn(f"updated: {now_ms}", head, count=1)
-    if count == 0:
-        raise NoteError("note: the frontmatter has no integer 'updated' line")
-    rest = text[len(head) :]
-    added = "\n\n".join(render_section(s, parsed.next_figure + i) for i, s in enumerate(sections))
-    trailing = len(rest) - len(rest.rstrip("\r\n"))
-    trailing_newlines = rest[len(rest) - trailing :].count("\n")
-    separator = "\n" * max(0, 3 - trailing_newlines)
-    addition = separator + added
-    if parsed.newline == "\r\n":
-        addition = addition.replace("\n", "\r\n")
-    return new_head + rest + addition
-
-
-# -- one section, in place ----------------------------------------------------------------------------
-
-TAG_LINE = re.compile(r"^#([A-Za-z][A-Za-z0-9_-]*)[ \t]*$", re.MULTILINE)  # a section's tag line
-_FIGURE_LINE = re.compile(r"^(!\[图 (?P<n>\d+)\]\([^)]*\)|> \*\*未找到关键图\*\*)")
-_REVIEW_LINE = re.compile(r"^> \*\*待核对\*\*")
-_HASH = re.compile(r"summary=(?P<hash>[0-9a-f]+)")
+# -- frontmatter --------------------------------------------------------------------------------------
 
 Span = tuple[int, int]  # [start, end) offsets into the note's text
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML as Dendron's js-yaml reads it in one respect PyYAML does not: a key given twice is an error."""
+
+
+def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            duplicate = key in seen
+            seen.add(key)
+        except TypeError:
+            continue
+        if duplicate:
+            raise yaml.constructor.ConstructorError(None, None, f"the key {key!r} is given twice", key_node.start_mark)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+@dataclass(frozen=True)
+class Head:
+    """A note's frontmatter: what it says and where, so that `updated` can be moved without touching the rest."""
+
+    body: int  # offset where the body starts
+    body_line: int  # 0-based line where the body starts
+    meta: dict[str, Any]
+    keys: dict[str, int]  # top-level key -> 1-based line
+    updated: Span | None  # the digits of `updated`, when they can be replaced in place
+
+
+def _read_head(text: str) -> tuple[Head | None, list[tuple[int, str]]]:
+    """The frontmatter, or why it cannot be read: (line, message) problems, the first one the reason."""
+    lines = _Lines.of(text)
+    bom = 1 if text.startswith("\ufeff") else 0  # Windows editors write one; Dendron reads past it
+    if text[lines.starts[0] + bom : lines.ends[0]].rstrip(" \t") != "---":
+        return None, [(1, "the note does not start with '---' frontmatter")]
+    close = next((i for i in range(1, len(lines)) if text[lines.starts[i] : lines.ends[i]].rstrip(" \t") == "---"), 0)
+    if not close:
+        return None, [(1, "the frontmatter has no closing '---'")]
+    start = lines.starts[1]
+    source = text[start : lines.starts[close]]
+
+    def line_at(index: int) -> int:
+        return lines.line_of(start + index) + 1
+
+    loader = _StrictLoader(source)
+    try:
+        node = loader.get_single_node()
+        meta = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "context_mark", None) or getattr(err, "problem_mark", None)
+        problem = getattr(err, "problem", None) or "invalid"
+        return None, [(line_at(mark.index) if mark is not None else 2, f"broken YAML in the frontmatter ({problem})")]
+    finally:
+        loader.dispose()
+    if not isinstance(meta, dict) or not isinstance(node, yaml.MappingNode):
+        return None, [(2, "the frontmatter is not a set of key: value lines")]
+    keys: dict[str, int] = {}
+    updated: Span | None = None
+    for key_node, value_node in node.value:
+        name = str(key_node.value)
+        keys.setdefault(name, line_at(key_node.start_mark.index))
+        plain = isinstance(value_node, yaml.ScalarNode) and value_node.style is None
+        if name == "updated" and plain and re.fullmatch(r"\d+", value_node.value):
+            updated = (start + value_node.start_mark.index, start + value_node.end_mark.index)
+    body = lines.starts[close + 1] if close + 1 < len(lines) else len(text)
+    return Head(body, close + 1, meta, keys, updated), []
+
+
+def head_problems(text: str) -> tuple[Head | None, list[tuple[int, str]]]:
+    """The frontmatter, and every reason notegen would refuse to edit the note (1-based line, message)."""
+    head, problems = _read_head(text)
+    if head is None:
+        return head, problems
+    for key, kind in (("id", str), ("created", int), ("updated", int)):
+        value = head.meta.get(key)
+        if key not in head.meta:
+            problems.append((1, f"frontmatter has no {key!r}"))
+        elif not isinstance(value, kind) or isinstance(value, bool):
+            what = "a string" if kind is str else "a whole number (epoch milliseconds)"
+            problems.append((head.keys[key], f"frontmatter {key!r} is not {what}"))
+    if isinstance(head.meta.get("updated"), int) and head.updated is None:
+        problems.append((head.keys["updated"], "frontmatter 'updated' is not written as plain digits"))
+    return head, problems
+
+
+def read_head(text: str, name: str) -> Head:
+    head, problems = head_problems(text)
+    if problems:
+        line, message = problems[0]
+        raise NoteError(f"{name}:{line}: {message}; fix it by hand")
+    assert head is not None
+    return head
+
+
+def note_id(text: str) -> str | None:
+    """The note's frontmatter id, or None when there is no readable one."""
+    head, _ = _read_head(text)
+    value = head.meta.get("id") if head is not None else None
+    return value if isinstance(value, str) else None
+
+
+def metadata(text: str) -> dict[str, Any]:
+    """The frontmatter's keys as a YAML reader sees them (python-frontmatter), for notes notegen does not edit."""
+    try:
+        return dict(frontmatter.loads(text.lstrip("\ufeff")).metadata)
+    except (yaml.YAMLError, ValueError):
+        return {}
+
+
+# -- sections -----------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class SectionSpan:
-    """Where one paper's section and its parts are in a note's text (offsets; lines without their newline)."""
+    """Where one paper's section and its parts are in a note's text (offsets; parts without their line end)."""
 
     start: int
     end: int
@@ -241,143 +386,453 @@ class SectionSpan:
     title: str
     paper: str | None  # the marker's paper field; None for a hand-written section
     written: str | None  # the marker's hash of the summary notegen wrote
+    reviewed: str | None  # the marker's hash of the review line notegen wrote
     marker: Span | None
     tag: Span | None
-    figure: Span | None
+    figure: Span | None  # the image markup, or the missing-figure line
     figure_number: int | None
-    review: Span | None  # review lines and the blank line after them
+    review: Span | None  # the review block quote
     summary: Span
+    heading_end: int  # offset after the heading's line ending
+    missing_figure: bool = False
 
     @property
     def key(self) -> str | None:
         return paper_key(self.paper) if self.paper else None
 
 
-def _lines_with_offsets(text: str) -> list[tuple[int, str]]:
-    out, offset = [], 0
-    for raw in text.splitlines(keepends=True):
-        out.append((offset, raw.rstrip("\r\n")))
-        offset += len(raw)
+@dataclass(frozen=True)
+class Block:
+    """One top-level CommonMark block: its kind (markdown-it's token type) and 0-based lines [first, last)."""
+
+    kind: str
+    first: int
+    last: int
+    tag: str = ""  # h1, h2, ... for headings
+    inline: Token | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note as notegen reads it."""
+
+    text: str
+    head: Head
+    blocks: tuple[Block, ...]
+    sections: tuple[SectionSpan, ...]
+    lines: _Lines = field(compare=False)
+    tokens: tuple[Token, ...] = field(compare=False)
+
+    @property
+    def newline(self) -> str:
+        return _newline(self.text)
+
+    @property
+    def note_id(self) -> str:
+        return str(self.head.meta["id"])
+
+    @property
+    def created(self) -> int:
+        return int(self.head.meta["created"])
+
+    @property
+    def papers(self) -> frozenset[str]:
+        """Paper keys (version-free) of the sections that carry notegen's marker."""
+        return frozenset(s.key for s in self.sections if s.key)
+
+    @property
+    def next_figure(self) -> int:
+        """The N for the next section's 图 N."""
+        numbers = [int(n) + 1 for n in _FIGURE_NUMBER.findall(self.text[self.head.body :])]
+        return max([len(self.sections), *numbers])
+
+    def find(self, keys: Iterable[str], title: str | None = None) -> list[SectionSpan]:
+        """The sections of a paper: by marker, else by title (hand-written sections, a deleted marker)."""
+        wanted = {paper_key(k) for k in keys}
+        by_key = [s for s in self.sections if s.key in wanted]
+        if by_key or not title:
+            return by_key
+        normal = normal_title(title)
+        return [s for s in self.sections if normal and normal_title(s.title) == normal]
+
+    def has(self, keys: Iterable[str], title: str | None = None) -> bool:
+        return bool(self.find(keys, title))
+
+    def line(self, offset: int) -> int:
+        """1-based line of an offset."""
+        return self.lines.line_of(offset) + 1
+
+
+_FIGURE_NUMBER = re.compile(r"!\[图 (\d+)\]")
+_IMAGE = re.compile(r"^!\[(?P<alt>[^\]\n]*)\]\((?:<[^>\n]*>|[^)\s]*)(?:[ \t]+\"[^\"\n]*\")?\)")
+_FIGURE_ALT = re.compile(r"^图 (\d+)$")
+_QUOTE = re.compile(r"^ {0,3}> ?\*\*(?P<what>[^*]+)\*\*")
+_LEGACY_REVIEW = re.compile(rf"^> \*\*{REVIEW}\*\*（notegen）：[^\n]*$")
+_LEGACY_MISSING = re.compile(rf"^> \*\*{MISSING_FIGURE}\*\*（notegen）：[^\n]* — 请手动添加关键图。$")
+
+
+def _blocks(tokens: list[Token], offset: int) -> list[Block]:
+    out: list[Block] = []
+    for i, token in enumerate(tokens):
+        if token.level != 0 or token.nesting < 0 or token.map is None:
+            continue
+        inline = tokens[i + 1] if token.type in ("paragraph_open", "heading_open") else None
+        out.append(Block(token.type, token.map[0] + offset, token.map[1] + offset, token.tag, inline))
     return out
 
 
-def sections(text: str) -> list[SectionSpan]:
-    """Every `## ` section after the frontmatter (headings inside code blocks do not count)."""
-    lines = _lines_with_offsets(text)
-    body_start = 0
-    if lines and lines[0][1] == "---":
-        body_start = next((i + 1 for i in range(1, len(lines)) if lines[i][1] == "---"), 0)
-    heads: list[int] = []
-    in_fence = False
-    for i in range(body_start, len(lines)):
-        line = lines[i][1]
-        if _FENCE.match(line.lstrip()):
-            in_fence = not in_fence
-        elif not in_fence and line.startswith("## "):
-            heads.append(i)
-    out = []
-    for n, first in enumerate(heads):
-        last = heads[n + 1] if n + 1 < len(heads) else len(lines)
-        out.append(_section(text, lines, first, last))
+def _inline_text(token: Token | None) -> str:
+    """A heading's text as a reader sees it: escapes resolved, markup and link targets left out."""
+    if token is None or not token.children:
+        return ""
+    parts: list[str] = []
+    for child in token.children:
+        if child.type in ("text", "text_special", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(_inline_text(child))
+    return " ".join("".join(parts).split())
+
+
+def parse_note(text: str, name: str) -> Note:
+    """Read a note; raise NoteError with file and line when notegen cannot edit it safely."""
+    return parse_body(text, read_head(text, name))
+
+
+def parse_body(text: str, head: Head) -> Note:
+    """The note's sections and blocks, whatever its frontmatter says (`notegen check` reads every note)."""
+    lines = _Lines.of(text)
+    tokens = _MD.parse(text[head.body :])
+    blocks = _blocks(tokens, head.body_line)
+    sections: list[SectionSpan] = []
+    current: list[Block] | None = None
+    heading: Block | None = None
+    for block in [*blocks, Block("end", len(lines), len(lines))]:
+        ends = block.kind == "end" or (block.kind == "heading_open" and block.tag in ("h1", "h2"))
+        if ends and heading is not None and current is not None:
+            sections.append(_section(text, lines, heading, current, block.first))
+            heading, current = None, None
+        if block.kind == "heading_open" and block.tag == "h2":
+            heading, current = block, []
+        elif current is not None:
+            current.append(block)
+    return Note(text, head, tuple(blocks), tuple(sections), lines, tuple(tokens))
+
+
+def _units(text: str, lines: _Lines, blocks: list[Block]) -> list[tuple[str, int, int]]:
+    """A section's content as (kind, first line, last line): a paragraph line by line, other blocks whole."""
+    out: list[tuple[str, int, int]] = []
+    for block in blocks:
+        if block.kind == "paragraph_open":
+            out.extend(("line", i, i + 1) for i in range(block.first, block.last))
+        else:
+            out.append((block.kind, block.first, block.last))
     return out
 
 
-def _section(text: str, lines: list[tuple[int, str]], first: int, last: int) -> SectionSpan:
-    start = lines[first][0]
-    end = lines[last][0] if last < len(lines) else len(text)
-    marker = tag = figure = review = None
-    paper = written = None
+def _section(text: str, lines: _Lines, heading: Block, blocks: list[Block], end_line: int) -> SectionSpan:
+    start = lines.starts[heading.first]
+    end = lines.starts[end_line] if end_line < len(lines) else len(text)
+    heading_end = lines.starts[heading.last] if heading.last < len(lines) else len(text)
+    units = _units(text, lines, blocks)
+
+    def source(unit: tuple[str, int, int]) -> str:
+        return text[lines.starts[unit[1]] : lines.ends[unit[2] - 1]]
+
+    def span(unit: tuple[str, int, int]) -> Span:
+        return (lines.starts[unit[1]], lines.ends[unit[2] - 1])
+
+    marker_span = tag = figure = review = None
+    paper = written = reviewed = None
     number = None
-    summary_from = first + 1
-    for i in range(first + 1, last):
-        offset, line = lines[i]
-        span = (offset, offset + len(line))
-        m = MARKER.match(line)
-        if m and marker is None and tag is None and figure is None:
-            marker, paper = span, m.group("paper")
-            h = _HASH.search(m.group("rest"))
-            written = h.group("hash") if h else None
-            summary_from = i + 1
-        elif tag is None and figure is None and TAG_LINE.match(line):
-            tag, summary_from = span, i + 1
-        elif figure is None and _FIGURE_LINE.match(line):
-            f = _FIGURE_LINE.match(line)
-            figure, summary_from = span, i + 1
-            number = int(f.group("n")) if f and f.group("n") else None
-            break
-    # The summary: after the figure line, past blank lines and review lines, to the section's last text.
-    i = summary_from
-    review_start = None
-    while i < last and (not lines[i][1].strip() or _REVIEW_LINE.match(lines[i][1])):
-        if _REVIEW_LINE.match(lines[i][1]) and review_start is None:
-            review_start = lines[i][0]
+    missing = False
+    i = 0
+    if units and units[0][0] == "html_block" and units[0][2] - units[0][1] == 1:
+        m = MARKER.fullmatch(source(units[0]).strip())
+        if m:
+            marker_span, paper = span(units[0]), m.group("paper")
+            fields = dict(re.findall(r"(\w+)=([0-9a-f]+)", m.group("rest")))
+            written, reviewed = fields.get("summary"), fields.get("review")
+            i = 1
+    if i < len(units) and units[i][0] == "line" and TAG_LINE.match(source(units[i]).strip()):
+        tag = (lines.starts[units[i][1]], lines.starts[units[i][1]] + len(source(units[i]).rstrip()))
         i += 1
-    s_start = lines[i][0] if i < last else end
-    if review_start is not None:
-        review = (review_start, s_start)
-    s_end = s_start + len(text[s_start:end].rstrip())
-    title = " ".join(lines[first][1][3:].split())
+    if i < len(units):
+        kind, first, _ = units[i]
+        image = _IMAGE.match(source(units[i])) if kind == "line" else None
+        quote = _QUOTE.match(source(units[i])) if kind == "blockquote_open" else None
+        if image:
+            figure = (lines.starts[first], lines.starts[first] + image.end())
+            alt = _FIGURE_ALT.match(image.group("alt"))
+            number = int(alt.group(1)) if alt else None
+            i += 1
+        elif quote and quote.group("what") == MISSING_FIGURE:
+            figure, missing = span(units[i]), True
+            i += 1
+    if i < len(units) and units[i][0] == "blockquote_open":
+        quote = _QUOTE.match(source(units[i]))
+        if quote and quote.group("what") == REVIEW:
+            review = span(units[i])
+            i += 1
+    if i < len(units):
+        summary = (lines.starts[units[i][1]], lines.ends[units[-1][2] - 1])
+    else:
+        last = max((p[1] for p in (marker_span, tag, figure, review) if p), default=heading_end)
+        summary = (last, last)
+    title = _inline_text(heading.inline)
     return SectionSpan(
-        start,
-        end,
-        first + 1,
-        title,
-        paper,
-        written,
-        marker,
-        tag,
-        figure,
-        number,
-        review,
-        (s_start, max(s_start, s_end)),
+        start=start,
+        end=end,
+        line=heading.first + 1,
+        title=title,
+        paper=paper,
+        written=written,
+        reviewed=reviewed,
+        marker=marker_span,
+        tag=tag,
+        figure=figure,
+        figure_number=number,
+        review=review,
+        summary=summary,
+        heading_end=heading_end,
+        missing_figure=missing,
     )
 
 
-def summary_text(text: str, section: SectionSpan) -> str:
-    return text[section.summary[0] : section.summary[1]].replace("\r\n", "\n").strip()
+def summary_text(note: Note, section: SectionSpan) -> str:
+    return _plain_span(note.text, section.summary)
 
 
-def edited(text: str, section: SectionSpan) -> bool:
-    """Whether the person changed the summary since notegen wrote it (hand-written sections always count)."""
-    return section.written is None or summary_hash(summary_text(text, section)) != section.written
+def _plain_span(text: str, span: Span) -> str:
+    return text[span[0] : span[1]].replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def review_is_notegens(note: Note, section: SectionSpan) -> bool:
+    """Whether the review block is exactly what notegen wrote (the person may have added to it)."""
+    if section.review is None:
+        return True
+    text = _plain_span(note.text, section.review)
+    if section.reviewed:
+        return summary_hash(text) == section.reviewed
+    return bool(_LEGACY_REVIEW.fullmatch(text))  # written before review lines had their own hash
+
+
+def edited(note: Note, section: SectionSpan) -> bool:
+    """Whether the person changed what regen would replace (the summary, a review line) since notegen wrote
+    it; hand-written sections always count as edited."""
+    if section.written is None:
+        return True
+    if summary_hash(summary_text(note, section)) != section.written:
+        return True
+    return not review_is_notegens(note, section)
+
+
+# -- editing ------------------------------------------------------------------------------------------
+
+
+def _with_updated(note: Note, text: str, now_ms: int) -> str:
+    """`text` (the note's text, edited only after the frontmatter) with `updated` moved to `now_ms`."""
+    if note.head.updated is None:
+        raise NoteError(f"note:{note.head.keys.get('updated', 1)}: frontmatter 'updated' cannot be moved")
+    a, b = note.head.updated
+    return text[:a] + str(now_ms) + text[b:]
+
+
+def open_end(note: Note) -> tuple[int, str] | None:
+    """(1-based line, what) of a block that would swallow a section appended at the end of the note: a fence,
+    an HTML comment or an HTML block that never closes. None when an appended section would be a section."""
+    probe = note.text[note.head.body :].rstrip("\r\n") + "\n\n\n## notegen probe\n"
+    tokens = _MD.parse(probe)
+    top = [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map is not None]
+    last = top[-1] if top else None
+    if last is not None and last.type == "heading_open" and last.tag == "h2":
+        return None
+    culprit = next((t for t in reversed(top) if t.map is not None), None)
+    if culprit is None:
+        return None
+    line = culprit.map[0] + note.head.body_line + 1 if culprit.map else 1
+    what = {
+        "fence": "a code fence opened here never closes",
+        "html_block": "an HTML comment or block opened here never closes",
+        "code_block": "an indented code block here runs to the end of the note",
+    }.get(culprit.type, "a block here runs to the end of the note")
+    return line, what
+
+
+def check_appendable(note: Note, name: str) -> None:
+    """Raise NoteError (file:line) when a section appended to the note would not be a section of its own."""
+    problem = open_end(note)
+    if problem is not None:
+        raise NoteError(f"{name}:{problem[0]}: {problem[1]}; close it, or new sections would fall inside it")
+
+
+def append_sections(note: Note, sections: list[Section], now_ms: int, name: str = "note") -> str:
+    """The note with `sections` added at the end and `updated` moved; every other byte stays as it was."""
+    check_appendable(note, name)
+    text = note.text
+    rest = text[note.head.body :]
+    added = "\n\n".join(render_section(s, note.next_figure + i) for i, s in enumerate(sections))
+    trailing = rest[len(rest.rstrip("\r\n")) :]
+    trailing_newlines = len(_EOL.findall(trailing))
+    separator = "\n" * max(0, 3 - trailing_newlines)
+    if not rest.strip("\r\n"):
+        separator = "\n" * max(0, 2 - trailing_newlines)
+    addition = separator + added
+    newline = note.newline
+    if newline != "\n":
+        addition = addition.replace("\n", newline)
+    return _with_updated(note, text, now_ms) + addition
 
 
 def replace_section_parts(
-    text: str,
+    note: Note,
     section: SectionSpan,
     now_ms: int,
     summary: str,
     review: str | None = None,
     tag: str | None = None,
-    figure_line: str | None = None,
+    figure: str | None = None,
     paper: str | None = None,
 ) -> str:
-    """`text` with one section's summary (and review line, tag, figure line, marker) replaced and `updated`
+    """The note with one section's summary (and review line, tag, figure, marker) replaced and `updated`
     moved; every other byte stays as it was. Parts that are None stay as they are, except the review line,
-    which goes when the new summary needs none."""
-    newline = "\r\n" if "\r\n" in text[: section.end] else "\n"
-    body = safe_block(summary)
+    which goes when the new summary needs none. `figure` is the image's link (its 图 N stays)."""
+    text = note.text
+    newline = note.newline
+    body = neutral_block(summary)
+    new_review = review_line(review) if review else None
     edits: list[tuple[Span, str]] = []
-    new_review = f"> **待核对**（notegen）：{_one_line(review)}{newline}{newline}" if review else ""
-    if section.review is not None:
-        edits.append(((section.review[0], section.summary[1]), new_review + body.replace("\n", newline)))
-    else:
-        edits.append((section.summary, new_review + body.replace("\n", newline)))
-    if figure_line is not None and section.figure is not None:
-        edits.append((section.figure, figure_line))
+    replaced = body.replace("\n", newline)
+    if new_review:
+        replaced = new_review + newline + newline + replaced
+    start = section.review[0] if section.review is not None else section.summary[0]
+    if start == section.summary[1]:  # nothing there yet: a blank line first
+        replaced = newline + newline + replaced
+    edits.append(((start, section.summary[1]), replaced))
+    if figure is not None:
+        edits.append(_figure_edit(note, section, figure))
     if tag is not None and section.tag is not None:
         edits.append((section.tag, f"#{tag}"))
     who = paper or section.paper
-    marker = f"<!-- notegen paper={who} summary={summary_hash(body)} -->"
-    if section.marker is not None:
-        edits.append((section.marker, marker))
-    elif who is not None:  # a hand-written section gets notegen's marker, so it is found again
-        heading_end = text.index("\n", section.start) + 1 if "\n" in text[section.start :] else len(text)
-        edits.append(((heading_end, heading_end), marker + newline))
+    line = marker(who, body, new_review) if who else None
+    if line and section.marker is not None:
+        edits.append((section.marker, line))
+    elif line:  # a hand-written section gets notegen's marker, so it is found again
+        edits.append(((section.heading_end, section.heading_end), line + newline))
     for (a, b), new in sorted(edits, key=lambda e: e[0][0], reverse=True):
         text = text[:a] + new + text[b:]
-    head, _ = _split_frontmatter(text, "note")
-    new_head, count = _UPDATED.subn(f"updated: {now_ms}", head, count=1)
-    if count == 0:
-        raise NoteError("note: the frontmatter has no integer 'updated' line")
-    return new_head + text[len(head) :]
+    return _with_updated(note, text, now_ms)
+
+
+def _figure_edit(note: Note, section: SectionSpan, link: str) -> tuple[Span, str]:
+    """The edit that shows the image at `link` as the section's figure, keeping its 图 N (or, for a section
+    without one, its place in the note) and whatever the person wrote beside the old figure."""
+    number = section.figure_number
+    if number is None:
+        number = next(i for i, s in enumerate(note.sections) if s.start == section.start)
+    image, newline = figure_line(number, link), note.newline
+    if section.figure is not None and not section.missing_figure:
+        return section.figure, image.rstrip()  # the markup only: the rest of its line is the person's
+    if section.figure is not None and _LEGACY_MISSING.fullmatch(_plain_span(note.text, section.figure)):
+        return section.figure, image
+    if section.figure is not None:  # a missing-figure line the person wrote to: the image goes above it
+        return (section.figure[0], section.figure[0]), image + newline + newline
+    after = (section.tag or section.marker or (section.heading_end, section.heading_end))[1]
+    if after == section.heading_end:
+        return (after, after), image + newline + newline
+    return (after, after), newline + newline + image
+
+
+def with_updated(note: Note, now_ms: int) -> str:
+    return _with_updated(note, note.text, now_ms)
+
+
+# -- what `notegen check` reports about sections ----------------------------------------------------------
+
+
+def section_problems(note: Note) -> list[tuple[int, str]]:
+    """What would confuse notegen in a note that Dendron reads fine: a paper in two sections, a marker copied
+    into another section, a marker away from its heading, a block that never closes."""
+    problems: list[tuple[int, str]] = []
+    seen_keys: dict[str, SectionSpan] = {}
+    seen_titles: dict[str, SectionSpan] = {}
+    for section in note.sections:
+        first = seen_keys.get(section.key) if section.key else None
+        normal = normal_title(section.title)
+        if first is not None:
+            if normal_title(first.title) == normal:
+                problems.append((section.line, f"{section.paper} is also the section at line {first.line}; keep one"))
+            else:
+                problems.append(
+                    (
+                        section.line,
+                        f"this section carries the marker of {section.paper}, which belongs to the section at line "
+                        f"{first.line}; delete the marker line here",
+                    )
+                )
+        elif normal and normal in seen_titles:
+            other = seen_titles[normal]
+            problems.append((section.line, f"the same paper as the section at line {other.line}; keep one"))
+        if section.key:
+            seen_keys.setdefault(section.key, section)
+        if normal:
+            seen_titles.setdefault(normal, section)
+    placed = {note.lines.line_of(s.marker[0]) for s in note.sections if s.marker}
+    for block in note.blocks:
+        if block.kind != "html_block" or block.first in placed:
+            continue
+        if MARKER.search(note.text[note.lines.starts[block.first] : note.lines.ends[block.last - 1]]):
+            problems.append(
+                (block.first + 1, "a notegen marker away from its place (the line under a '## ' heading) is ignored")
+            )
+    end = open_end(note)
+    if end is not None:
+        problems.append(end)
+    return problems
+
+
+def inline_facts(note: Note) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(line, tag) of every Dendron hashtag and (line, url) of every image, as Dendron's parser finds them:
+    nothing inside code, HTML or link targets counts."""
+    hashtags: list[tuple[int, str]] = []
+    images: list[tuple[int, str]] = []
+    for token in note.tokens:
+        if token.type != "inline" or token.map is None or not token.children:
+            continue
+        line = token.map[0] + note.head.body_line + 1
+        run: list[tuple[str, int]] = []  # the text since the last other inline construct, with its lines
+        for child in [*token.children, Token("end", "", 0)]:
+            if child.type == "text":
+                run.append((child.content, line))
+            elif child.type == "softbreak":
+                run.append(("\n", line))
+                line += 1
+            else:
+                hashtags.extend(_run_hashtags(run))
+                run = []
+                if child.type == "hardbreak":
+                    line += 1
+                elif child.type == "image":
+                    images.append((line, str(child.attrs.get("src", ""))))
+    return hashtags, images
+
+
+def _run_hashtags(run: list[tuple[str, int]]) -> list[tuple[int, str]]:
+    """Hashtags in one run of plain text, found as Dendron's locator finds them: the next '#' must be at the
+    run's start or after whitespace, and a '#' that is not ends the search in that run."""
+    text = "".join(part for part, _ in run)
+    lines = [line for part, line in run for _ in part]
+    found: list[tuple[int, str]] = []
+    at = 0
+    while (i := text.find("#", at)) >= 0:
+        if i > 0 and not text[i - 1].isspace():
+            break
+        m = HASHTAG.match(text, i)
+        if m:
+            found.append((lines[i], m.group("tag")))
+            at = m.end()
+        else:
+            at = i + 1
+    return found

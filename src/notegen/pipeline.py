@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Self
@@ -46,6 +46,11 @@ class _Job:
     name: str  # how the person named it
     paper: str  # the marker's paper field
     meta: Paper | None = None
+    keys: tuple[str, ...] = ()  # every marker key that means this paper
+    title: str | None = None  # known once arXiv answered, or read from a local PDF
+
+    def found_in(self, existing: note.Note | None) -> bool:
+        return existing is not None and existing.has((self.paper, *self.keys), self.title)
 
 
 class Drafter:
@@ -112,23 +117,19 @@ class Drafter:
     def draft(self, refs: list[Ref], day: date) -> DraftResult:
         result = DraftResult()
         path = vault.note_path(self.settings, day)
-        existing = self._read(path)
-        jobs: list[_Job] = []
-        for ref in refs:
-            job = _job(ref)
-            if existing is not None and note.paper_key(job.paper) in existing.papers:
-                result.skipped.append(job.name)
-                continue
-            jobs.append(job)
-        jobs = self._with_metadata(jobs, result)
-        vocabulary = [t for t in vault.tag_vocabulary(self.settings) if t != UNTAGGED]
-        if self.llm is not None:
-            self.examples = vault.past_summaries(self.settings)
+        existing = self._read(path)  # a note notegen cannot edit stops the run here, before any request
         with Bounded(
-            workers=min(self.settings.concurrency, os.cpu_count() or 1, max(1, len(jobs))),
+            workers=min(self.settings.concurrency, os.cpu_count() or 1, max(1, len(refs))),
             seconds=self.settings.extract_timeout,
             memory_mb=self.settings.extract_memory_mb,
         ) as bounded:
+            jobs = self._not_in(existing, self._jobs(refs, bounded, result), result)
+            if jobs and existing is not None:
+                note.check_appendable(existing, str(path))
+            jobs = self._not_in(existing, self._with_metadata(jobs, result), result)  # now by title too
+            vocabulary = [t for t in vault.tag_vocabulary(self.settings) if t != UNTAGGED]
+            if self.llm is not None:
+                self.examples = vault.past_summaries(self.settings)
             outcomes = self._sections(jobs, vocabulary, bounded)
         sections: list[note.Section] = []
         for job, outcome in zip(jobs, outcomes, strict=True):
@@ -146,7 +147,35 @@ class Drafter:
         result.usage = self.llm.usage if self.llm else None
         return result
 
-    def _read(self, path: Path) -> note.ParsedNote | None:
+    def _jobs(self, refs: list[Ref], bounded: Bounded, result: DraftResult) -> list[_Job]:
+        """A job per paper; local PDFs are identified (arXiv stamp, document /ID, title) in a bounded worker,
+        and a paper given twice (a PDF and its ID, a PDF saved again with a highlight) is drafted once."""
+        jobs: list[_Job] = []
+        for ref in refs:
+            try:
+                job = _job(ref, bounded)
+            except PaperError as err:
+                result.failures.append(err)
+                continue
+            twin = next((j for j in jobs if set(j.keys) & set(job.keys)), None)
+            if twin is not None:
+                self.status(f"warning: {job.name}: the same paper as {twin.name}; drafting it once")
+                continue
+            jobs.append(job)
+        return jobs
+
+    @staticmethod
+    def _not_in(existing: note.Note | None, jobs: list[_Job], result: DraftResult) -> list[_Job]:
+        """The jobs whose paper the note does not have yet: by marker, else by title (hand-written sections)."""
+        kept = []
+        for job in jobs:
+            if job.found_in(existing):
+                result.skipped.append(job.name)
+            else:
+                kept.append(job)
+        return kept
+
+    def _read(self, path: Path) -> note.Note | None:
         if not path.is_file():
             return None
         return note.parse_note(vault.read_note(path), str(path))
@@ -171,7 +200,7 @@ class Drafter:
                 kept.append(job)
             elif job.ref.key in lookup.found:
                 meta = lookup.found[job.ref.key]
-                kept.append(_Job(job.ref, job.name, f"arxiv:{meta.arxiv_id}", meta))
+                kept.append(replace(job, paper=f"arxiv:{meta.arxiv_id}", meta=meta, title=meta.title))
             else:
                 result.failures.append(PaperError(job.name, "arXiv has no paper with this ID; check it for typos"))
         return kept
@@ -213,7 +242,7 @@ class Drafter:
                 job.meta, self.settings.state / "pdfs", lambda p: bounded.call(job.name, extract.check_pdf, p, job.name)
             )
         found = bounded.call(job.name, extract.extract, pdf, job.name, number, self.settings.intro_chars)
-        title = job.meta.title if job.meta else found.title
+        title = job.meta.title if job.meta else (job.title or found.title)
         if not title:
             title = job.ref.path.stem if isinstance(job.ref, LocalPdf) else job.name
         abstract = job.meta.abstract if job.meta and job.meta.abstract else found.abstract
@@ -308,10 +337,10 @@ class Drafter:
                 note_id = vault.unique_id(vault.note_ids(self.settings.vault_dir), self.new_id)
                 text = note.render_note(note_id, day, now, sections)
             else:
-                sections = [s for s in sections if note.paper_key(s.paper) not in existing.papers]
+                sections = [s for s in sections if not existing.has([s.paper], s.title)]
                 if not sections:
                     return
-                text = note.append_sections(vault.read_note(path), existing, sections, now)
+                text = note.append_sections(existing, sections, now, str(path))
             result.written.extend(vault.ensure_tag_notes(self.settings, [s.tag for s in sections], now))
             write_atomic(path, text.encode("utf-8"))
         result.written.insert(0, path)
@@ -342,11 +371,13 @@ class Backfiller(Drafter):
         result = report.result
         vocabulary, self.examples = self._prompt_inputs(manifest_key)
         jobs: list[tuple[date, _Job]] = []
+        existing: dict[date, note.Note | None] = {}
         for planned in manifest.plan(self.settings, days):
-            report.papers_skipped += len(planned.done)
             if planned.broken:
-                result.failures.extend(PaperError(str(r), planned.broken) for r in planned.todo)
-            elif not planned.todo:
+                raise note.NoteError(planned.broken)  # checked by the CLI already; a note broken since then
+            report.papers_skipped += len(planned.done)
+            existing[planned.day] = planned.existing
+            if not planned.todo:
                 report.days_complete.append(planned.day)
             else:
                 jobs.extend((planned.day, _job(ref)) for ref in planned.todo)
@@ -382,7 +413,11 @@ class Backfiller(Drafter):
                     for failure in result.failures[seen:]:
                         on_paper(failure.paper, False)
                     for index, (day, job) in chunk:
-                        if job.name in found:
+                        if job.name in found and found[job.name].found_in(existing[day]):
+                            report.papers_skipped += 1  # a section the person wrote by hand, found by its title
+                            on_paper(job.name, True)
+                            settle(day)
+                        elif job.name in found:
                             future = pool.submit(self._section, found[job.name], vocabulary, bounded)
                             futures[future] = (day, index, found[job.name])
                         else:
@@ -445,10 +480,10 @@ class Backfiller(Drafter):
         """The first question of every paper the backfill has left, exactly as the normal path will ask it."""
         vocabulary, self.examples = self._prompt_inputs(manifest_key)
         result = DraftResult()
-        jobs = [
-            _job(ref) for planned in manifest.plan(self.settings, days) if not planned.broken for ref in planned.todo
-        ]
-        found = self._with_metadata(jobs, result)
+        plan = manifest.plan(self.settings, days)
+        jobs = [_job(ref) for planned in plan if not planned.broken for ref in planned.todo]
+        notes = {_job(ref).name: planned.existing for planned in plan for ref in planned.todo}
+        found = [job for job in self._with_metadata(jobs, result) if not job.found_in(notes.get(job.name))]
         cores = os.cpu_count() or 1
         with (
             Bounded(
@@ -485,41 +520,40 @@ class Backfiller(Drafter):
 
 class Regenerator(Drafter):
     """Regenerates one paper's section in place: the summary (asking the model again), and the tag or the
-    figure when asked. A summary the person edited is only replaced with `force`, and kept in a backup."""
+    figure when asked. What the person wrote (an edited summary, words added to a review line, a hand-written
+    section) is only replaced with `force`, and kept in a backup."""
 
     def regen(
         self, ref: Ref, day: date | None, tag: bool = False, figure: int | None = None, force: bool = False
     ) -> DraftResult:
         result = DraftResult()
-        job = _job(ref)
-        notes = [vault.note_path(self.settings, day)] if day else vault.daily_notes(self.settings)
-        found = self._locate(notes, note.paper_key(job.paper), None)
-        if not found and isinstance(job.ref, ArxivId):
-            looked_up = self._with_metadata([job], result)
-            if not looked_up:
-                return result  # arXiv does not know it: named in result.failures
-            job = looked_up[0]
-            found = self._locate(notes, None, job.meta.title if job.meta else None)
-        if not found and isinstance(job.ref, LocalPdf):
-            title = extract.pdf_title_of(job.ref.path, job.name)
-            found = self._locate(notes, None, title)
-        where = f"the note of {day:%Y-%m-%d}" if day else "any note of the vault"
-        if not found:
-            raise UsageError(f"{job.name}: not in {where}; draft it first, or pass the --date of its note")
-        if len(found) > 1:
-            names = ", ".join(path.name for path, _ in found)
-            raise UsageError(f"{job.name}: in several notes ({names}); pass --date to choose one")
-        path, span = found[0]
-        self._guard(path, span, job.name, force)
-        if job.meta is None and isinstance(job.ref, ArxivId):
-            looked_up = self._with_metadata([job], result)
-            if not looked_up:
-                return result
-            job = looked_up[0]
-        self.refresh = True  # regenerating means asking the model again, not reading its last answer
-        vocabulary = [t for t in vault.tag_vocabulary(self.settings) if t != UNTAGGED]
-        self.examples = vault.past_summaries(self.settings)
+        paths = [vault.note_path(self.settings, day)] if day else vault.daily_notes(self.settings)
+        # Every note is read first: one notegen cannot edit safely is refused before anything is fetched.
+        notes = [(path, note.parse_note(vault.read_note(path), str(path))) for path in paths if path.is_file()]
         with Bounded(1, self.settings.extract_timeout, self.settings.extract_memory_mb) as bounded:
+            job = _job(ref, bounded)
+            found = self._locate(notes, job)
+            if not found and isinstance(job.ref, ArxivId):  # a hand-written section: by the title arXiv gives
+                looked_up = self._looked_up(job, result)
+                if looked_up is None:
+                    return result  # arXiv does not know it: named in result.failures
+                job, found = looked_up, self._locate(notes, looked_up)
+            where = f"the note of {day:%Y-%m-%d}" if day else "any note of the vault"
+            if not found:
+                raise UsageError(f"{job.name}: not in {where}; draft it first, or pass the --date of its note")
+            if len(found) > 1:
+                names = ", ".join(f"{path.name}:{span.line}" for path, span in found)
+                raise UsageError(f"{job.name}: in several notes ({names}); pass --date to choose one")
+            path, span = found[0]
+            self._guard(path, next(n for p, n in notes if p == path), span, job.name, force)
+            if job.meta is None and isinstance(job.ref, ArxivId):
+                looked_up = self._looked_up(job, result)
+                if looked_up is None:
+                    return result
+                job = looked_up
+            self.refresh = True  # regenerating means asking the model again, not reading its last answer
+            vocabulary = [t for t in vault.tag_vocabulary(self.settings) if t != UNTAGGED]
+            self.examples = vault.past_summaries(self.settings)
             outcome = self._section(job, vocabulary, bounded, figure or 1)
         if isinstance(outcome, PaperError):
             result.failures.append(outcome)
@@ -533,32 +567,31 @@ class Regenerator(Drafter):
         if figure is not None and section.image is None:
             result.failures.append(PaperError(job.name, f"no figure {figure}: {section.missing_figure}"))
             return result
+        if tag and span.tag is None:
+            result.failures.append(
+                PaperError(job.name, f"{path.name}:{span.line}: the section has no tag line (#tag) to replace")
+            )
+            return result
         if stored is not None:
             result.written.append(stored)
         with vault_lock(self.settings.state):
-            text = vault.read_note(path)
-            again = [s for s in note.sections(text) if self._matches(s, note.paper_key(job.paper), section.title)]
+            current = note.parse_note(vault.read_note(path), str(path))
+            again = self._locate([(path, current)], job)
             if len(again) != 1:
                 raise NotegenError(f"{path}: the section of {job.name} changed while notegen worked; run it again")
-            span = again[0]
-            self._guard(path, span, job.name, force)
+            span = again[0][1]
+            self._guard(path, current, span, job.name, force)
             now = self.clock()
-            if note.edited(text, span):
-                backup = self._backup(path, text[span.start : span.end], job, now)
+            if note.edited(current, span):
+                backup = self._backup(path, current.text[span.start : span.end], job, now)
                 self.status(f"{job.name}: the replaced section is kept in {backup}")
-            number = span.figure_number
-            if number is None:
-                number = next(i for i, s in enumerate(note.sections(text)) if s.start == span.start)
-            figure_line = None
-            if figure is not None and section.image is not None:
-                figure_line = f"![图 {number}]({section.image})  "
             new = note.replace_section_parts(
-                text,
+                current,
                 span,
                 now,
                 summary=section.summary,
                 tag=section.tag if tag else None,
-                figure_line=figure_line,
+                figure=section.image if figure is not None else None,
                 paper=job.paper,
             )
             if tag:
@@ -568,28 +601,35 @@ class Regenerator(Drafter):
         result.usage = self.llm.usage if self.llm else None
         return result
 
-    @staticmethod
-    def _matches(span: note.SectionSpan, key: str | None, title: str | None) -> bool:
-        if key is not None and span.key == key:
-            return True
-        return title is not None and span.paper is None and _same_title(span.title, title)
+    def _looked_up(self, job: _Job, result: DraftResult) -> _Job | None:
+        found = self._with_metadata([job], result)
+        return found[0] if found else None
 
-    def _locate(self, notes: list[Path], key: str | None, title: str | None) -> list[tuple[Path, note.SectionSpan]]:
+    @staticmethod
+    def _locate(notes: list[tuple[Path, note.Note]], job: _Job) -> list[tuple[Path, note.SectionSpan]]:
+        """The paper's section in each note: by marker, else by title. Two in one note is for the person to
+        sort out (`notegen check` lists them), not for notegen to guess."""
         found: list[tuple[Path, note.SectionSpan]] = []
-        for path in notes:
-            if not path.is_file():
-                continue
-            text = vault.read_note(path)
-            note.parse_note(text, str(path))  # a note notegen cannot read safely is refused, never rewritten
-            matches = [s for s in note.sections(text) if self._matches(s, key, title)]
-            found.extend((path, s) for s in matches[:1])
+        for path, parsed in notes:
+            matches = parsed.find((job.paper, *job.keys), job.title)
+            if len(matches) > 1:
+                lines = ", ".join(str(m.line) for m in matches)
+                raise UsageError(
+                    f"{job.name}: {path.name} has {len(matches)} sections of this paper (lines {lines}); "
+                    "keep one and rerun (notegen check lists such sections)"
+                )
+            found.extend((path, m) for m in matches)
         return found
 
-    def _guard(self, path: Path, span: note.SectionSpan, name: str, force: bool) -> None:
-        text = vault.read_note(path)
-        if force or not note.edited(text, span):
+    def _guard(self, path: Path, parsed: note.Note, span: note.SectionSpan, name: str, force: bool) -> None:
+        if force or not note.edited(parsed, span):
             return
-        who = "was written by hand" if span.written is None else "was edited since notegen wrote it"
+        if span.written is None:
+            who = "was written by hand"
+        elif not note.review_is_notegens(parsed, span):
+            who = "has words added to notegen's review line"
+        else:
+            who = "was edited since notegen wrote it"
         raise NotegenError(
             f"{name}: the summary in {path.name}:{span.line} {who}; pass --force to replace it "
             "(the current text is kept in a backup)"
@@ -602,15 +642,22 @@ class Regenerator(Drafter):
         return target
 
 
-def _same_title(a: str, b: str) -> bool:
-    def norm(s: str) -> str:
-        return " ".join(s.casefold().split()).rstrip(".")
-
-    return norm(a) == norm(b)
-
-
-def _job(ref: Ref) -> _Job:
+def _job(ref: Ref, bounded: Bounded | None = None) -> _Job:
+    """The job for one paper. A local PDF is known by the arXiv ID stamped in it, else by its document /ID, else
+    by its bytes; all of these and its title find it in a note."""
     if isinstance(ref, ArxivId):
-        return _Job(ref, str(ref), f"arxiv:{ref}")
-    digest = hashlib.sha256(ref.path.read_bytes()).hexdigest()[:16]
-    return _Job(ref, str(ref.path), f"pdf:{digest}")
+        return _Job(ref, str(ref), f"arxiv:{ref}", keys=(ref.key,))
+    name = str(ref.path)
+    try:
+        digest = hashlib.sha256(ref.path.read_bytes()).hexdigest()[:16]
+    except OSError as err:
+        raise PaperError(name, f"cannot read the file ({err.strerror}); check the path and its permissions") from err
+    if bounded is None:
+        raise AssertionError("a local PDF is read in a bounded worker")
+    found = bounded.call(name, extract.identify, ref.path, name)
+    keys = [f"pdf:{digest}"]
+    if found.document_id:
+        keys.insert(0, f"pdfid:{found.document_id}")
+    if found.arxiv_id:
+        keys.insert(0, f"arxiv:{found.arxiv_id}")
+    return _Job(ref, name, keys[0], keys=tuple(note.paper_key(k) for k in keys), title=found.title or None)

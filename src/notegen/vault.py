@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
-from notegen.note import TAG_LINE, NoteError, new_id, render_frontmatter
+from notegen import note
+from notegen.note import NoteError, new_id, render_frontmatter
 from notegen.settings import Settings
 from notegen.storage import write_atomic
 
@@ -51,25 +51,26 @@ def save_image(settings: Settings, png: bytes) -> tuple[Path, str, bool]:
     return path, image_link(settings, digest), new
 
 
-_ID_LINE = re.compile(r"^id:[ \t]*['\"]?([^'\"\s]+)", re.MULTILINE)
-
-
 def note_ids(vault_dir: Path) -> dict[str, list[Path]]:
     """Every note's frontmatter id in the vault, with the files that carry it (more than one is a clash)."""
     ids: dict[str, list[Path]] = {}
     for path in sorted(vault_dir.glob("*.md")):
         try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                head = handle.read(2048)
+            found = note.note_id(path.read_bytes().decode("utf-8", errors="replace"))
         except OSError:
             continue
-        if not head.startswith("---"):
-            continue
-        end = head.find("\n---", 3)
-        m = _ID_LINE.search(head[: end if end > 0 else len(head)])
-        if m:
-            ids.setdefault(m.group(1), []).append(path)
+        if found is not None:
+            ids.setdefault(found, []).append(path)
     return ids
+
+
+def _readable_notes(settings: Settings, newest_first: bool = False) -> Iterator[tuple[Path, note.Note]]:
+    """The daily notes notegen can read, parsed; the others are skipped (draft and regen refuse them by name)."""
+    for path in sorted(daily_notes(settings), key=lambda p: p.name, reverse=newest_first):
+        try:
+            yield path, note.parse_note(read_note(path), str(path))
+        except (OSError, NoteError):
+            continue
 
 
 def unique_id(taken: set[str] | dict[str, list[Path]], make: Callable[[], str] = new_id) -> str:
@@ -118,18 +119,13 @@ def ensure_tag_notes(settings: Settings, tags: Iterable[str], now_ms: int) -> li
 
 
 def tag_vocabulary(settings: Settings) -> list[str]:
-    """Tags used in the vault's notes, most used first, then those listed in notegen.toml."""
+    """The hashtags of the vault's daily notes as Dendron reads them (not in code, not escaped), most used first,
+    then those listed in notegen.toml; only tags a section can carry (`[A-Za-z][A-Za-z0-9_-]*`)."""
     counts: Counter[str] = Counter()
     spelling: dict[str, str] = {}
-    if settings.vault_dir.is_dir():
-        for path in sorted(settings.vault_dir.glob("*.md")):
-            if path.name.startswith("tags."):
-                continue
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
-            for tag in TAG_LINE.findall(text):
+    for _, parsed in _readable_notes(settings):
+        for _, tag in note.inline_facts(parsed)[0]:
+            if note.TAG.fullmatch(tag):
                 counts[tag.lower()] += 1
                 spelling.setdefault(tag.lower(), tag)
     ordered = [spelling[t] for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
@@ -138,35 +134,20 @@ def tag_vocabulary(settings: Settings) -> list[str]:
     return ordered
 
 
-_SECTION = re.compile(r"^## .*$", re.MULTILINE)
-_NOT_SUMMARY = re.compile(r"^(<!--|#|!\[|>|\*\*待)")
-
-
 def past_summaries(settings: Settings, limit: int = 2, max_chars: int = 700) -> list[str]:
-    """The person's own recent summaries, as style examples for the model: paragraphs under a section's
-    figure in the daily notes, newest notes first, hand-written or hand-edited ones only (notegen's drafts are
-    not the person's style, and leaving them out keeps a long backfill's prompts, and so its cache, stable)."""
-    from notegen.note import MARKER, summary_hash
+    """The person's own recent summaries, as style examples for the model: the summaries of the daily notes'
+    sections, newest notes first, hand-written or hand-edited ones only (notegen's drafts are not the person's
+    style, and leaving them out keeps a long backfill's prompts, and so its cache, stable)."""
     from notegen.summarize import cjk_share
 
-    if not settings.vault_dir.is_dir():
-        return []
     own: list[str] = []
-    notes = [p for p in settings.vault_dir.glob("*.md") if not p.name.startswith(("tags.", "root."))]
-    for path in sorted(notes, key=lambda p: p.name, reverse=True):
-        try:
-            text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
-        except (OSError, UnicodeDecodeError):
-            continue
-        for section in _SECTION.split(text)[1:]:
-            paragraphs = [p.strip() for p in section.split("\n\n") if p.strip()]
-            body = "\n\n".join(p for p in paragraphs if not _NOT_SUMMARY.match(p))
+    for _, parsed in _readable_notes(settings, newest_first=True):
+        for section in parsed.sections:
+            body = note.summary_text(parsed, section)
             count, share = cjk_share(body)
-            if count < 60 or share < 0.5:
+            if count < 60 or share < 0.5 or not note.edited(parsed, section):
                 continue
-            marker = MARKER.search(section)
-            if marker is None or f"summary={summary_hash(body)}" not in marker.group(0):
-                own.append(body[:max_chars])
+            own.append(body[:max_chars])
         if len(own) >= limit:
             break
     return own[:limit]
@@ -247,7 +228,7 @@ def settings_template() -> str:
         "extract_timeout": "seconds one PDF may take to read",
         "extract_memory_mb": "memory one PDF may take to read",
     }
-    for name, note in notes.items():
+    for name, what in notes.items():
         value = getattr(defaults, name)
         examples = {"base_url": "https://api.openai.com/v1", "pdf_url": "https://arxiv.org"}
         if value is None:
@@ -258,7 +239,7 @@ def settings_template() -> str:
             shown = "[" + ", ".join(f'"{v}"' for v in value) + "]"
         else:
             shown = str(value)
-        lines.append(f"# {name} = {shown}  # {note}")
+        lines.append(f"# {name} = {shown}  # {what}")
     return "\n".join(lines) + "\n"
 
 
