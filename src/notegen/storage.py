@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -15,24 +17,62 @@ from notegen.errors import NotegenError
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temp file, fsync and rename: a crash leaves the old file or the new."""
+    """Write `data` to `path` through a temp file, fsync and rename: a crash leaves the old file or the new.
+
+    The file keeps what it was: a symlink stays a symlink (its target is replaced, in the target's folder), and
+    a file keeps its mode (and owner, where allowed). A new file gets the mode the umask gives, as any editor's.
+    """
+    target = Path(os.path.realpath(path))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        before: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        before = None
+    except OSError as err:
+        raise _failure(path, err) from err
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as err:
         raise _failure(path, err) from err
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
+            if before is not None:
+                os.fchmod(out.fileno(), stat.S_IMODE(before.st_mode))
+                with contextlib.suppress(OSError):  # only root may give a file away; others keep their own
+                    os.fchown(out.fileno(), before.st_uid, before.st_gid)
+            else:
+                os.fchmod(out.fileno(), 0o666 & ~_umask())
             os.fsync(out.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except OSError as err:
         raise _failure(path, err) from err
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    _fsync_dir(path.parent)
+    _fsync_dir(target.parent)
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (os.umask can only set it, which races with threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return _UMASK_AT_START
+
+
+def _umask_at_start() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK_AT_START = _umask_at_start()  # at import, before any thread: where /proc is not there to ask
 
 
 def _failure(path: Path, err: OSError) -> NotegenError:
