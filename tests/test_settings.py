@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from notegen import settings, vault
@@ -56,3 +58,45 @@ def test_tag_vocabulary_most_used_first(tmp_path):
     (notes / "tags.MLLM.md").write_text(head.format("t" * 23) + "#ignored\n")
     (tmp_path / "notegen.toml").write_text('tags = ["robotics", "MLLM"]\n')
     assert vault.tag_vocabulary(settings.load(tmp_path, {}, {})) == ["image_generation", "MLLM", "robotics"]
+
+
+@pytest.mark.parametrize(
+    ("config", "vault", "images"),
+    [
+        ("version: 5\nworkspace:\n  vaults:\n    - fsPath: vault\n", "vault", "images"),
+        (
+            "version: 5\nworkspace:\n  vaults:\n    - fsPath: .\n      selfContained: true\n      name: p\n",
+            "notes",
+            "notes/assets/images",
+        ),
+        ("version: 4\nvaults:\n  - fsPath: old-style\n", "old-style", "images"),  # before workspace.vaults
+        ("version: 5\nworkspace:\n  vaults:\n    - fsPath: v\n      workspace: team\n", "team/v", "images"),
+        (
+            "version: 5\nworkspace:\n  vaults:\n    - fsPath: v\n      seed: dendron.templates\n",
+            "seeds/dendron.templates/v",
+            "images",
+        ),
+    ],
+)
+def test_the_vault_is_where_dendron_yml_puts_it(tmp_path, config, vault, images):
+    (tmp_path / "dendron.yml").write_text(config)
+    s = settings.load(tmp_path, {}, {})
+    assert (s.vault, s.image_dir) == (vault, images)
+    assert s.vault_dir == tmp_path / vault
+
+
+def test_dendron_yml_that_cannot_be_used_is_named(tmp_path):
+    config = tmp_path / "dendron.yml"
+    for text, message in [
+        ("workspace: [unclosed\n", "cannot be read as YAML"),
+        ("version: 5\nworkspace:\n  vaults: []\n", "lists no vault"),
+        ("version: 5\nworkspace:\n  vaults:\n    - fsPath: a\n    - fsPath: b\n", "lists several vaults: a (a), b (b)"),
+    ]:
+        config.write_text(text)
+        with pytest.raises(UsageError, match=re.escape(message)):
+            settings.load(tmp_path, {}, {})
+    assert settings.load(tmp_path, {}, {"NOTEGEN_VAULT": "b"}).vault == "b"
+    (tmp_path / "notegen.toml").write_text('vault = "a"\n')
+    assert settings.load(tmp_path, {}, {}).vault == "a"
+    with pytest.raises(UsageError, match="'c' is not a vault of"):
+        settings.load(tmp_path, {}, {"NOTEGEN_VAULT": "c"})

@@ -10,10 +10,14 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from notegen.errors import UsageError
 
 CONFIG_FILE = "notegen.toml"
 DEFAULT_NOTE_NAME = "papers.{yyyy}{mm}{dd}"
+DEFAULT_VAULT = "notes"
+DENDRON_CONFIG = "dendron.yml"
 
 # setting name -> environment variable
 ENV = {
@@ -24,6 +28,7 @@ ENV = {
     "state_dir": "NOTEGEN_STATE_DIR",
     "note_name": "NOTEGEN_NOTE_NAME",
     "arxiv_interval": "NOTEGEN_ARXIV_INTERVAL",
+    "vault": "NOTEGEN_VAULT",
 }
 KEY_ENV = "OPENAI_API_KEY"
 
@@ -37,7 +42,7 @@ class Settings:
     pdf_url: str | None = None  # replaces scheme and host of arXiv's PDF links (mirrors, tests)
     state_dir: Path | None = None  # caches and backups; default <workspace>/.notegen
     note_name: str = DEFAULT_NOTE_NAME
-    vault: str = "notes"
+    vault: str = DEFAULT_VAULT  # the vault's notes folder, relative to the workspace, as dendron.yml says
     image_dir: str = "images"
     tags: tuple[str, ...] = ()
     concurrency: int = 4  # LLM requests at once
@@ -102,6 +107,12 @@ def load(
     for name, value in (flags or {}).items():
         if value is not None:
             values[name] = value
+    chosen = choose_vault(workspace, values.get("vault"))
+    values["vault"] = chosen.notes
+    if "image_dir" not in values and chosen.self_contained:
+        # Its notes folder is the workspace's top: '../images' would leave the workspace, so images go where
+        # Dendron itself pastes them, under the vault's assets.
+        values["image_dir"] = str(Path(chosen.notes) / "assets" / "images")
     settings = replace(Settings(workspace=workspace), **values)
     key = environ.get(KEY_ENV, "").strip()
     settings = replace(settings, api_key=key or None)
@@ -130,6 +141,77 @@ def _coerce(name: str, value: Any, source: str) -> Any:
     else:
         return value
     raise UsageError(f"{source}: setting {name} = {value!r} is not a {kind}")
+
+
+@dataclass(frozen=True)
+class Vault:
+    """A vault as Dendron places it (its VaultUtils.getRelPath): `notes` is the folder of its notes."""
+
+    name: str
+    notes: str  # relative to the workspace (or absolute), as a path string
+    self_contained: bool = False
+
+
+def dendron_vaults(workspace: Path) -> list[Vault] | None:
+    """The vaults dendron.yml lists (`workspace.vaults`, or `vaults` in configs before version 5); None when the
+    workspace has no dendron.yml."""
+    config = workspace / DENDRON_CONFIG
+    if not config.is_file():
+        return None
+    try:
+        data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise UsageError(
+            f"{config}: cannot be read as YAML ({_short(err)}); fix it, as Dendron cannot read it either"
+        ) from err
+    section = data.get("workspace") if isinstance(data, dict) else None
+    entries = (section or {}).get("vaults") if isinstance(section, dict) else None
+    if entries is None and isinstance(data, dict):
+        entries = data.get("vaults")
+    vaults = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("fsPath"), str):
+            continue
+        fs_path = entry["fsPath"]
+        self_contained = entry.get("selfContained") is True
+        if self_contained:
+            rel = os.path.join(fs_path, "notes")
+        elif isinstance(entry.get("workspace"), str):
+            rel = os.path.join(entry["workspace"], fs_path)
+        elif isinstance(entry.get("seed"), str):
+            rel = os.path.join("seeds", entry["seed"], fs_path)
+        else:
+            rel = fs_path
+        name = entry.get("name") if isinstance(entry.get("name"), str) else os.path.basename(fs_path.rstrip("/"))
+        vaults.append(Vault(name or fs_path, os.path.normpath(os.path.expanduser(rel)), self_contained))
+    if not vaults:
+        raise UsageError(f"{config} lists no vault (workspace.vaults); add one, as Dendron needs it too")
+    return vaults
+
+
+def choose_vault(workspace: Path, wanted: str | None) -> Vault:
+    """The vault notegen writes to: the one dendron.yml lists, or the one `vault` names (by name or path) when it
+    lists several; without dendron.yml, the folder `vault` (default notes)."""
+    vaults = dendron_vaults(workspace)
+    if vaults is None:
+        return Vault(wanted or DEFAULT_VAULT, os.path.normpath(wanted or DEFAULT_VAULT))
+    if wanted is None and len(vaults) == 1:
+        return vaults[0]
+    if wanted is not None:
+        for vault in vaults:
+            if wanted == vault.name or os.path.normpath(wanted) == vault.notes:
+                return vault
+    listed = ", ".join(f"{v.name} ({v.notes})" for v in vaults)
+    if wanted is None:
+        raise UsageError(
+            f"{workspace / DENDRON_CONFIG} lists several vaults: {listed}; choose one with "
+            f'vault = "<name>" in {CONFIG_FILE} or NOTEGEN_VAULT'
+        )
+    raise UsageError(f"vault {wanted!r} is not a vault of {workspace / DENDRON_CONFIG}: {listed}")
+
+
+def _short(err: Exception) -> str:
+    return " ".join(str(err).split())[:160]
 
 
 _NAME_FIELDS = {"yyyy", "mm", "dd"}

@@ -209,7 +209,7 @@ def settings_template() -> str:
         "arxiv_url": "the arXiv API query endpoint",
         "pdf_url": "replaces scheme and host of arXiv's PDF links, for a mirror",
         "note_name": "the daily note's file name; {yyyy} {mm} {dd}; lower case, dot-separated",
-        "vault": "the Dendron vault folder",
+        "vault": "which vault of dendron.yml (its name or path); without dendron.yml, the notes folder",
         "image_dir": 'where figures go; "notes/assets/images" for Dendron\'s publisher',
         "tags": "tags to offer the model besides those used in the vault",
         "concurrency": "model requests at once",

@@ -37,7 +37,7 @@ async function main(wsRoot, out) {
   const indexed = await engine.findNotesMeta({ excludeStub: false });
   const report = {
     engine_errors: errorsOf(init.error),
-    indexed: (indexed || []).map((n) => ({ id: n.id, fname: n.fname, stub: Boolean(n.stub) })),
+    indexed: (indexed || []).map((n) => ({ id: n.id, fname: n.fname, stub: Boolean(n.stub), vault: n.vault.name })),
     files: [],
   };
   for (const vault of engine.vaults) {
@@ -57,9 +57,15 @@ async function main(wsRoot, out) {
           updated: note.updated,
           hashtags: [],
           images: [],
+          headings: [],
         });
         const proc = MDUtilsV5.procRemarkParseNoData({}, { dest: DendronASTDest.MD_DENDRON });
-        walk(proc.parse(note.body), (node) => {
+        const tree = proc.parse(note.body);
+        for (const node of tree.children) {
+          // Top-level headings, with their line in the body (the frontmatter is not part of it).
+          if (node.type === "heading") entry.headings.push({ depth: node.depth, line: node.position.start.line });
+        }
+        walk(tree, (node) => {
           if (node.type === "hashtag") entry.hashtags.push(node.fname);
           if (node.type === "image") {
             // Dendron's preview takes an image path as relative to the vault (makeImageUrlFullPath).
