@@ -121,3 +121,28 @@ def test_init_makes_a_workspace_and_never_overwrites(tmp_path, run):
 
     assert again.code == 0 and again.out == ""
     assert {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()} == before
+
+
+def test_check_reports_what_would_confuse_notegen(tmp_path, run, monkeypatch):
+    ws = vault(tmp_path)
+    section = NOTE.split("---\n", 2)[2]
+    copied = section.replace("## A Paper", "## Another Paper")  # its marker pasted along with the section
+    twice = section.replace("## A Paper", "## a paper")  # the same paper again, by hand
+    stray = "\n一段话。\n<!-- notegen paper=arxiv:2401.00009v1 summary=000000000000 -->\n"
+    quoted = "\n> 引用\n## Right Under A Quote\n"
+    text = NOTE.format(id="k" * 23) + copied + twice + stray + quoted + "\n```\nnever closed\n"
+    (ws / "notes" / "papers.20240131.md").write_text(text)
+    monkeypatch.chdir(ws)
+
+    r = run("check")
+
+    assert r.code == 1
+    assert r.out.splitlines() == [
+        "notes/papers.20240131.md:21: this section carries the marker of arxiv:2401.00001v1, which belongs to the "
+        "section at line 10; delete the marker line here",
+        "notes/papers.20240131.md:32: the same paper as the section at line 10; keep one",
+        "notes/papers.20240131.md:43: a notegen marker away from its place (the line under a '## ' heading) is ignored",
+        "notes/papers.20240131.md:46: a heading right under a block quote: Dendron shows it inside the quote; add "
+        "a blank line above",
+        "notes/papers.20240131.md:48: a code fence opened here never closes",
+    ]

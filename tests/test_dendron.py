@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from notegen import note
+from tests.markdown_grammar import build
 
 DENDRON = Path(__file__).parent / "dendron"
 
@@ -84,3 +88,101 @@ def test_notegen_check_agrees(drafted, run):
     r = run("check")
     assert (r.code, r.out) == (0, "")
     assert r.err == "8 notes checked, 0 problems\n"
+
+
+# -- workspaces Dendron made -----------------------------------------------------------------------------
+
+
+def dendron_workspace(kind: str, where: Path) -> Path:
+    """A workspace made by Dendron's own WorkspaceService (tests/dendron/mkws.js), as its editor makes one."""
+    node = shutil.which("node")
+    assert node, "Node.js is needed for the Dendron check"
+    done = subprocess.run(
+        [node, str(DENDRON / "mkws.js"), str(where), kind], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    return where
+
+
+@pytest.mark.parametrize(
+    ("kind", "chosen", "vault", "notes", "image"),
+    [
+        ("standard", None, "vault", "vault", "../images/"),
+        ("self-contained", None, "papers", "notes", "assets/images/"),
+        ("two-vaults", "work", "work", "work", "../images/"),
+    ],
+)
+def test_a_draft_lands_in_the_vault_of_a_workspace_dendron_made(
+    kind, chosen, vault, notes, image, arxiv, llm, run, tmp_path, monkeypatch
+):
+    ws = dendron_workspace(kind, tmp_path / "ws")
+    before = {p.relative_to(ws) for p in ws.rglob("*")}
+    monkeypatch.chdir(ws)
+    if chosen:
+        monkeypatch.setenv("NOTEGEN_VAULT", chosen)
+
+    r = run("draft", "1512.03385", "--date", "2024-01-30")
+
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[0] == f"{notes}/papers.20240130.md"
+    new_folders = {p.parts[0] for p in {p.relative_to(ws) for p in ws.rglob("*")} - before}
+    assert new_folders <= {notes, "images"}  # no notes/ folder beside the vault that Dendron would never show
+    report = dendron_report(ws, tmp_path / "report.json")
+    assert report["engine_errors"] == []
+    indexed = {(n["vault"], n["fname"]) for n in report["indexed"] if not n["stub"]}
+    assert {(vault, "papers.20240130"), (vault, "tags.deep_learning")} <= indexed  # in the person's vault, tag note too
+    (drafted,) = [f for f in report["files"] if f["file"] == f"{notes}/papers.20240130.md"]
+    assert [(i["url"].startswith(image), i["exists"]) for i in drafted["images"]] == [(True, True)]
+
+
+def test_a_workspace_with_two_vaults_asks_which_one(arxiv, llm, run, tmp_path, monkeypatch):
+    ws = dendron_workspace("two-vaults", tmp_path / "ws")
+    monkeypatch.chdir(ws)
+    before = sorted(ws.rglob("*"))
+
+    r = run("draft", "1512.03385", "--date", "2024-01-30")
+
+    assert (r.code, r.out) == (2, "")
+    assert r.err == (
+        "error: dendron.yml lists several vaults: work (work), vault (vault); "
+        'choose one with vault = "<name>" in notegen.toml or NOTEGEN_VAULT\n'
+    )
+    assert sorted(ws.rglob("*")) == before and arxiv.requests == []
+    assert run("draft", "1512.03385", "--date", "2024-01-30", "--no-llm").code == 2
+    monkeypatch.setenv("NOTEGEN_VAULT", "nowhere")
+    assert run("check").err.startswith("error: vault 'nowhere' is not a vault of dendron.yml: work (work), vault")
+
+
+# -- Dendron's parser and notegen's agree on hand-written notes -------------------------------------------
+
+
+def test_dendron_reads_hand_written_notes_as_notegen_does(tmp_path):
+    """Notes drawn from the Markdown grammar (fences, code, HTML, quotes, tables, separators, CRLF, BOM, hostile
+    model text): Dendron's own parser finds the same top-level ## headings and the same hashtags as notegen."""
+    ws = tmp_path / "ws"
+    (ws / "notes").mkdir(parents=True)
+    (ws / "dendron.yml").write_text("version: 5\nworkspace:\n  vaults:\n    - fsPath: notes\n      name: notes\n")
+    (ws / "notes" / "root.md").write_text("---\nid: root\ntitle: root\ndesc: ''\nupdated: 1\ncreated: 1\n---\n")
+    (ws / "notes" / "root.schema.yml").write_text("version: 1\nschemas:\n  - id: root\n    parent: root\n")
+    rng = random.Random(20240130)
+    built = {}
+    for n in range(80):
+        one = build(rng.choice)
+        text = one.text.replace("mi98ob89obmd0e8wpfu7tal", f"g{n:022d}")
+        (ws / "notes" / f"grammar.{n:03d}.md").write_bytes(text.encode("utf-8"))
+        built[f"notes/grammar.{n:03d}.md"] = (text, one)
+
+    report = dendron_report(ws, tmp_path / "report.json")
+
+    assert report["engine_errors"] == []
+    compared = 0
+    for entry in report["files"]:
+        if entry["file"] not in built:
+            continue
+        text, one = built[entry["file"]]
+        parsed = note.parse_note(text, entry["file"])
+        dendron = [h["line"] + parsed.head.body_line - 1 for h in entry["headings"] if h["depth"] == 2]
+        assert dendron == [e.line for e in one.sections if not e.commonmark_only], entry["file"]
+        assert sorted(entry["hashtags"]) == sorted(f"tags.{t}" for _, t in note.inline_facts(parsed)[0])
+        compared += 1
+    assert compared == 80

@@ -145,9 +145,10 @@ def neutral_block(text: str) -> str:
             if out and out[-1]:
                 out.append("")
             continue
+        line = _inline(line)
         if line[0] in "#><" or _FENCE_START.match(line) or _RULE.match(line) or _LINK_DEFINITION.match(line):
             line = "\\" + line
-        out.append(_inline(line))
+        out.append(line)
     return "\n".join(out).strip("\n")
 
 
@@ -383,7 +384,7 @@ class SectionSpan:
     start: int
     end: int
     line: int  # 1-based line of the heading
-    title: str
+    title: str  # as a reader sees it
     paper: str | None  # the marker's paper field; None for a hand-written section
     written: str | None  # the marker's hash of the summary notegen wrote
     reviewed: str | None  # the marker's hash of the review line notegen wrote
@@ -395,6 +396,7 @@ class SectionSpan:
     summary: Span
     heading_end: int  # offset after the heading's line ending
     missing_figure: bool = False
+    source_title: str = ""  # as typed (markup, link targets, inline HTML and all)
 
     @property
     def key(self) -> str | None:
@@ -453,7 +455,7 @@ class Note:
         if by_key or not title:
             return by_key
         normal = normal_title(title)
-        return [s for s in self.sections if normal and normal_title(s.title) == normal]
+        return [s for s in self.sections if normal and normal in (normal_title(s.title), normal_title(s.source_title))]
 
     def has(self, keys: Iterable[str], title: str | None = None) -> bool:
         return bool(self.find(keys, title))
@@ -598,6 +600,7 @@ def _section(text: str, lines: _Lines, heading: Block, blocks: list[Block], end_
         summary=summary,
         heading_end=heading_end,
         missing_figure=missing,
+        source_title=heading.inline.content if heading.inline is not None else "",
     )
 
 
@@ -753,8 +756,9 @@ def with_updated(note: Note, now_ms: int) -> str:
 
 
 def section_problems(note: Note) -> list[tuple[int, str]]:
-    """What would confuse notegen in a note that Dendron reads fine: a paper in two sections, a marker copied
-    into another section, a marker away from its heading, a block that never closes."""
+    """What would confuse notegen (or the person) in a note Dendron reads without complaint: a paper in two
+    sections, a marker copied into another section, a marker away from its heading, a block that never closes,
+    a heading Dendron and CommonMark read differently."""
     problems: list[tuple[int, str]] = []
     seen_keys: dict[str, SectionSpan] = {}
     seen_titles: dict[str, SectionSpan] = {}
@@ -763,7 +767,7 @@ def section_problems(note: Note) -> list[tuple[int, str]]:
         normal = normal_title(section.title)
         if first is not None:
             if normal_title(first.title) == normal:
-                problems.append((section.line, f"{section.paper} is also the section at line {first.line}; keep one"))
+                problems.append((section.line, f"the same paper as the section at line {first.line}; keep one"))
             else:
                 problems.append(
                     (
@@ -779,6 +783,15 @@ def section_problems(note: Note) -> list[tuple[int, str]]:
             seen_keys.setdefault(section.key, section)
         if normal:
             seen_titles.setdefault(normal, section)
+    quotes_end = {b.last for b in note.blocks if b.kind == "blockquote_open"}
+    for section in note.sections:
+        if section.line - 1 in quotes_end:
+            problems.append(
+                (
+                    section.line,
+                    "a heading right under a block quote: Dendron shows it inside the quote; add a blank line above",
+                )
+            )
     placed = {note.lines.line_of(s.marker[0]) for s in note.sections if s.marker}
     for block in note.blocks:
         if block.kind != "html_block" or block.first in placed:
