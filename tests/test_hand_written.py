@@ -344,3 +344,13 @@ def test_drafting_into_the_persons_own_note_adds_only_what_is_new(arxiv, llm, wo
         SEED.read_text(encoding="utf-8").replace("updated: 1706623489645", "updated: 1706700000000")
     )
     rerun_changes_nothing(run, llm, "2401.16420", "2401.15977", "1512.03385")
+
+
+def test_2_a_paper_under_a_demoted_heading_or_a_moved_marker_is_not_drafted_again(arxiv, llm, workspace, run):
+    text = drafted(run, "1512.03385", "1505.04597")
+    head, unet = text.split("## U-Net")
+    mine = head.replace("## Deep Residual", "### Deep Residual")  # its marker is under an h3: not a section
+    mine += "# U-Net" + note.MARKER.sub("", unet)  # an h1 heading and no marker
+    NOTE.write_text(mine, encoding="utf-8")
+
+    rerun_changes_nothing(run, llm, "1512.03385", "1505.04597")

@@ -44,6 +44,7 @@ _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 ID_LENGTH = 23
 
 MARKER = re.compile(r"<!-- notegen paper=(?P<paper>\S+)(?P<rest>[^\n]*?)-->")
+MARKER_PAPER = re.compile(r"<!-- notegen paper=(\S+)")
 # Dendron's hashtag syntax (its HASHTAG_REGEX): not after a non-space, not starting with a digit or a period,
 # no punctuation inside.
 _PUNCT = re.escape(",;:'\"<>()?!`~«‹»›„“‟”’❝❞❮❯⹂〝〞〟＂‚‘‛❛❜❟［］【】…‥「」『』·؟،।॥‽⸘¡¿⁈⁉")
@@ -458,7 +459,21 @@ class Note:
         return [s for s in self.sections if normal and normal in (normal_title(s.title), normal_title(s.source_title))]
 
     def has(self, keys: Iterable[str], title: str | None = None) -> bool:
-        return bool(self.find(keys, title))
+        """Whether the note already has the paper anywhere, so that drafting it again would duplicate it: a
+        section, or a marker or heading of any level the person moved it under (regen needs a section; a
+        draft only needs to know the paper is there)."""
+        if self.find(keys, title):
+            return True
+        wanted = {paper_key(k) for k in keys}
+        normal = normal_title(title) if title else ""
+        for i, token in enumerate(self.tokens):
+            if token.type == "html_block" and any(paper_key(m) in wanted for m in MARKER_PAPER.findall(token.content)):
+                return True
+            if normal and token.type == "heading_open" and token.level == 0:
+                inline = self.tokens[i + 1]
+                if normal in (normal_title(inline.content), normal_title(_inline_text(inline))):
+                    return True
+        return False
 
     def line(self, offset: int) -> int:
         """1-based line of an offset."""
