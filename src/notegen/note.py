@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import frontmatter
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -365,14 +364,6 @@ def note_id(text: str) -> str | None:
     head, _ = _read_head(text)
     value = head.meta.get("id") if head is not None else None
     return value if isinstance(value, str) else None
-
-
-def metadata(text: str) -> dict[str, Any]:
-    """The frontmatter's keys as a YAML reader sees them (python-frontmatter), for notes notegen does not edit."""
-    try:
-        return dict(frontmatter.loads(text.lstrip("\ufeff")).metadata)
-    except (yaml.YAMLError, ValueError):
-        return {}
 
 
 # -- sections -----------------------------------------------------------------------------------------
