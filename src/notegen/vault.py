@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections import Counter
@@ -68,9 +69,22 @@ def _readable_notes(settings: Settings, newest_first: bool = False) -> Iterator[
     """The daily notes notegen can read, parsed; the others are skipped (draft and regen refuse them by name)."""
     for path in sorted(daily_notes(settings), key=lambda p: p.name, reverse=newest_first):
         try:
-            yield path, note.parse_note(read_note(path), str(path))
-        except (OSError, NoteError):
+            found = path.stat()
+        except OSError:
             continue
+        parsed = _parsed(str(path), found.st_mtime_ns, found.st_size)
+        if parsed is not None:
+            yield path, parsed
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(path: str, mtime_ns: int, size: int) -> note.Note | None:
+    """A note read once per version of the file: a run asks the vault for its tags and for the person's
+    summaries, and a long backfill asks again for each batch."""
+    try:
+        return note.parse_note(read_note(Path(path)), path)
+    except (OSError, NoteError):
+        return None
 
 
 def unique_id(taken: set[str] | dict[str, list[Path]], make: Callable[[], str] = new_id) -> str:
