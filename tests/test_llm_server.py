@@ -113,13 +113,16 @@ def test_the_context_length_error_is_recognised(llama, tmp_path):
 
 
 def test_timeouts_bound_every_call(llama, tmp_path):
-    llm = client(llama, tmp_path, timeout=0.05, attempts=2, max_tokens=16)
+    llm = client(llama, tmp_path, timeout=0.5, attempts=4, max_tokens=200)
     start = time.monotonic()
     with pytest.raises(PaperError) as info:
         llm.ask([{"role": "user", "content": "用中文写一首长诗。" * 20}], "slow")
-    # The client's timeout or notegen's whole-call deadline, whichever fires first: one bound, one message.
-    assert str(info.value) == "slow: the LLM endpoint took longer than 0.05 s to answer after 2 tries; retry later"
-    assert time.monotonic() - start < 10
+    # The client's timeout or notegen's deadline, whichever fires first: one bound for every try, one message.
+    assert str(info.value) == (
+        "slow: the LLM endpoint gave no answer within llm_timeout (0.5 s for the paper, every try included); "
+        "retry later or raise llm_timeout"
+    )
+    assert time.monotonic() - start < 1.5
 
 
 def test_a_draft_against_the_real_server_never_passes_poor_answers_off(arxiv, llama, workspace, run, monkeypatch):

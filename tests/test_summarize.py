@@ -32,7 +32,8 @@ def test_new_tag_is_flagged_only_when_the_vault_has_a_vocabulary():
         ("[1, 2]", "the answer is not a JSON object"),
         (answer(summary=""), 'the JSON has no "summary" string'),
         (json.dumps({"summary": GOOD}), 'the JSON has no "tag" string'),
-        (answer(tag="3d vision"), "the tag '3d vision' must match"),
+        (answer(tag="3d vision"), "the tag '3d vision' must be one word of letters, digits, '_' or '-'"),
+        (answer(tag="t" * 65), f"the tag '{'t' * 64}…' must be one word"),
         (
             answer(summary="This paper tries to solve the problem of long video understanding " * 3),
             "the summary must be written in Chinese",

@@ -12,6 +12,7 @@ import multiprocessing
 import multiprocessing.connection
 import queue
 import resource
+import signal
 import threading
 import traceback
 from collections.abc import Callable
@@ -25,6 +26,9 @@ _CONTEXT.set_forkserver_preload(["notegen.extract"])  # workers start with PyMuP
 
 
 def _serve(conn: multiprocessing.connection.Connection, memory_bytes: int) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the run and its workers; a worker left to
+    # handle it itself would print a traceback over the person's terminal.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     while True:
@@ -117,10 +121,13 @@ class Bounded:
             raise value
         raise PaperError(name, f"the PDF parser failed ({value})")
 
-    def close(self) -> None:
+    def close(self, now: bool = False) -> None:
+        """Stop the workers: let them finish and end, or (`now`, on an interrupt) kill them at once."""
         with self._lock:
             workers, self._all = self._all, []
         for worker in workers:
+            if now:
+                worker.process.kill()
             worker.conn.close()  # the worker sees EOF and ends
             worker.process.join(timeout=2)
             if worker.process.is_alive():
@@ -130,5 +137,5 @@ class Bounded:
     def __enter__(self) -> Bounded:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.close(now=kind is not None and issubclass(kind, KeyboardInterrupt))

@@ -12,7 +12,9 @@ import re
 import tempfile
 import threading
 import time
+import xml.etree.ElementTree as ET  # expat refuses entity bombs since 2.4; the answer is only checked
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ import urllib3
 from notegen import __version__
 from notegen.errors import FatalError, PaperError
 from notegen.ids import ArxivId, parse_arxiv_id
-from notegen.retrying import TRANSIENT_STATUS, Transient, call_with_retries, parse_retry_after
+from notegen.retrying import TRANSIENT_STATUS, Transient, call_with_retries, parse_retry_after, tries
 
 log = logging.getLogger(__name__)
 
@@ -81,28 +83,47 @@ class Throttle:
 
 
 class _Session(requests.Session):
-    """A requests session that never waits forever and remembers the last response's headers."""
+    """A requests session that never waits past the current step's deadline and remembers the last response's
+    headers. The deadline is per thread: the arxiv client calls in the thread that asked it."""
 
     def __init__(self, timeout: float) -> None:
         super().__init__()
         self.timeout = timeout
         self.headers["User-Agent"] = USER_AGENT
-        self.last_headers: dict[str, str] = {}
+        self._step = threading.local()  # this thread's deadline and last answer
+
+    @contextmanager
+    def step(self, deadline: float) -> Iterator[None]:
+        """Requests made in this thread inside the block end by `deadline` (time.monotonic()), body included."""
+        self._step.deadline = deadline
+        try:
+            yield
+        finally:
+            self._step.deadline = None
 
     @property
-    def total(self) -> float:
-        """The most a whole response may take: a server that sends a byte now and then never trips the
-        per-read timeout, so the body is read against this deadline too."""
-        return 4 * self.timeout
+    def deadline(self) -> float:
+        return getattr(self._step, "deadline", None) or time.monotonic() + self.timeout
+
+    @property
+    def last_headers(self) -> dict[str, str]:
+        """The headers of the last response this thread received."""
+        return getattr(self._step, "headers", {})
+
+    @property
+    def last_body(self) -> bytes:
+        """The body of the last response this thread read whole."""
+        return getattr(self._step, "body", b"")
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", (min(10.0, self.timeout), self.timeout))
+        left = max(0.01, self.deadline - time.monotonic())
+        kwargs.setdefault("timeout", (min(10.0, left), left))
         streamed = kwargs.pop("stream", False)
         kwargs["stream"] = True
         response = super().request(method, url, *args, **kwargs)
-        self.last_headers = dict(response.headers)
+        self._step.headers, self._step.body = dict(response.headers), b""
         if not streamed:  # read it now, within the deadline, as requests would have without stream=True
-            response._content = b"".join(read_within(response, time.monotonic() + self.total))
+            response._content = self._step.body = b"".join(read_within(response, self.deadline))
         return response
 
 
@@ -174,7 +195,7 @@ class Arxiv:
 
         def once() -> list[arxiv.Result]:
             try:
-                with self.throttle:
+                with self.throttle, self._session.step(deadline):
                     results = list(self._client.results(search))
                 kind = self._session.last_headers.get("Content-Type", "")
                 if "html" in kind.lower():
@@ -182,6 +203,9 @@ class Arxiv:
                         f"{names}: the arXiv API ({self.api_url}) answered with a web page, not a feed (a captcha "
                         "or an error page); retry later or set NOTEGEN_ARXIV_URL to another mirror"
                     )
+                problem = _not_a_feed(self._session.last_body)
+                if problem:
+                    raise Transient(f"the arXiv API answered with {problem}")
                 return results
             except arxiv.HTTPError as err:
                 retry_after = parse_retry_after(self._session.last_headers)
@@ -191,56 +215,88 @@ class Arxiv:
                     f"{names}: the arXiv API answered HTTP {err.status}; check the IDs and "
                     f"NOTEGEN_ARXIV_URL ({self.api_url})"
                 ) from err
-            except (requests.ConnectionError, requests.Timeout) as err:
+            except requests.Timeout as err:
+                raise Transient(f"the arXiv API gave no answer within http_timeout ({self.timeout:g} s)") from err
+            except requests.ConnectionError as err:
                 raise Transient(f"arXiv API unreachable ({type(err).__name__})") from err
             except requests.RequestException as err:
                 raise Transient(f"arXiv API answered badly ({type(err).__name__})") from err
             except arxiv.ArxivError as err:
                 raise Transient(f"arXiv API: {err.message}") from err
 
+        deadline = time.monotonic() + self.timeout
         try:
-            return call_with_retries(once, self.attempts, "arXiv API", sleep=self._sleep)
+            return call_with_retries(once, self.attempts, "arXiv API", sleep=self._sleep, deadline=deadline)
         except Transient as err:
             raise FatalError(
-                f"{names}: {err} after {self.attempts} tries; retry later or check NOTEGEN_ARXIV_URL ({self.api_url})"
+                f"{names}: {err} {tries(err)}; retry later or check NOTEGEN_ARXIV_URL ({self.api_url})"
             ) from err
 
     # -- PDFs -----------------------------------------------------------------------------------------
 
     def pdf_link(self, paper: Paper) -> str | None:
+        """Where to download the paper's PDF: arXiv's link (only to arXiv or the configured API host, over
+        http(s)), or the same path on the mirror at `pdf_url`."""
         if paper.pdf_url is None:
             return None
-        if not self.pdf_url:
-            return paper.pdf_url
         link = urlsplit(paper.pdf_url)
-        return self.pdf_url.rstrip("/") + link.path + (f"?{link.query}" if link.query else "")
+        if self.pdf_url:
+            return self.pdf_url.rstrip("/") + link.path + (f"?{link.query}" if link.query else "")
+        host = (link.hostname or "").lower()
+        trusted = host == "arxiv.org" or host.endswith(".arxiv.org") or host == urlsplit(self.api_url).hostname
+        if link.scheme not in ("http", "https") or not trusted:
+            raise PaperError(
+                str(paper.arxiv_id),
+                f"arXiv's answer gives a PDF link outside arXiv ({paper.pdf_url}); pass a local PDF, or set "
+                "NOTEGEN_PDF_URL to a mirror",
+            )
+        return paper.pdf_url
 
     def download_pdf(self, paper: Paper, cache_dir: Path, check: Callable[[Path], None]) -> Path:
-        """The paper's PDF in `cache_dir`, downloaded once; only a file that passes `check` is kept."""
+        """The paper's PDF in `cache_dir`, downloaded once; only a file that passes `check` is kept.
+
+        The download, every try and wait included, ends within `timeout` seconds of getting one of the few
+        connections notegen opens to arXiv.
+        """
         target = cache_dir / f"{paper.arxiv_id.slug}.pdf"
         if target.is_file():
             return target
-        url = self.pdf_link(paper)
         name = str(paper.arxiv_id)
+        url = self.pdf_link(paper)
         if url is None:
             raise PaperError(name, "arXiv lists no PDF for this paper (withdrawn?); pass a local PDF instead")
         cache_dir.mkdir(parents=True, exist_ok=True)
+        with self._downloads:  # a few connections at most: polite to arXiv
+            deadline = time.monotonic() + self.timeout
 
-        def once() -> Path:
-            with self._downloads:  # a few connections at most: polite to arXiv
-                return self._download(url, name, target, check)
+            def once() -> Path:
+                with self._session.step(deadline):
+                    return self._download(url, name, cache_dir, deadline)
 
+            try:
+                tmp = call_with_retries(once, self.attempts, f"{name} PDF", sleep=self._sleep, deadline=deadline)
+            except Transient as err:
+                raise PaperError(name, f"{err} {tries(err)}; retry later or pass a local PDF") from err
         try:
-            return call_with_retries(once, self.attempts, f"{name} PDF", sleep=self._sleep)
-        except Transient as err:
-            raise PaperError(name, f"{err} after {self.attempts} tries; retry later or pass a local PDF") from err
+            check(tmp)  # read in a bounded worker: its own time limit, not the download's
+            os.replace(tmp, target)
+            return target
+        finally:
+            tmp.unlink(missing_ok=True)
 
-    def _download(self, url: str, name: str, target: Path, check: Callable[[Path], None]) -> Path:
+    @property
+    def timeout(self) -> float:
+        return self._session.timeout
+
+    def _download(self, url: str, name: str, folder: Path, deadline: float) -> Path:
+        """The PDF at `url` in a temp file in `folder` (which is not the vault), or an error."""
         try:
             response = self._session.get(url, stream=True)
-        except (requests.ConnectionError, requests.Timeout) as err:
-            raise Transient(f"PDF download failed ({type(err).__name__})") from err
-        except requests.RequestException as err:  # a malformed answer: worth another try, then named
+        except requests.Timeout as err:
+            raise Transient(self._too_slow) from err
+        except (requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL) as err:
+            raise PaperError(name, f"the PDF link {url} cannot be downloaded ({type(err).__name__})") from err
+        except requests.RequestException as err:  # refused, reset, a malformed answer: worth another try
             raise Transient(f"PDF download failed ({type(err).__name__})") from err
         with response:
             if response.status_code in TRANSIENT_STATUS:
@@ -249,13 +305,13 @@ class Arxiv:
                 )
             if response.status_code != 200:
                 raise PaperError(name, f"the PDF link answered HTTP {response.status_code} ({url})")
-            fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".part-", suffix=".pdf")
+            fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".part-", suffix=".pdf")
             tmp = Path(tmp_name)
             try:
                 with os.fdopen(fd, "wb") as out:
                     size = 0
                     head = b""  # the first bytes, however small the pieces they arrive in
-                    for chunk in _body(response, time.monotonic() + self._session.total):
+                    for chunk in _body(response, deadline, self._too_slow):
                         if len(head) < 64:
                             head += chunk[:1024]
                             if len(head) >= 8 and not head.lstrip().startswith(b"%PDF-"):
@@ -270,17 +326,22 @@ class Arxiv:
                     raise PaperError(name, f"the PDF link returned an empty body ({url}); retry later")
                 if not head.lstrip().startswith(b"%PDF-"):
                     raise PaperError(name, _not_pdf(head, url))
-                check(tmp)
-                os.replace(tmp, target)
-                return target
-            finally:
+            except BaseException:
                 tmp.unlink(missing_ok=True)
+                raise
+            return tmp
+
+    @property
+    def _too_slow(self) -> str:
+        return f"the PDF download did not end within http_timeout ({self.timeout:g} s, every try included)"
 
 
-def _body(response: requests.Response, deadline: float) -> Iterator[bytes]:
+def _body(response: requests.Response, deadline: float, too_slow: str) -> Iterator[bytes]:
     try:
         yield from read_within(response, deadline)
-    except (requests.ConnectionError, requests.Timeout) as err:
+    except requests.Timeout as err:
+        raise Transient(too_slow) from err
+    except requests.ConnectionError as err:
         raise Transient(f"PDF download broke off ({type(err).__name__})") from err
     except requests.exceptions.ChunkedEncodingError as err:
         raise Transient("PDF download broke off") from err
@@ -290,6 +351,20 @@ def _not_pdf(head: bytes, url: str) -> str:
     if re.search(rb"<(!doctype|html|head|body)", head[:1024], re.IGNORECASE):
         return f"the PDF link returned an HTML page, not a PDF ({url}); retry later or pass a local PDF"
     return f"the PDF link returned something that is not a PDF ({url}); retry later or pass a local PDF"
+
+
+def _not_a_feed(body: bytes) -> str | None:
+    """What is wrong with an API answer that is not a whole Atom feed (the arxiv client would read it as "no
+    such paper"), or None."""
+    if not body.strip():
+        return "an empty answer"
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError:
+        return "a feed cut off or not XML at all"
+    if root.tag != "{http://www.w3.org/2005/Atom}feed":
+        return f"XML that is not an Atom feed (<{root.tag.rsplit('}', 1)[-1]}>)"
+    return None
 
 
 def _paper(result: arxiv.Result) -> Paper | None:

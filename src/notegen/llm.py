@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 import openai
 
 from notegen.errors import FatalError, PaperError
-from notegen.retrying import Transient, call_with_retries, parse_retry_after
+from notegen.retrying import Transient, call_with_retries, parse_retry_after, tries
 from notegen.storage import write_atomic
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 # response_format, as llama.cpp's server answers json_schema) gets the next. json_object with a "schema" field is
 # how llama.cpp-style servers constrain decoding to a schema.
 MODES = ("json_schema", "json_object+schema", "json_object", "text")
+# Seconds other papers wait for the first call to find the mode before asking themselves: a refusal comes back at
+# once, an answer takes longer, and a first call that hangs must not hold the others back.
+PROBE_WAIT = 2.0
 _FORMAT_WORDS = ("response_format", "json_schema", "json_object", "structured", "input should be")
 
 
@@ -92,23 +96,37 @@ class LLM:
         blob = json.dumps({"model": self.model, "messages": messages}, ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
-    def ask(self, messages: list[dict[str, str]], paper: str, refresh: bool = False) -> Reply:
-        """The model's answer to `messages`, from the cache unless `refresh`."""
+    def ask(
+        self,
+        messages: list[dict[str, str]],
+        paper: str,
+        refresh: bool = False,
+        accept: Callable[[str], bool] | None = None,
+        deadline: float | None = None,
+    ) -> Reply:
+        """The model's answer to `messages`, from the cache unless `refresh`.
+
+        Only an answer `accept` takes is cached (a cached one it refuses is asked again), so an unusable answer
+        never comes back on a rerun. `deadline` (time.monotonic()) bounds the whole call, tries and waits.
+        """
         path = self.cache_dir / f"{self.cache_key(messages)}.json"
         if not refresh and path.is_file():
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                with self._lock:
-                    self.usage.cached += 1
-                return Reply(data["text"], 0, 0, cached=True, truncated=False)
-            except (ValueError, KeyError, OSError):
+                text = json.loads(path.read_text(encoding="utf-8"))["text"]
+            except (ValueError, KeyError, TypeError, OSError):
                 log.info("ignoring unreadable cache entry %s", path)
-        reply = self._call(messages, paper)
+            else:
+                if accept is None or accept(text):
+                    with self._lock:
+                        self.usage.cached += 1
+                    return Reply(text, 0, 0, cached=True, truncated=False)
+                path.unlink(missing_ok=True)
+        reply = self._call(messages, paper, deadline)
         with self._lock:
             self.usage.calls += 1
             self.usage.prompt_tokens += reply.prompt_tokens
             self.usage.completion_tokens += reply.completion_tokens
-        if not reply.truncated:
+        if not reply.truncated and (accept is None or accept(reply.text)):
             data = {"model": self.model, "text": reply.text}
             write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
         return reply
@@ -193,22 +211,28 @@ class LLM:
             stored += 1
         return stored
 
-    def _call(self, messages: list[dict[str, str]], paper: str) -> Reply:
+    def _call(self, messages: list[dict[str, str]], paper: str, deadline: float | None) -> Reply:
         """The first call of a run finds the structured-output mode the server takes; calls made meanwhile wait
-        for it, so a server that refuses a mode is asked with it once, not once per paper."""
+        for it (up to PROBE_WAIT), so a server that refuses a mode is asked with it once, not once per paper,
+        and a first call that hangs holds no other paper back for long."""
+        deadline = deadline if deadline is not None else time.monotonic() + self.timeout
         if not self._settled:
-            with self._probe:
-                if not self._settled:
-                    reply = self._call_in_mode(messages, paper)
-                    self._settled = True
-                    return reply
-        return self._call_in_mode(messages, paper)
+            waited = self._probe.acquire(timeout=max(0.0, min(PROBE_WAIT, (deadline - time.monotonic()) / 4)))
+            if waited:
+                try:
+                    if not self._settled:
+                        reply = self._call_in_mode(messages, paper, deadline)
+                        self._settled = True
+                        return reply
+                finally:
+                    self._probe.release()
+        return self._call_in_mode(messages, paper, deadline)
 
-    def _call_in_mode(self, messages: list[dict[str, str]], paper: str) -> Reply:
+    def _call_in_mode(self, messages: list[dict[str, str]], paper: str, deadline: float) -> Reply:
         while True:
             mode = self._mode
             try:
-                return self._with_retries(messages, paper, MODES[mode])
+                return self._with_retries(messages, paper, MODES[mode], deadline)
             except _FormatRefused as refused:
                 with self._lock:
                     if self._mode == mode and mode + 1 < len(MODES):
@@ -217,43 +241,49 @@ class LLM:
                     elif self._mode == mode:
                         raise PaperError(paper, f"the LLM endpoint refused the request ({refused})") from None
 
-    def _with_retries(self, messages: list[dict[str, str]], paper: str, mode: str) -> Reply:
+    def _with_retries(self, messages: list[dict[str, str]], paper: str, mode: str, deadline: float) -> Reply:
         def once() -> Reply:
-            return self._once(messages, paper, mode)
+            return self._once(messages, paper, mode, deadline)
 
+        sleep = self._sleep or time.sleep
         try:
-            if self._sleep is None:
-                return call_with_retries(once, self.attempts, f"{paper} LLM")
-            return call_with_retries(once, self.attempts, f"{paper} LLM", sleep=self._sleep)
+            return call_with_retries(once, self.attempts, f"{paper} LLM", sleep=sleep, deadline=deadline)
+        except _OutOfTime as err:
+            raise PaperError(paper, f"{err}; retry later or raise llm_timeout") from err
         except Transient as err:
-            raise PaperError(paper, f"{err} after {self.attempts} tries; retry later") from err
+            raise PaperError(paper, f"{err} {tries(err)}; retry later") from err
 
     @property
-    def _too_slow(self) -> str:
-        return f"the LLM endpoint took longer than {self.timeout:g} s to answer"
+    def _too_slow(self) -> _OutOfTime:
+        return _OutOfTime(
+            f"the LLM endpoint gave no answer within llm_timeout ({self.timeout:g} s for the paper, every try included)"
+        )
 
-    def _within_deadline(self, **request: Any) -> Any:
-        """The request, given up after `timeout` seconds in all. The client's own timeout may bound only each
-        read, so a server that drips out a byte now and then would otherwise hold the run as long as it likes;
-        whichever of the two fires, the person reads the same bound."""
+    def _within_deadline(self, deadline: float, **request: Any) -> Any:
+        """The request, given up at `deadline`. The client's own timeout may bound only each read, so a server
+        that drips out a byte now and then would otherwise hold the paper as long as it likes; whichever of the
+        two fires, the person reads the same bound."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise self._too_slow
         box: dict[str, Any] = {}
 
         def run() -> None:
             try:
-                box["value"] = self._client.chat.completions.create(**request)
+                box["value"] = self._client.chat.completions.create(**request, timeout=left)
             except BaseException as err:  # handed to the caller's thread as it is
                 box["error"] = err
 
         worker = threading.Thread(target=run, daemon=True)
         worker.start()
-        worker.join(self.timeout)
+        worker.join(left)
         if worker.is_alive():
-            raise Transient(self._too_slow)
+            raise self._too_slow
         if "error" in box:
             raise box["error"]
         return box["value"]
 
-    def _once(self, messages: list[dict[str, str]], paper: str, mode: str) -> Reply:
+    def _once(self, messages: list[dict[str, str]], paper: str, mode: str, deadline: float) -> Reply:
         kwargs: dict[str, Any] = {}
         if mode == "json_schema":
             kwargs["response_format"] = {
@@ -266,7 +296,7 @@ class LLM:
             kwargs["response_format"] = {"type": "json_object"}
         try:
             kwargs[self._limit_name] = self.max_tokens
-            response = self._within_deadline(model=self.model, messages=messages, temperature=0.2, **kwargs)
+            response = self._within_deadline(deadline, model=self.model, messages=messages, temperature=0.2, **kwargs)
         except openai.AuthenticationError as err:
             raise FatalError(
                 f"the LLM endpoint rejected the API key (HTTP 401); set OPENAI_API_KEY to a valid key for "
@@ -284,9 +314,9 @@ class LLM:
         except openai.RateLimitError as err:
             raise Transient("the LLM endpoint answered HTTP 429", parse_retry_after(err.response.headers)) from err
         except openai.APITimeoutError as err:
-            raise Transient(self._too_slow) from err
+            raise self._too_slow from err
         except openai.APIConnectionError as err:
-            raise Transient("the LLM endpoint is unreachable") from err
+            raise Transient(f"the LLM endpoint {self.base_url} is unreachable (check OPENAI_BASE_URL)") from err
         except openai.APIStatusError as err:
             text = str(err.message).lower()
             if "context length" in text or "context_length" in text or "too long" in text:
@@ -321,6 +351,10 @@ class LLM:
 
 def _first_line(message: object) -> str:
     return " ".join(str(message).split())[:160]
+
+
+class _OutOfTime(Transient):
+    """The paper's model step used up llm_timeout: no further try."""
 
 
 class _FormatRefused(Exception):

@@ -51,7 +51,9 @@ _FIRST = rf"[^0-9#@|\[\]\s.{_PUNCT}]"
 _MIDDLE = rf"[^@#|\[\]\s{_PUNCT}]"
 HASHTAG = re.compile(rf"(?<!\S)#(?P<tag>{_FIRST}{_MIDDLE}*{_MIDDLE}|{_FIRST})")
 TAG_LINE = re.compile(r"^#([A-Za-z][A-Za-z0-9_-]*)[ \t]*$")  # a section's tag line
-TAG = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+# A tag notegen writes: it becomes the file name tags.<tag>.md, so it is short and Dendron-safe.
+TAG_MAX = 64
+TAG = re.compile(rf"[A-Za-z][A-Za-z0-9_-]{{0,{TAG_MAX - 1}}}")
 
 # What notegen writes for the person to see; they delete the line once dealt with.
 MISSING_FIGURE = "未找到关键图"

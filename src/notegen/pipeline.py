@@ -16,14 +16,14 @@ from datetime import date
 from pathlib import Path
 from typing import Self
 
-from notegen import extract, manifest, note, summarize, vault
+from notegen import extract, manifest, note, secret, summarize, vault
 from notegen.bounded import Bounded
 from notegen.errors import FatalError, NotegenError, PaperError, UsageError
 from notegen.fetch import BATCH, Arxiv, Paper
 from notegen.ids import ArxivId, LocalPdf, Ref
-from notegen.llm import LLM, ContextTooLong, Usage
+from notegen.llm import LLM, ContextTooLong, Reply, Usage
 from notegen.settings import Settings
-from notegen.storage import vault_lock, write_atomic
+from notegen.storage import clean_stale, vault_lock, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,8 @@ class _Job:
 class Drafter:
     """Drafts papers into a day's note. `clock` (epoch ms) and `new_id` are there for golden tests."""
 
+    without_key = ", or pass --no-llm"  # what a person can do instead, in the missing-key message
+
     def __init__(
         self,
         settings: Settings,
@@ -80,15 +82,23 @@ class Drafter:
             attempts=settings.retries,
             connections=settings.pdf_connections,
         )
+        # What a killed run left behind goes first (temp files, half-downloaded PDFs).
+        clean_stale(
+            [settings.scratch, settings.state / "pdfs", settings.state / "llm", settings.vault_dir, settings.images_dir]
+        )
         self._llm_slots = threading.Semaphore(max(1, settings.concurrency))
+        self._lock_left = settings.lock_timeout
         self.llm: LLM | None = None
         self.prompts: summarize.Prompts | None = None
         if use_llm:
             if not settings.api_key:
                 raise UsageError(
                     "OPENAI_API_KEY is not set; export OPENAI_API_KEY=<your key> "
-                    "(and OPENAI_BASE_URL for a non-OpenAI endpoint), or pass --no-llm"
+                    f"(and OPENAI_BASE_URL for a non-OpenAI endpoint){self.without_key}"
                 )
+            wrong = secret.problem(settings.api_key)
+            if wrong:
+                raise UsageError(f"OPENAI_API_KEY {wrong}; export it again exactly as your provider shows it")
             self.prompts = summarize.load_prompts(settings.prompts_dir)
             self.llm = LLM(
                 settings.api_key,
@@ -131,13 +141,13 @@ class Drafter:
             if self.llm is not None:
                 self.examples = vault.past_summaries(self.settings)
             outcomes = self._sections(jobs, vocabulary, bounded)
-        sections: list[note.Section] = []
+        sections: list[tuple[str, note.Section]] = []
         for job, outcome in zip(jobs, outcomes, strict=True):
             if isinstance(outcome, PaperError):
                 result.failures.append(outcome)
                 continue
             section, image = outcome
-            sections.append(section)
+            sections.append((job.name, section))
             if image is not None:
                 result.written.append(image)
             if section.review:
@@ -212,9 +222,12 @@ class Drafter:
         pool = ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency))
         try:
             futures = [pool.submit(self._section, job, vocabulary, bounded) for job in jobs]
-            return [future.result() for future in futures]
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            outcomes = [future.result() for future in futures]
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)  # an interrupt does not wait for requests in flight
+            raise
+        pool.shutdown()
+        return outcomes
 
     def _section(
         self, job: _Job, vocabulary: list[str], bounded: Bounded, number: int = 1
@@ -297,16 +310,28 @@ class Drafter:
         says the prompt is too long; the title, abstract and caption always go whole.
         """
         assert self.llm is not None and self.prompts is not None
-        settings = self.settings
+        llm, settings = self.llm, self.settings
+        deadline = time.monotonic() + settings.llm_timeout  # the whole model step: every try, the re-ask
+
+        def usable(text: str) -> bool:  # only such answers are cached: an unusable one is asked again next run
+            try:
+                summarize.parse_answer(text, vocabulary, OPENING, inputs.abstract)
+            except summarize.AnswerError:
+                return False
+            return True
+
+        def ask(messages: list[dict[str, str]]) -> Reply:
+            return llm.ask(messages, name, refresh=self.refresh, accept=usable, deadline=deadline)
+
         messages = self._first_messages(inputs, vocabulary, self._budget())
         try:
-            reply = self.llm.ask(messages, name, refresh=self.refresh)
+            reply = ask(messages)
         except ContextTooLong as err:
             used = sum(summarize.estimate_tokens(m["content"]) for m in messages)
             budget = (err.limit if err.limit else used // 2) - min(settings.max_tokens, (err.limit or used) // 3)
             self.status(f"{name}: the prompt is too long for the model; cutting the introduction to fit")
             messages = self._first_messages(inputs, vocabulary, max(0, budget - 64))
-            reply = self.llm.ask(messages, name, refresh=self.refresh)
+            reply = ask(messages)
         for attempt in (1, 2):
             try:
                 if reply.truncated:
@@ -317,7 +342,7 @@ class Drafter:
                     return PLACEHOLDER, UNTAGGED, f"the model's answer was unusable twice ({err})"
                 self.status(f"{name}: asking again: {err}")
                 try:
-                    reply = self.llm.ask(summarize.reask_messages(messages, reply.text, str(err)), name, self.refresh)
+                    reply = ask(summarize.reask_messages(messages, reply.text, str(err)))
                 except ContextTooLong:
                     return PLACEHOLDER, UNTAGGED, f"the model's answer was unusable ({err}) and no room to ask again"
                 continue
@@ -326,10 +351,25 @@ class Drafter:
             return answer.summary, answer.tag, None
         raise AssertionError("unreachable")
 
-    def _write(self, path: Path, day: date, sections: list[note.Section], result: DraftResult) -> None:
-        with vault_lock(self.settings.state):
+    def _write(self, path: Path, day: date, named: list[tuple[str, note.Section]], result: DraftResult) -> None:
+        """The day's note with these papers' sections. A paper whose own files cannot be written (its tag note)
+        fails alone; the note itself is written whole or not at all."""
+        with vault_lock(self.settings.state, wait=self._lock_left) as waited:
+            self._lock_left = max(0.0, self._lock_left - waited)  # lock_timeout bounds the whole run's waits
             existing = self._read(path)  # again, under the lock: another run may have written meanwhile
             now = self.clock()
+            sections: list[note.Section] = []
+            for name, section in named:
+                if existing is not None and existing.has([section.paper], section.title):
+                    continue
+                try:
+                    result.written.extend(vault.ensure_tag_notes(self.settings, [section.tag], now))
+                except NotegenError as err:
+                    result.failures.append(PaperError(name, f"its tag note could not be written: {err}"))
+                    continue
+                sections.append(section)
+            if not sections:
+                return
             if existing is None:
                 root = vault.ensure_root(self.settings, now)
                 if root is not None:
@@ -337,12 +377,8 @@ class Drafter:
                 note_id = vault.unique_id(vault.note_ids(self.settings.vault_dir), self.new_id)
                 text = note.render_note(note_id, day, now, sections)
             else:
-                sections = [s for s in sections if not existing.has([s.paper], s.title)]
-                if not sections:
-                    return
                 text = note.append_sections(existing, sections, now, str(path))
-            result.written.extend(vault.ensure_tag_notes(self.settings, [s.tag for s in sections], now))
-            write_atomic(path, text.encode("utf-8"))
+            write_atomic(path, text.encode("utf-8"), self.settings.scratch)
         result.written.insert(0, path)
 
 
@@ -384,7 +420,7 @@ class Backfiller(Drafter):
         pending: dict[date, int] = {}
         for day, _ in jobs:
             pending[day] = pending.get(day, 0) + 1
-        sections: dict[date, list[tuple[int, note.Section]]] = {day: [] for day in pending}
+        sections: dict[date, list[tuple[int, str, note.Section]]] = {day: [] for day in pending}
         cores = os.cpu_count() or 1
         threads = self.settings.concurrency + self.settings.pdf_connections + cores
 
@@ -393,16 +429,21 @@ class Backfiller(Drafter):
             pending[day] -= 1
             if pending[day] == 0 and sections[day]:
                 path = vault.note_path(self.settings, day)
-                self._write(path, day, [s for _, s in sorted(sections.pop(day))], result)
+                named = [(name, section) for _, name, section in sorted(sections.pop(day), key=lambda t: t[0])]
+                try:
+                    self._write(path, day, named, result)
+                except FatalError:
+                    raise
+                except NotegenError as err:  # this day's note (a full disk, say): its papers fail, the rest go on
+                    result.failures.extend(PaperError(name, str(err)) for name, _ in named)
+                    return
                 report.days_written.append(day)
                 on_day(day, path)
 
-        with (
-            Bounded(
-                workers=cores, seconds=self.settings.extract_timeout, memory_mb=self.settings.extract_memory_mb
-            ) as bounded,
-            ThreadPoolExecutor(max_workers=threads) as pool,
-        ):
+        pool = ThreadPoolExecutor(max_workers=threads)
+        with Bounded(
+            workers=cores, seconds=self.settings.extract_timeout, memory_mb=self.settings.extract_memory_mb
+        ) as bounded:
             futures: dict[Future[tuple[note.Section, Path | None] | PaperError], tuple[date, int, _Job]] = {}
             try:
                 # Metadata a batch at a time (paced 3 s apart); each batch's papers start while the next is asked.
@@ -430,7 +471,7 @@ class Backfiller(Drafter):
                         on_paper(job.name, False)
                     else:
                         section, image = outcome
-                        sections[day].append((index, section))
+                        sections[day].append((index, job.name, section))
                         if image is not None:
                             result.written.append(image)
                         if section.review:
@@ -439,9 +480,9 @@ class Backfiller(Drafter):
                         on_paper(job.name, not section.review)
                     settle(day)
             except BaseException:
-                for future in futures:
-                    future.cancel()
+                pool.shutdown(wait=False, cancel_futures=True)  # an interrupt does not wait for requests in flight
                 raise
+        pool.shutdown()
         result.usage = self.llm.usage if self.llm else None
         return report
 
@@ -523,6 +564,8 @@ class Regenerator(Drafter):
     figure when asked. What the person wrote (an edited summary, words added to a review line, a hand-written
     section) is only replaced with `force`, and kept in a backup."""
 
+    without_key = "; regen asks the model, so it needs one"
+
     def regen(
         self, ref: Ref, day: date | None, tag: bool = False, figure: int | None = None, force: bool = False
     ) -> DraftResult:
@@ -574,7 +617,7 @@ class Regenerator(Drafter):
             return result
         if stored is not None:
             result.written.append(stored)
-        with vault_lock(self.settings.state):
+        with vault_lock(self.settings.state, wait=self._lock_left):
             current = note.parse_note(vault.read_note(path), str(path))
             again = self._locate([(path, current)], job)
             if len(again) != 1:
@@ -596,7 +639,7 @@ class Regenerator(Drafter):
             )
             if tag:
                 result.written.extend(vault.ensure_tag_notes(self.settings, [section.tag], now))
-            write_atomic(path, new.encode("utf-8"))
+            write_atomic(path, new.encode("utf-8"), self.settings.scratch)
         result.written.insert(0, path)
         result.usage = self.llm.usage if self.llm else None
         return result

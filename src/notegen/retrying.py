@@ -23,6 +23,7 @@ class Transient(Exception):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.tries = 0  # set when retrying gives up
 
 
 def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
@@ -64,20 +65,45 @@ def call_with_retries(
     attempts: int,
     what: str,
     sleep: Callable[[float], None] = time.sleep,
+    deadline: float | None = None,
 ) -> T:
-    """Call `fn`; on `Transient`, wait and try again, `attempts` times in all, then re-raise the last error."""
+    """Call `fn`; on `Transient`, wait and try again, `attempts` times in all, then re-raise the last error
+    with `tries` set on it. With a `deadline` (time.monotonic()), no try starts and no wait ends after it: a
+    wait that would pass it ends the retrying at once."""
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
         err = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0
         log.info("%s: %s; retrying in %.1f s", what, err, wait)
 
+    def stop(state: tenacity.RetryCallState) -> bool:
+        if state.attempt_number >= max(1, attempts):
+            return True
+        return deadline is not None and time.monotonic() + state.upcoming_sleep >= deadline
+
     retrying = tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(max(1, attempts)),
+        stop=stop,
         wait=_Wait(),
         retry=tenacity.retry_if_exception_type(Transient),
         reraise=True,
         sleep=sleep,
         before_sleep=before_sleep,
     )
-    return retrying(fn)
+    tries = 0
+
+    def counted() -> T:
+        nonlocal tries
+        tries += 1
+        return fn()
+
+    try:
+        return retrying(counted)
+    except Transient as err:
+        err.tries = tries
+        raise
+
+
+def tries(err: Transient) -> str:
+    """'after 1 try', 'after 3 tries': how often a failed call was tried."""
+    n = err.tries or 1
+    return f"after {n} {'try' if n == 1 else 'tries'}"

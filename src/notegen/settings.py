@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -12,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from notegen import secret
 from notegen.errors import UsageError
 
 CONFIG_FILE = "notegen.toml"
@@ -48,8 +50,9 @@ class Settings:
     concurrency: int = 4  # LLM requests at once
     pdf_connections: int = 2  # PDF downloads at once
     arxiv_interval: float = 3.0  # seconds between arXiv API calls (arXiv's terms ask for 3)
-    http_timeout: float = 30.0
-    llm_timeout: float = 120.0
+    http_timeout: float = 60.0  # one arXiv API call or one PDF download, every try and wait included
+    llm_timeout: float = 300.0  # one paper's model step: every request, retry, wait and the re-ask
+    lock_timeout: float = 30.0  # the whole run's wait for another notegen run to finish writing
     retries: int = 4
     intro_chars: int = 6000
     context_tokens: int = 0  # the model's context window when known; 0: learn it from the server's error
@@ -58,7 +61,7 @@ class Settings:
     batch_wait: float = 0.0  # seconds to wait for a Batch API job before leaving it for a rerun (0: until done)
     price_input: float = 0.0  # USD per million prompt tokens, for the cost line (0: not shown)
     price_output: float = 0.0  # USD per million answer tokens
-    extract_timeout: float = 60.0  # seconds one PDF may take to read; then that paper fails, the run goes on
+    extract_timeout: float = 60.0  # each read of a PDF (check, identify, extract); then that paper fails
     extract_memory_mb: int = 2048  # memory one PDF may take to read
     api_key: str | None = field(default=None, repr=False)
 
@@ -73,6 +76,11 @@ class Settings:
     @property
     def state(self) -> Path:
         return self.state_dir if self.state_dir is not None else self.workspace / ".notegen"
+
+    @property
+    def scratch(self) -> Path:
+        """Where temp files are made before they are renamed into place: never the vault."""
+        return self.state / "tmp"
 
     @property
     def prompts_dir(self) -> Path:
@@ -114,9 +122,13 @@ def load(
         # Dendron itself pastes them, under the vault's assets.
         values["image_dir"] = str(Path(chosen.notes) / "assets" / "images")
     settings = replace(Settings(workspace=workspace), **values)
-    key = environ.get(KEY_ENV, "").strip()
-    settings = replace(settings, api_key=key or None)
+    raw = environ.get(KEY_ENV, "")
+    secret.register(raw)  # whatever it holds is scrubbed from every file and message, checked or not
+    settings = replace(settings, api_key=raw.strip() or None)
     check_note_name(settings.note_name)
+    if settings.state.exists() and not settings.state.is_dir():
+        where = f"NOTEGEN_STATE_DIR ({settings.state})" if settings.state_dir else str(settings.state)
+        raise UsageError(f"{where} is a file; notegen keeps its caches in a folder there, so point it elsewhere")
     return settings
 
 
@@ -219,10 +231,16 @@ _NAME_FIELDS = {"yyyy", "mm", "dd"}
 
 def check_note_name(pattern: str) -> None:
     """The file name pattern must give Dendron-safe names: lower case, dot-separated, no empty parts."""
-    used = set(re.findall(r"{(\w*)}", pattern))
-    if not used or used - _NAME_FIELDS:
+    try:
+        parts = list(string.Formatter().parse(pattern))
+    except ValueError:
+        parts = [("", "?", "", None)]  # an unmatched brace
+    used = {field for _, field, _, _ in parts if field is not None}
+    dressed = any(spec or conversion for _, field, spec, conversion in parts if field is not None)
+    if not used or used - _NAME_FIELDS or dressed:
         raise UsageError(
-            f"note_name {pattern!r}: use the placeholders {{yyyy}}, {{mm}}, {{dd}} (default {DEFAULT_NOTE_NAME!r})"
+            f"note_name {pattern!r}: use the placeholders {{yyyy}}, {{mm}}, {{dd}} as they are, with nothing "
+            f"after a colon (default {DEFAULT_NOTE_NAME!r})"
         )
     sample = pattern.format(yyyy="2024", mm="01", dd="30")
     if not re.fullmatch(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*", sample):

@@ -6,6 +6,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import stat
 import tempfile
 import time
@@ -13,15 +14,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from notegen import secret
 from notegen.errors import NotegenError
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, scratch: Path | None = None) -> None:
     """Write `data` to `path` through a temp file, fsync and rename: a crash leaves the old file or the new.
 
-    The file keeps what it was: a symlink stays a symlink (its target is replaced, in the target's folder), and
-    a file keeps its mode (and owner, where allowed). A new file gets the mode the umask gives, as any editor's.
+    The temp file is made in `scratch` (notegen's own folder, so none is ever left in the person's vault) when
+    that is on the same file system, else next to the file. The file keeps what it was: a symlink stays a
+    symlink (its target is replaced), and a file keeps its mode (and owner, where allowed). A new file gets the
+    mode the umask gives, as any editor's.
     """
+    if not data.startswith(b"\x89PNG"):  # text: whatever went into it, the API key does not come out
+        data = secret.scrub_bytes(data)
     target = Path(os.path.realpath(path))
     try:
         before: os.stat_result | None = target.stat()
@@ -31,7 +37,12 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise _failure(path, err) from err
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        folder = target.parent
+        if scratch is not None:
+            scratch.mkdir(parents=True, exist_ok=True)
+            if scratch.stat().st_dev == folder.stat().st_dev:
+                folder = scratch
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=TMP_SUFFIX)
     except OSError as err:
         raise _failure(path, err) from err
     try:
@@ -52,6 +63,33 @@ def write_atomic(path: Path, data: bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
     _fsync_dir(target.parent)
+
+
+TMP_SUFFIX = ".notegen-tmp"
+# notegen's temp files, this version's and older ones' (mkstemp adds 8 characters of [a-z0-9_]).
+_OURS = re.compile(rf"\..+\.[a-z0-9_]{{8}}(?:{re.escape(TMP_SUFFIX)}|\.tmp)|\.part-[a-z0-9_]{{8}}\.pdf")
+STALE = 600.0  # seconds: a temp file this old belongs to no running notegen (a note is written in milliseconds)
+
+
+def clean_stale(folders: list[Path], now: float | None = None) -> list[Path]:
+    """Remove temp files a killed run left behind (notegen's temp files, half-downloaded PDFs, and temp files of
+    older versions next to notes) once they are older than STALE; returns what was removed."""
+    now = time.time() if now is None else now
+    removed = []
+    for folder in folders:
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            ours = _OURS.fullmatch(entry.name) is not None
+            try:
+                if ours and entry.is_file() and now - entry.stat().st_mtime > STALE:
+                    entry.unlink()
+                    removed.append(entry)
+            except OSError:
+                continue
+    return removed
 
 
 def _umask() -> int:
@@ -97,24 +135,25 @@ def _fsync_dir(folder: Path) -> None:
 
 
 @contextmanager
-def vault_lock(state_dir: Path, wait: float = 30.0) -> Iterator[None]:
-    """Hold the workspace's lock; wait up to `wait` seconds for another notegen run to finish writing."""
+def vault_lock(state_dir: Path, wait: float = 30.0) -> Iterator[float]:
+    """Hold the workspace's lock; wait up to `wait` seconds for another notegen run to finish writing. Yields
+    the seconds it waited."""
     state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / "lock"
     with open(path, "a+b") as handle:
-        deadline = time.monotonic() + wait
+        start = time.monotonic()
         while True:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
+                if time.monotonic() - start >= wait:
                     raise NotegenError(
-                        f"another notegen run is writing to this workspace ({path} is locked); "
-                        "wait for it to finish and rerun"
+                        f"another notegen run is writing to this workspace ({path} is locked) and did not finish "
+                        "within lock_timeout; wait for it to finish and rerun"
                     ) from None
                 time.sleep(0.1)
         try:
-            yield
+            yield time.monotonic() - start
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -15,12 +15,12 @@ from importlib import resources
 from pathlib import Path
 
 from notegen.errors import UsageError
+from notegen.note import TAG, TAG_MAX
 
 PROMPT_FILES = {
     "system.md": frozenset({"opening", "tags", "examples"}),
     "paper.md": frozenset({"title", "abstract", "introduction", "caption"}),
 }
-TAG = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 MIN_CJK = 60
 MAX_CHARS = 2000
 SCHEMA = {
@@ -186,7 +186,11 @@ def parse_answer(text: str, vocabulary: list[str], opening: str, abstract: str =
     summary = "\n\n".join(p.strip() for p in re.split(r"\n\s*\n", summary.strip()) if p.strip())
     tag = tag.strip().lstrip("#")
     if not TAG.fullmatch(tag):
-        raise AnswerError(f"the tag {tag!r} must match [A-Za-z][A-Za-z0-9_-]*")
+        shown = tag if len(tag) <= TAG_MAX else tag[:TAG_MAX] + "…"
+        raise AnswerError(
+            f"the tag {shown!r} must be one word of letters, digits, '_' or '-', starting with a letter, "
+            f"at most {TAG_MAX} characters"
+        )
     count, share = cjk_share(summary)
     if share < 0.5 or count < MIN_CJK:
         raise AnswerError(f"the summary must be written in Chinese (it has {count} Chinese characters)")

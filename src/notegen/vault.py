@@ -48,7 +48,7 @@ def save_image(settings: Settings, png: bytes) -> tuple[Path, str, bool]:
     path = settings.images_dir / f"{digest}.png"
     new = not path.is_file()
     if new:
-        write_atomic(path, png)
+        write_atomic(path, png, settings.scratch)
     return path, image_link(settings, digest), new
 
 
@@ -102,7 +102,7 @@ def ensure_root(settings: Settings, now_ms: int) -> Path | None:
         return None
     note_id = unique_id(note_ids(settings.vault_dir))
     text = render_frontmatter(note_id, "root", now_ms, now_ms) + "\nDaily paper notes drafted by notegen.\n"
-    write_atomic(root, text.encode("utf-8"))
+    write_atomic(root, text.encode("utf-8"), settings.scratch)
     return root
 
 
@@ -126,7 +126,7 @@ def ensure_tag_notes(settings: Settings, tags: Iterable[str], now_ms: int) -> li
         note_id = unique_id(taken)
         taken[note_id] = []
         path = vault_dir / name
-        write_atomic(path, render_frontmatter(note_id, tag, now_ms, now_ms).encode("utf-8"))
+        write_atomic(path, render_frontmatter(note_id, tag, now_ms, now_ms).encode("utf-8"), settings.scratch)
         existing.add(name.lower())
         written.append(path)
     return written
@@ -229,8 +229,9 @@ def settings_template() -> str:
         "concurrency": "model requests at once",
         "pdf_connections": "PDF downloads at once",
         "arxiv_interval": "seconds between arXiv API calls",
-        "http_timeout": "seconds before an arXiv or PDF request gives up",
-        "llm_timeout": "seconds before a model request gives up",
+        "http_timeout": "seconds one arXiv API call or one PDF download may take, every try included",
+        "llm_timeout": "seconds one paper's model step may take: every request, retry and the re-ask",
+        "lock_timeout": "seconds a run waits in all for another notegen run to finish writing",
         "retries": "tries for transient network errors",
         "intro_chars": "how much of the introduction the model sees",
         "context_tokens": "the model's context window in tokens (0: learn it from the server)",
@@ -239,7 +240,7 @@ def settings_template() -> str:
         "batch_wait": "seconds to wait for a Batch API job before leaving it for a rerun (0: until done)",
         "price_input": "USD per million prompt tokens, to report the cost of a run",
         "price_output": "USD per million answer tokens",
-        "extract_timeout": "seconds one PDF may take to read",
+        "extract_timeout": "seconds each read of a PDF may take (in a separate process)",
         "extract_memory_mb": "memory one PDF may take to read",
     }
     for name, what in notes.items():
@@ -279,6 +280,6 @@ def init_workspace(settings: Settings, now_ms: int, prompts: Path) -> list[tuple
         elif data is None:
             out.append((path, ensure_root(settings, now_ms) is not None))
         else:
-            write_atomic(path, data)
+            write_atomic(path, data, settings.scratch)
             out.append((path, True))
     return out

@@ -54,6 +54,8 @@ class FakeLLM(LoopbackServer):
         self.refuse_text = False  # refuses even plain requests (a misconfigured endpoint)
         self.gullible = False  # obeys "ignore previous instructions ... English" in the paper's text
         self.delay = 0.0  # seconds before each answer, like a real model
+        self.delay_for: dict[str, float] = {}  # a word of the title -> seconds before answering about it
+        self.echo_key = False  # puts the request's Authorization header into its answer, as a broken proxy might
         # The Batch API: uploaded files, batches, and how many looks a batch takes before it completes.
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, dict[str, object]] = {}
@@ -83,6 +85,10 @@ class FakeLLM(LoopbackServer):
         if vocabulary and not vocabulary.group(1).startswith("（"):
             tag = vocabulary.group(1).split(", ")[0]
         name = title.group(1) if title else "?"
+        time.sleep(next((t for word, t in self.delay_for.items() if word in name), 0.0))
+        if self.echo_key:
+            auth = next((v for k, v in seen.headers.items() if k.lower() == "authorization"), "")
+            return completion(json.dumps({"summary": f"echo {auth} 这篇论文", "tag": auth}, ensure_ascii=False))
         if self.gullible and "ignore previous instructions" in user.lower():
             return completion(json.dumps({"summary": "This paper is about " + name, "tag": tag}))
         tag = next((t for word, t in self.tag_for.items() if word in name), tag)
