@@ -50,8 +50,8 @@ def test_every_bad_line_is_reported_at_once():
             "days.txt",
         )
     assert str(info.value).splitlines() == [
-        "days.txt:2: 'yesterday' is not a date; start the line with YYYY-MM-DD",
-        "days.txt:3: '2024-13-01' is not a date; start the line with YYYY-MM-DD",
+        "days.txt:2: 'yesterday' is not a date; write it as YYYY-MM-DD, e.g. 2024-01-30",
+        "days.txt:3: '2024-13-01' is not a day of the calendar; check the month and the day",
         "days.txt:4: 2024-01-31 has no arXiv IDs after the date",
         "days.txt:5: '../etc' is not an arXiv ID",
     ]
@@ -109,12 +109,12 @@ def test_dry_run_fetches_nothing(arxiv, llm, workspace, run):
 
 
 def test_a_failing_paper_does_not_hold_back_its_day(arxiv, llm, workspace, run):
-    (workspace / "days.txt").write_text("2024-01-30 1512.03385 0808.05394\n")
+    (workspace / "days.txt").write_text("2024-01-30 1512.03385 2401.99999\n")
 
     r = run("backfill", "days.txt")
 
     assert r.code == 1
-    assert "error: 0808.05394: arXiv has no paper with this ID; check it for typos" in r.err
+    assert "error: 2401.99999: arXiv has no paper with this ID; check it for typos" in r.err
     assert "## Deep Residual Learning" in (workspace / "notes" / "papers.20240130.md").read_text()
 
 

@@ -1,9 +1,12 @@
+import re
+from datetime import date
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from notegen.errors import UsageError
-from notegen.ids import ArxivId, LocalPdf, parse_arxiv_id, parse_ref, parse_refs
+from notegen.ids import ArxivId, LocalPdf, impossible, parse_arxiv_id, parse_ref, parse_refs
 
 
 @pytest.mark.parametrize(
@@ -83,8 +86,9 @@ def test_ten_thousand_bad_arguments_are_summarised():
 
 
 new_ids = st.builds(
-    lambda yymm, n, v: ArxivId(f"{yymm:04d}.{n:05d}", v),
-    st.integers(0, 9999),
+    lambda yy, mm, n, v: ArxivId(f"{yy:02d}{mm:02d}." + (f"{n:05d}" if yy >= 15 else f"{n % 10000:04d}"), v),
+    st.integers(8, 25),
+    st.integers(1, 12),
     st.integers(0, 99999),
     st.one_of(st.none(), st.integers(1, 99)),
 )
@@ -93,6 +97,28 @@ new_ids = st.builds(
 @given(new_ids, st.sampled_from(["{}", "arXiv:{}", "https://arxiv.org/abs/{}", "https://arxiv.org/pdf/{}.pdf"]))
 def test_round_trip(arxiv_id, form):
     assert parse_arxiv_id(form.format(arxiv_id)) == arxiv_id
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("2401.1642", "since January 2015 the number after the dot has 5 digits"),
+        ("1412.12345", "before 2015 the number after the dot has 4 digits"),
+        ("2413.12345", "13 is not a month"),
+        ("0703.1234", "arXiv gave such IDs from 04/2007 to"),
+        ("hep-th/0801001", "arXiv gave such IDs from 08/1991 to 03/2007, not 01/2008"),
+        ("hep-th/9001001", "arXiv gave such IDs from 08/1991 to 03/2007, not 01/1990"),
+    ],
+)
+def test_impossible_ids_say_why(text, why):
+    assert parse_arxiv_id(text) is None
+    with pytest.raises(UsageError, match=re.escape(why)):
+        parse_ref(text)
+
+
+def test_an_id_from_a_month_to_come_is_impossible():
+    assert impossible(ArxivId("2612.00001"), today=date(2026, 11, 30)) is not None
+    assert impossible(ArxivId("2611.00001"), today=date(2026, 11, 30)) is None
 
 
 @given(st.text(max_size=40))

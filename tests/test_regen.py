@@ -321,7 +321,7 @@ def test_sigkill_during_a_draft_leaves_the_old_note_or_the_new_one(arxiv, llm, w
 def test_regen_of_an_id_arxiv_does_not_know(arxiv, llm, workspace, run):
     assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
 
-    r = run("regen", "0808.05394")
+    r = run("regen", "2401.99999")
 
     assert r.code == 1
-    assert r.err.splitlines()[-1] == "error: 0808.05394: arXiv has no paper with this ID; check it for typos"
+    assert r.err.splitlines()[-1] == "error: 2401.99999: arXiv has no paper with this ID; check it for typos"

@@ -11,15 +11,15 @@ import re
 import sys
 import traceback
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
-from notegen import __version__, settings
+from notegen import __version__, secret, settings
 from notegen.errors import FatalError, NotegenError, UsageError
-from notegen.ids import parse_refs
+from notegen.ids import parse_day, parse_refs
 from notegen.note import NoteError
 
 EXAMPLE = """\b
@@ -87,15 +87,37 @@ def _end_debug() -> None:
         _debug_handler = None
 
 
+def _ready(obj: Context, config: settings.Settings) -> None:
+    """Refuse to scatter notes/, images/ and .notegen/ into a folder that is not a workspace (a mistyped
+    --workspace, the wrong current directory); an empty folder becomes one, as `notegen init` makes it."""
+    import time
+
+    from notegen import vault
+    from notegen.summarize import default_prompts_dir
+
+    ws = config.workspace
+    shown = "this folder" if str(ws) == "." else _shown(ws)
+    marks = [ws / settings.DENDRON_CONFIG, ws / settings.CONFIG_FILE, config.vault_dir]
+    if any(mark.exists() for mark in marks):
+        return
+    if not ws.is_dir():
+        raise UsageError(f"{shown}: no such folder; check --workspace, or make one with notegen init {ws}")
+    if any(not entry.name.startswith(".") for entry in ws.iterdir()):
+        raise UsageError(
+            f"{shown} is not a notegen workspace (no notes/, dendron.yml "
+            "or notegen.toml) and not empty; run notegen init there first, or pass --workspace"
+        )
+    vault.init_workspace(config, int(time.time() * 1000), default_prompts_dir())
+    obj.status(f"{shown} was empty: made it a workspace, as notegen init does")
+
+
 def _parse_date(value: str | None) -> date:
     if value is None:
         return date.today()
-    for fmt in ("%Y-%m-%d", "%Y%m%d"):
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise UsageError(f"--date {value!r}: use YYYY-MM-DD, e.g. --date 2024-01-30")
+    try:
+        return parse_day(value)
+    except UsageError as err:
+        raise UsageError(f"--date {err}") from None
 
 
 @cli.command(epilog=EXAMPLE)
@@ -127,6 +149,7 @@ def draft(
     for warning in warnings:
         obj.status(f"warning: {warning}")
     config = settings.load(obj.workspace)
+    _ready(obj, config)
     with Drafter(config, use_llm=not no_llm, refresh=refresh, status=obj.status) as drafter:
         result = drafter.draft(refs, when)
     _finish(obj, config, result)
@@ -187,7 +210,7 @@ def check(directory: Path, quiet: bool, debug: bool) -> None:
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
-    help="Write the PNG here (a file for one PDF; for several, a folder that gets <name>.fig<N>.png).",
+    help="Write the PNG here: a file, or a folder that gets <name>.fig<N>.png for each PDF.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per PDF per line.")
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds one PDF may take.")
@@ -205,13 +228,20 @@ def figure(
     from notegen.bounded import Bounded
     from notegen.errors import PaperError
     from notegen.extract import figure_only
+    from notegen.storage import write_atomic
 
     obj = _context(Path("."), quiet, debug)
     missing = [str(p) for p in pdfs if not p.is_file()]
     if missing:
         raise UsageError("\n".join(f"{m}: no such file; check the path" for m in missing))
-    if out is not None and len(pdfs) > 1:
+    into_folder = out is not None and (len(pdfs) > 1 or out.is_dir())
+    if out is not None and into_folder:
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out {out}: is a file; for several PDFs give a folder")
         out.mkdir(parents=True, exist_ok=True)
+    elif out is not None and not out.parent.is_dir():
+        raise UsageError(f"--out {out}: the folder {out.parent} does not exist")
+    names: set[str] = set()
     failed = False
     with Bounded(workers=1, seconds=timeout) as bounded:
         for pdf in pdfs:
@@ -231,12 +261,22 @@ def figure(
                 fig = result.figure
                 record.update(page=fig.page, bbox=list(fig.bbox), caption=fig.caption, method=fig.method)
                 if out is not None:
-                    target = out / f"{pdf.stem}.fig{number}.png" if len(pdfs) > 1 else out
-                    target.write_bytes(fig.png)
+                    target = out / _unique(f"{pdf.stem}.fig{number}", names) if into_folder else out
+                    write_atomic(target, fig.png)
                     record["png"] = str(target)
             _report(obj, record, as_json)
     if failed:
         raise SystemExit(1)
+
+
+def _unique(stem: str, taken: set[str]) -> str:
+    """`stem`.png, or `stem`-2.png, ... when PDFs in different folders share a name."""
+    name, n = f"{stem}.png", 1
+    while name in taken:
+        n += 1
+        name = f"{stem}-{n}.png"
+    taken.add(name)
+    return name
 
 
 def _report(obj: Context, record: dict[str, Any], as_json: bool) -> None:
@@ -283,6 +323,7 @@ def regen(
     when = _parse_date(day) if day else None
     (ref,), _ = parse_refs([paper])
     config = settings.load(workspace)
+    _ready(obj, config)
     with Regenerator(config, status=obj.status) as regenerator:
         result = regenerator.regen(ref, when, tag=tag, figure=figure, force=force)
     _finish(obj, config, result)
@@ -327,6 +368,8 @@ def backfill(
     days = manifest.parse_manifest(text, str(manifest_file))
     days = manifest.between(days, _parse_date(start) if start else None, _parse_date(end) if end else None)
     config = settings.load(workspace, {"concurrency": concurrency})
+    if not dry_run:
+        _ready(obj, config)
     planned = manifest.plan(config, days)
     todo = sum(len(p.todo) for p in planned)
     done = sum(len(p.done) for p in planned)
@@ -335,7 +378,7 @@ def backfill(
     if broken:  # every note that cannot be added to, at once, before anything is fetched
         raise NoteError("\n".join(broken))
     obj.status(f"{len(days)} days, {todo + done} papers: {todo} to draft on {left} days, {done} already in notes")
-    if dry_run:
+    if dry_run or not todo:  # nothing to fetch or ask: no key, no network
         return
     from notegen.pipeline import Backfiller  # not before: a dry run needs none of the network stack
 
@@ -388,7 +431,7 @@ class _Progress:
     def stage(self, message: str) -> None:
         """What the pipeline is doing now (a terminal only: on a log it would be a line per step)."""
         if self.bars is not None:
-            self.bars.update(self.now, description=message[:70])
+            self.bars.update(self.now, description=_redact(message)[:70])
 
     def paper(self, name: str, ok: bool) -> None:
         if self.bars is not None:
@@ -450,14 +493,25 @@ def _shown(path: Path) -> str:
 
 
 def _redact(text: str) -> str:
-    key = os.environ.get(settings.KEY_ENV, "").strip()
-    return text.replace(key, "***") if len(key) >= 4 else text
+    secret.register(os.environ.get(settings.KEY_ENV))
+    return secret.scrub(text)
 
 
 def _fail(message: str, code: int) -> NoReturn:
     for line in message.splitlines() or [""]:
         click.echo(_redact(f"error: {line}"), err=True)
     raise SystemExit(code)
+
+
+def _interrupted(standalone: bool) -> NoReturn:
+    """Ctrl-C: one line and exit 130 at once. Notes are written whole or not at all, so a rerun goes on where
+    this one stopped; requests still in flight in worker threads are not waited for."""
+    click.echo("interrupted: nothing was half-written; run the same command again to go on", err=True)
+    if standalone:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    raise SystemExit(130)
 
 
 def main(argv: list[str] | None = None) -> Any:
@@ -470,7 +524,7 @@ def main(argv: list[str] | None = None) -> Any:
         err.show()
         raise SystemExit(err.exit_code) from None
     except click.exceptions.Abort:
-        _fail("interrupted", 130)
+        _interrupted(argv is None)
     except (UsageError, NoteError) as err:
         if debug:
             click.echo(_redact(traceback.format_exc()), err=True, nl=False)
@@ -480,7 +534,7 @@ def main(argv: list[str] | None = None) -> Any:
             click.echo(_redact(traceback.format_exc()), err=True, nl=False)
         _fail(str(err), 1)
     except KeyboardInterrupt:
-        _fail("interrupted", 130)
+        _interrupted(argv is None)
     except Exception as err:
         if debug:
             click.echo(_redact(traceback.format_exc()), err=True, nl=False)

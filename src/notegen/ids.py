@@ -1,9 +1,10 @@
-"""Paper references as people paste them: arXiv IDs in every form, or local PDF paths. Pure."""
+"""What people type or paste: paper references (arXiv IDs in every form, local PDF paths) and days. Pure."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from notegen.errors import UsageError
@@ -51,7 +52,13 @@ Ref = ArxivId | LocalPdf
 
 
 def parse_arxiv_id(text: str) -> ArxivId | None:
-    """The arXiv ID in `text` if the whole of it is one (bare, `arXiv:` prefixed or an arxiv.org URL)."""
+    """The arXiv ID in `text` if the whole of it is one (bare, `arXiv:` prefixed or an arxiv.org URL) and one
+    arXiv can have given."""
+    found = _shape(text)
+    return found if found is not None and impossible(found) is None else None
+
+
+def _shape(text: str) -> ArxivId | None:
     text = text.strip()
     m = _BARE.fullmatch(text) or _URL.fullmatch(text)
     if not m:
@@ -67,11 +74,67 @@ def parse_arxiv_id(text: str) -> ArxivId | None:
     return ArxivId(base, int(version) if version else None)
 
 
+def impossible(arxiv_id: ArxivId, today: date | None = None) -> str | None:
+    """Why an ID of the right shape is none arXiv ever gave (a digit lost or added, a month 13), or None.
+
+    New-style IDs (April 2007 on) are YYMM.NNNN, with a fifth digit from January 2015; old-style ones
+    (archive/YYMMNNN) run from August 1991 to March 2007.
+    """
+    today = today or date.today()
+    base = arxiv_id.base
+    if "/" in base:
+        yymm = base.split("/")[1][:4]
+        year = (1900 if int(yymm[:2]) > 50 else 2000) + int(yymm[:2])
+        first, last = (1991, 8), (2007, 3)
+    else:
+        yymm, number = base.split(".")
+        year = 2000 + int(yymm[:2])
+        first, last = (2007, 4), (today.year, today.month)
+        digits = 5 if year >= 2015 else 4
+        if len(number) != digits:
+            since = "since January 2015" if digits == 5 else "before 2015"
+            return f"{since} the number after the dot has {digits} digits"
+    month = int(yymm[2:])
+    if not 1 <= month <= 12:
+        return f"{yymm[2:]} is not a month"
+    if not first <= (year, month) <= last:
+        return f"arXiv gave such IDs from {first[1]:02d}/{first[0]} to {last[1]:02d}/{last[0]}, not {month:02d}/{year}"
+    return None
+
+
+def why_not_arxiv_id(text: str) -> str:
+    """Why `text` is not an arXiv ID, for a message."""
+    shaped = _shape(text)
+    why = impossible(shaped) if shaped is not None else None
+    return f"cannot be an arXiv ID: {why}" if why else "is not an arXiv ID"
+
+
+_DAY = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
+FIRST_DAY = date(1991, 8, 1)  # arXiv's first month
+
+
+def parse_day(text: str) -> date:
+    """A day as people write it (2024-01-30 or 20240130); UsageError saying what is wrong otherwise."""
+    m = _DAY.fullmatch(text.strip())
+    if not m:
+        raise UsageError(f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-01-30")
+    try:
+        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise UsageError(f"{text!r} is not a day of the calendar; check the month and the day") from None
+    if day < FIRST_DAY:
+        raise UsageError(f"{text!r} is before arXiv began (August 1991); check the year")
+    return day
+
+
 def parse_ref(text: str) -> Ref:
     """One command-line argument as an arXiv ID or a local PDF; raise UsageError naming it otherwise."""
-    arxiv_id = parse_arxiv_id(text)
-    if arxiv_id is not None:
-        return arxiv_id
+    shaped = _shape(text)
+    if shaped is not None:
+        why = impossible(shaped)
+        if why:
+            raise UsageError(f"{text!r} cannot be an arXiv ID: {why}; check it for a lost or extra digit")
+        return shaped
     if text.lower().endswith(".pdf") and "://" not in text:
         path = Path(text)
         if path.is_dir():

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from notegen import note, vault
 from notegen.errors import NotegenError, UsageError
-from notegen.ids import ArxivId, Ref, parse_arxiv_id
+from notegen.ids import ArxivId, Ref, parse_arxiv_id, parse_day, why_not_arxiv_id
 from notegen.settings import Settings
 
 _HEADER = re.compile(r"^\s*date\s*[,\t]\s*(id|arxiv|arxiv_id|paper)\s*$", re.IGNORECASE)
@@ -27,19 +27,11 @@ class Day:
     lines: list[int] = field(default_factory=list)
 
 
-def _date(text: str) -> date | None:
-    for fmt in ("%Y-%m-%d", "%Y%m%d"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
 def parse_manifest(text: str, name: str) -> list[Day]:
     """The manifest's days in date order (a day given on several lines is one day), IDs deduplicated per day."""
     days: dict[date, Day] = {}
     problems: list[str] = []
+    text = text.removeprefix("\ufeff")  # a spreadsheet's "CSV UTF-8" starts with a byte-order mark
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
         if not line or (number == 1 and _HEADER.match(line)):
@@ -48,9 +40,10 @@ def parse_manifest(text: str, name: str) -> list[Day]:
         if not fields:
             problems.append(f"{name}:{number}: no date and no IDs on this line")
             continue
-        when = _date(fields[0])
-        if when is None:
-            problems.append(f"{name}:{number}: {fields[0]!r} is not a date; start the line with YYYY-MM-DD")
+        try:
+            when = parse_day(fields[0])
+        except UsageError as err:
+            problems.append(f"{name}:{number}: {err}")
             continue
         if len(fields) == 1:
             problems.append(f"{name}:{number}: {fields[0]} has no arXiv IDs after the date")
@@ -59,7 +52,7 @@ def parse_manifest(text: str, name: str) -> list[Day]:
         for text_id in fields[1:]:
             arxiv_id = parse_arxiv_id(text_id)
             if arxiv_id is None:
-                problems.append(f"{name}:{number}: {text_id!r} is not an arXiv ID")
+                problems.append(f"{name}:{number}: {text_id!r} {why_not_arxiv_id(text_id)}")
             elif all(not (isinstance(r, ArxivId) and r.key == arxiv_id.key) for r in entry.refs):
                 entry.refs.append(arxiv_id)
         entry.lines.append(number)
