@@ -200,3 +200,17 @@ def test_no_temp_file_is_made_in_the_vault_and_stale_ones_are_cleaned(arxiv, llm
     assert r.code == 0, r.err
     assert not any(p.exists() for p in stale) and keep.exists()
     assert made and not [d for d in made if Path(d).resolve() == (workspace / "notes").resolve()]
+
+
+def test_a_model_endpoint_that_answers_with_a_web_page_stops_the_run_with_one_line(arxiv, llm, workspace, run):
+    page = Canned(200, b"<html><body>Gateway login</body></html>", {"Content-Type": "text/html"})
+    llm.script = [page] * 8
+
+    r = run("draft", "1512.03385", "1505.04597", "--date", "2024-01-30")
+
+    assert r.code == 1
+    assert r.err.splitlines()[-1] == (
+        f"error: the LLM endpoint {llm.url}/v1 answered with something that is not an API answer "
+        "('<html><body>Gateway login</body></html>'); check OPENAI_BASE_URL"
+    )
+    assert "unexpected" not in r.err and not NOTE.exists()

@@ -336,6 +336,12 @@ class LLM:
                     f"the LLM endpoint answered HTTP {err.status_code}", parse_retry_after(err.response.headers)
                 ) from err
             raise PaperError(paper, f"the LLM endpoint answered HTTP {err.status_code}") from err
+        if isinstance(response, str) or not hasattr(response, "choices"):  # not JSON: a web page, a login portal
+            shown = " ".join(str(response).split())[:60]
+            raise FatalError(
+                f"the LLM endpoint {self.base_url} answered with something that is not an API answer ({shown!r}); "
+                "check OPENAI_BASE_URL"
+            )
         if not response.choices:
             raise Transient("the LLM endpoint returned no choices")
         choice = response.choices[0]
