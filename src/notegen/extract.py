@@ -14,6 +14,7 @@ import re
 import time
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -211,15 +212,21 @@ def pdf_title(doc: pymupdf.Document) -> str:
     if _plausible_title(meta):
         return meta
     page = doc[0]
+    # Words as MuPDF separates them (by the gaps between letters): some PDFs place words apart without writing
+    # a space, and their spans would run the words together.
+    words: dict[tuple[int, int], list[tuple[int, str]]] = {}
+    for *_, word, block_no, line_no, word_no in page.get_text("words"):
+        words.setdefault((block_no, line_no), []).append((word_no, word))
     lines: list[tuple[float, float, str]] = []
     for block in page.get_text("dict")["blocks"]:
-        for line in block.get("lines", []):
+        for number, line in enumerate(block.get("lines", [])):
             spans = [s for s in line["spans"] if s["text"].strip()]
             horizontal = abs(line["dir"][0] - 1) < 1e-3
             if not spans or not horizontal or line["bbox"][1] > page.rect.height / 2:
                 continue
             size = max(s["size"] for s in spans)
-            lines.append((size, line["bbox"][1], "".join(s["text"] for s in spans).strip()))
+            spaced = " ".join(w for _, w in sorted(words.get((block["number"], number), [])))
+            lines.append((size, line["bbox"][1], spaced or "".join(s["text"] for s in spans).strip()))
     if not lines:
         return ""
     top = max(size for size, _, _ in lines)
@@ -256,7 +263,14 @@ class _Ink:
     text that cannot be the figure's masked out). The figure's PNG is cropped from the same render, so rasters
     are decoded once. Geometry is in page points; point row r covers device rows ZOOM*r .. ZOOM*r + ZOOM-1."""
 
-    def __init__(self, page: pymupdf.Page, lines: list[figures.Line], style: figures.Style, area: figures.Box):
+    def __init__(
+        self,
+        page: pymupdf.Page,
+        lines: list[figures.Line],
+        style: figures.Style,
+        area: figures.Box,
+        marks: Sequence[figures.Box] = (),
+    ):
         self.page = page
         self.lines = lines
         self.style = style
@@ -273,20 +287,28 @@ class _Ink:
         self.n, self.w, self.h = self.pix.n, self.pix.width, self.pix.height
         assert self.pix.stride == self.w * self.n  # no alpha: rows are packed
         raw = bytearray(self.pix.samples)
+        for mark in marks:  # a margin stamp is not part of any figure beside it
+            self._blank(raw, mark.grown(1))
         self.all_ink = raw.translate(_INK_TABLE)
-        row_bytes = self.w * self.n
         for line in lines:
             if figures.is_sublabel(line) or not line.box.intersects(self.area.grown(3)):
                 continue  # "(a) ..." rows stay: they bridge the rows of panels
-            c0, c1 = self._dcols(line.box.grown(1))
-            r0, r1 = self._drows(line.box.grown(1))
-            blank = b"\xff" * ((c1 - c0) * self.n)
-            for r in range(r0, r1):
-                raw[r * row_bytes + c0 * self.n : r * row_bytes + c1 * self.n] = blank
+            self._blank(raw, line.box.grown(1))
         self.graphics = raw.translate(_INK_TABLE)
         self.soft = [
             line.box for line in lines if not figures.is_body(line, style) and not figures.is_any_caption(line)
         ]
+
+    def _blank(self, raw: bytearray, box: figures.Box) -> None:
+        """Paint `box` white in the render `raw`."""
+        if not box.intersects(self.area):
+            return
+        c0, c1 = self._dcols(box)
+        r0, r1 = self._drows(box)
+        blank = b"\xff" * ((c1 - c0) * self.n)
+        row_bytes = self.w * self.n
+        for r in range(r0, r1):
+            raw[r * row_bytes + c0 * self.n : r * row_bytes + c1 * self.n] = blank
 
     def _dcols(self, box: figures.Box) -> tuple[int, int]:
         """Device columns of `box`, clamped to the render."""
@@ -371,6 +393,30 @@ class _Ink:
             return bytes(out.tobytes("png"))
         return render(self.page, rect)
 
+    def ruled(self, band: figures.Box, top: int, part: range) -> bool:
+        """Whether the band's point rows `part` (counted from page row `top`) hold a table: text in rows and
+        columns, and, with the text masked, a handful of distinct pixel rows (rules across, the same few
+        vertical lines between), where a picture or a plot varies from row to row."""
+        if len(part) < 10:
+            return False
+        y0, y1 = top + part.start, top + part.stop
+        cells = [
+            line.box
+            for line in self.lines
+            if y0 <= (line.box.y0 + line.box.y1) / 2 <= y1 and line.box.x_overlap(band) > 0.5 * line.box.width
+        ]
+        rows_of_text = Counter(round((b.y0 + b.y1) / 6) for b in cells)  # 3-point bins
+        if len(cells) < 4 or len(rows_of_text) < 2 or max(rows_of_text.values()) < 2:
+            return False
+        c0, c1 = self._dcols(band)
+        r0 = max(0, (y0 - self.y0) * self.zoom)
+        r1 = min(self.h, (y1 - self.y0) * self.zoom)
+        width = self.w * self.n
+        patterns = {
+            bytes(self.graphics[r * width + c0 * self.n : r * width + c1 * self.n]) for r in range(r0, r1)
+        }
+        return len(patterns) <= 8
+
     def barriers(self, caption: figures.Box, area: figures.Box) -> list[figures.Box]:
         return [
             line.box
@@ -394,6 +440,8 @@ class _Ink:
         page_box = figures.Box(*self.page.rect)
         header, footer = int(page_box.height * 0.1), int(page_box.height * 0.9)
         block = figures.drop_margins(rows, block, top, header, footer)
+        if block is not None and not isinstance(seed, range):
+            block = figures.drop_tables(rows, block, seed[0] == "up", lambda part: self.ruled(band, top, part))
         if block is None:
             return None
         cols = figures.columns(rows, block)
@@ -405,16 +453,27 @@ class _Ink:
         text = [
             line for line in self.lines if not figures.is_body(line, self.style) and not figures.is_any_caption(line)
         ]
-        return self.ink_box(figures.attach_text(graphics, text, band, page_box))
+        if not isinstance(seed, range):  # text between the figure and its caption is the figure's
+            graphics = figures.between(graphics, text, seed[1], band)
+        small = self.style.body_size - 0.5
+        within = figures.text_block(self.lines, page_box)
+        return self.ink_box(figures.attach_text(graphics, text, band, page_box, small=small, text_block=within))
 
 
-def _page_lines(page: pymupdf.Page, textpage: pymupdf.TextPage | None = None) -> list[figures.Line]:
+def _page_lines(
+    page: pymupdf.Page, textpage: pymupdf.TextPage | None = None
+) -> tuple[list[figures.Line], list[figures.Box]]:
+    """The page's horizontal text lines, and the rotated text in its outer margins (arXiv's stamp), which no
+    figure includes. Rotated text inside the text block (an axis title) is inked and found with its figure."""
     lines: list[figures.Line] = []
+    rotated: list[figures.Box] = []
     for block in page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT, textpage=textpage)["blocks"]:
         for line in block.get("lines", []):
             spans = [s for s in line["spans"] if s["text"].strip()]
+            if spans and abs(line["dir"][0] - 1) > 1e-3:
+                rotated.append(figures.Box(*line["bbox"]))
             if not spans or abs(line["dir"][0] - 1) > 1e-3:
-                continue  # empty, or rotated (margin stamps; rotated axis titles are inked anyway)
+                continue
             chars = Counter[tuple[str, float, bool]]()
             for s in spans:
                 chars[(s["font"], round(s["size"], 1), bool(s["flags"] & 16))] += len(s["text"])
@@ -431,7 +490,7 @@ def _page_lines(page: pymupdf.Page, textpage: pymupdf.TextPage | None = None) ->
                     label_font=spans[0]["font"],
                 )
             )
-    return lines
+    return lines, figures.margin_marks(rotated, lines, figures.Box(*page.rect))
 
 
 def _is_set_off(line: figures.Line, style: figures.Style) -> bool:
@@ -440,7 +499,12 @@ def _is_set_off(line: figures.Line, style: figures.Style) -> bool:
 
 
 def _locate(
-    doc: pymupdf.Document, page: pymupdf.Page, lines: list[figures.Line], style: figures.Style, at: int
+    doc: pymupdf.Document,
+    page: pymupdf.Page,
+    lines: list[figures.Line],
+    style: figures.Style,
+    at: int,
+    marks: Sequence[figures.Box] = (),
 ) -> tuple[_Ink, figures.Box, str, str] | None:
     """(the render it is in, box, caption, method) of the figure whose caption starts at line `at`."""
     page_box = figures.Box(*page.rect)
@@ -448,16 +512,19 @@ def _locate(
     zone = figures.content_zone(page_box)
     columns = 2 if figures.two_columns(lines, style, page_box) else 1
     column = figures.span(caption, page_box, columns) & zone
-    ink = _Ink(page, lines, style, figures.Box(column.x0, column.y0, column.x1, caption.y0 + 2))
+    ink = _Ink(page, lines, style, figures.Box(column.x0, column.y0, column.x1, caption.y0 + 2), marks)
     walls = ink.barriers(caption, column)
-    found = ink.region(figures.band_above(caption, walls, column), ("up", int(caption.y0)))
+    above = ink.region(figures.band_above(caption, walls, column), ("up", int(caption.y0)))
+    if above is not None and not ink.ruled(above, 0, range(math.floor(above.y0), math.ceil(above.y1))):
+        return ink, above, text, "caption-below-figure"
+    # Nothing above, or a table (a table's caption sits above it, so that one is not this caption's).
+    below_ink = _Ink(page, lines, style, figures.Box(column.x0, caption.y1 - 2, column.x1, column.y1), marks)
+    walls = below_ink.barriers(caption, column)
+    found = below_ink.region(figures.band_below(caption, walls, column), ("down", math.ceil(caption.y1)))
     if found is not None:
-        return ink, found, text, "caption-below-figure"
-    ink = _Ink(page, lines, style, figures.Box(column.x0, caption.y1 - 2, column.x1, column.y1))
-    walls = ink.barriers(caption, column)
-    found = ink.region(figures.band_below(caption, walls, column), ("down", math.ceil(caption.y1)))
-    if found is not None:
-        return ink, found, text, "caption-above-figure"
+        return below_ink, found, text, "caption-above-figure"
+    if above is not None:
+        return ink, above, text, "caption-below-figure"
     if not _is_set_off(lines[at], style):
         return None
     if column.width < page_box.width * 0.75:  # a caption in one column may sit beside its figure
@@ -465,7 +532,7 @@ def _locate(
             other = figures.Box(column.x1, zone.y0, page_box.x1, zone.y1)
         else:
             other = figures.Box(page_box.x0, zone.y0, column.x0, zone.y1)
-        ink = _Ink(page, lines, style, other)
+        ink = _Ink(page, lines, style, other, marks)
         walls = ink.barriers(figures.Box(other.x0, caption.y0, other.x1, caption.y1), other)
         band = figures.Box(
             other.x0,
@@ -479,11 +546,11 @@ def _locate(
     if page.number + 1 < doc.page_count and caption.y0 > page_box.height / 2:
         # A caption low on its page, its figure a plate on the next page.
         nxt = doc[page.number + 1]
-        nxt_lines = _page_lines(nxt)
+        nxt_lines, nxt_marks = _page_lines(nxt)
         nxt_style = figures.body_style(nxt_lines)
         if sum(figures.is_body(line, nxt_style) for line in nxt_lines) <= 3:
             nxt_zone = figures.content_zone(figures.Box(*nxt.rect))
-            ink = _Ink(nxt, nxt_lines, nxt_style, nxt_zone)
+            ink = _Ink(nxt, nxt_lines, nxt_style, nxt_zone, nxt_marks)
             found = ink.region(nxt_zone, range(int(nxt_zone.y0), int(nxt_zone.y1)))
             if found is not None and found.height >= nxt_zone.height * 0.3:
                 return ink, found, text, "figure-on-next-page"
@@ -498,13 +565,13 @@ def find_figure(doc: pymupdf.Document, number: int = 1) -> tuple[Figure | None, 
         textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_TEXT)
         if not _QUICK.search(textpage.extractText()):
             continue
-        lines = _page_lines(page, textpage)
+        lines, marks = _page_lines(page, textpage)
         style = figures.body_style(lines)
         for at, line in enumerate(lines):
             if not figures.is_caption(line, number, style.body_font):
                 continue
             seen_caption = index if seen_caption is None else seen_caption
-            located = _locate(doc, page, lines, style, at)
+            located = _locate(doc, page, lines, style, at, marks)
             log.debug(
                 "figure %d: caption on page %d, line %r: %s", number, index, line.text[:40], located and located[3]
             )

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 MARGIN_ZONE = 0.045  # top and bottom share of the page for running headers, footers and page numbers
 START_GAP = 40.0  # points between caption and the nearest part of its figure, at most
 MAX_GAP = 24.0  # points of empty rows that still join two parts of one figure
 TEXT_REACH = 6.0  # points around the figure's graphics within which text lines belong to it
+SMALL_REACH = 16.0  # the same for text set smaller than the body (a figure's own labels and titles)
 MIN_WIDTH, MIN_HEIGHT = 36.0, 24.0  # smaller than this is a rule or an icon, not a figure
 INK = 242  # gray level (0 black .. 255 white) below which a pixel is ink
 
@@ -120,21 +121,33 @@ def is_any_caption(line: Line) -> bool:
 
 
 def caption_box(lines: Sequence[Line], index: int) -> tuple[Box, str]:
-    """The caption from line `index` to the end of its block (no further than a paragraph-sized gap).
+    """The whole caption from line `index`: the lines below it in its column, in its type size, across the
+    text blocks a PDF splits it into, until a gap that ends a paragraph, another caption or other text.
 
     A label set as a line of its own ("Figure 1." with the text beside it in another block) takes the lines on
-    its row and their block along.
+    its row along.
     """
     first = lines[index]
-    blocks = {first.block}
+    size = first.size
     box, parts, last = first.box, [first.text], first.box
+    gaps: list[float] = []
     for line in lines[index + 1 :]:
-        same_row = line.box.y0 < first.box.y1 and line.box.y1 > first.box.y0 and line.box.x0 >= first.box.x1 - 1
-        if same_row:
-            blocks.add(line.block)
-        elif line.block not in blocks or line.box.y0 - last.y1 > 0.8 * first.size:
+        shared = min(line.box.y1, first.box.y1) - max(line.box.y0, first.box.y0)
+        if shared > 0.5 * min(line.box.height, first.box.height):  # on the label's row
+            if 0 <= line.box.x0 - box.x1 <= 3 * size:
+                box, parts = box | line.box, [*parts, line.text]
+                continue
             break
-        box, last = box | line.box, line.box if line.box.y1 > last.y1 else last
+        gap = line.box.y0 - last.y1
+        if line.box.y0 < last.y0 - 1 or gap > 1.1 * size or abs(line.size - size) > 0.6 or is_any_caption(line):
+            break
+        if box.x_overlap(line.box) < 0.8 * line.box.width:
+            break  # another column, or text beside the caption
+        ended = parts[-1].rstrip().endswith((".", "!", "?", ":", ")", "。"))
+        if ended and gap > (max(gaps) + 2 if gaps else 0.5 * size):
+            break  # a paragraph after the caption's last sentence
+        gaps.append(gap)
+        box, last = box | line.box, line.box
         parts.append(line.text)
     return box, _join(parts)
 
@@ -203,6 +216,23 @@ def span(caption: Box, page: Box, columns: int = 2) -> Box:
     if caption.x1 <= middle + 12:
         return Box(page.x0, page.y0, middle, page.y1)
     return Box(middle, page.y0, page.x1, page.y1)
+
+
+def text_block(lines: Sequence[Line], page: Box) -> Box:
+    """The page's text block: from the left edge of its wide lines to the right edge (margins outside)."""
+    wide = [line.box for line in lines if line.box.width > page.width * 0.2]
+    if not wide:
+        return page
+    return Box(min(b.x0 for b in wide), page.y0, max(b.x1 for b in wide), page.y1)
+
+
+def margin_marks(rotated: Sequence[Box], lines: Sequence[Line], page: Box) -> list[Box]:
+    """Rotated text outside the text block's left and right edges: arXiv's identifier stamp, a journal's
+    running side title. Rotated text inside the text block (an axis title) is left to its figure."""
+    block = text_block(lines, page)
+    if not rotated or block == page:
+        return []
+    return [box for box in rotated if box.x1 <= block.x0 + 2 or box.x0 >= block.x1 - 2]
 
 
 def content_zone(page: Box) -> Box:
@@ -285,9 +315,19 @@ def columns(rows: Rows, block: range) -> tuple[int, int] | None:
     return min(r[0] for r in found), max(r[1] for r in found)  # type: ignore[index]
 
 
-def attach_text(region: Box, lines: Iterable[Line], band: Box, page: Box, reach: float = TEXT_REACH) -> Box:
-    """`region` with the band's text lines that touch it (labels, legends, panel titles), transitively;
-    running headers and footers only when they lie inside it."""
+def attach_text(
+    region: Box,
+    lines: Iterable[Line],
+    band: Box,
+    page: Box,
+    reach: float = TEXT_REACH,
+    small: float = 0.0,
+    text_block: Box | None = None,
+) -> Box:
+    """`region` with the band's text lines that belong to it, transitively: lines touching it (labels, legends,
+    panel titles); lines set smaller than `small` (a figure's own type) a little further off, above or below;
+    and such small lines beside it (row titles left of a grid, labels right of a diagram) on its rows, within the
+    page's `text_block` (not margin notes). Running headers and footers only when they lie inside it."""
     header, footer = page.y0 + page.height * 0.1, page.y1 - page.height * 0.1
     pending = [
         line
@@ -300,16 +340,73 @@ def attach_text(region: Box, lines: Iterable[Line], band: Box, page: Box, reach:
         changed = False
         near = region.grown(reach)
         for line in list(pending):
-            if line.box.intersects(near):
-                region = region | (line.box & band)
+            box = line.box
+            tiny = line.size < small
+            beside = tiny and box.y0 >= region.y0 - 2 and box.y1 <= region.y1 + 2
+            inside_block = text_block is None or (box.x0 >= text_block.x0 - 2 and box.x1 <= text_block.x1 + 2)
+            if (
+                box.intersects(near)
+                or (tiny and box.intersects(region.grown(SMALL_REACH)))
+                or (beside and inside_block)
+            ):
+                region = region | (box & band)
                 pending.remove(line)
                 changed = True
     return region
 
 
+def between(region: Box, lines: Iterable[Line], caption_edge: int, band: Box) -> Box:
+    """`region` with the text lines that sit between it and its caption (`caption_edge`, the caption's near
+    edge): panel labels "(a)" under images, lines of text under a diagram, a key. Nothing but the figure can be
+    there."""
+    below = caption_edge >= region.y1  # the caption is below the figure
+    for line in lines:
+        box = line.box
+        if not box.intersects(band) or box.x_overlap(region) <= 0:
+            continue
+        if (below and region.y1 - 1 <= box.y0 and box.y1 <= caption_edge + 1) or (
+            not below and caption_edge - 1 <= box.y0 and box.y1 <= region.y0 + 1
+        ):
+            region = region | (box & band)
+    return region
+
+
+def drop_tables(rows: Rows, block: range, far_first: bool, ruled: Callable[[range], bool]) -> range | None:
+    """`block` without the tables at its far end (away from the caption; the start when `far_first`): parts set
+    apart by a gap that `ruled` says are a table's grid, as long as something else is left."""
+    parts = _parts(rows, block, 6)
+    order = parts if far_first else parts[::-1]
+    while len(order) > 1 and ruled(order[0]):
+        order = order[1:]
+    if not order:
+        return None
+    kept = order if far_first else order[::-1]
+    return range(kept[0].start, kept[-1].stop)
+
+
+def _parts(rows: Rows, block: range, gap_rows: int) -> list[range]:
+    """The inked stretches of `block` separated by more than `gap_rows` empty rows."""
+    parts: list[range] = []
+    start = last = None
+    for i in block:
+        if rows[i] is None:
+            continue
+        if start is not None and last is not None and i - last > gap_rows:
+            parts.append(range(start, last + 1))
+            start = None
+        start = i if start is None else start
+        last = i
+    if start is not None and last is not None:
+        parts.append(range(start, last + 1))
+    return parts
+
+
+RULE = 3  # points: a running header's or footer's rule is this thin (their text is masked already)
+
+
 def drop_margins(rows: Rows, block: range, top: int, header: int, footer: int) -> range | None:
-    """`block` (rows of a band whose first row is page row `top`) without a running header or footer: a thin
-    part (a rule, a line of small text) in the page's top or bottom tenth, set apart by a gap."""
+    """`block` (rows of a band whose first row is page row `top`) without a running header's or footer's rule
+    in the page's top or bottom tenth, set apart by a gap. A legend box above a plot is thicker and stays."""
     parts: list[range] = []
     start = last = None
     gap = 0
@@ -326,9 +423,9 @@ def drop_margins(rows: Rows, block: range, top: int, header: int, footer: int) -
             gap += 1
     if start is not None and last is not None:
         parts.append(range(start, last + 1))
-    while len(parts) > 1 and top + parts[0].stop <= header and len(parts[0]) <= 12:
+    while len(parts) > 1 and top + parts[0].stop <= header and len(parts[0]) <= RULE:
         parts.pop(0)
-    while len(parts) > 1 and top + parts[-1].start >= footer and len(parts[-1]) <= 12:
+    while len(parts) > 1 and top + parts[-1].start >= footer and len(parts[-1]) <= RULE:
         parts.pop()
     return range(parts[0].start, parts[-1].stop) if parts else None
 
