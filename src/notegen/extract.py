@@ -15,7 +15,7 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pymupdf
@@ -412,9 +412,7 @@ class _Ink:
         r0 = max(0, (y0 - self.y0) * self.zoom)
         r1 = min(self.h, (y1 - self.y0) * self.zoom)
         width = self.w * self.n
-        patterns = {
-            bytes(self.graphics[r * width + c0 * self.n : r * width + c1 * self.n]) for r in range(r0, r1)
-        }
+        patterns = {bytes(self.graphics[r * width + c0 * self.n : r * width + c1 * self.n]) for r in range(r0, r1)}
         return len(patterns) <= 8
 
     def barriers(self, caption: figures.Box, area: figures.Box) -> list[figures.Box]:
@@ -424,17 +422,22 @@ class _Ink:
             if figures.is_any_caption(line) or not self.inside_graphics(line, area)
         ]
 
-    def region(self, band: figures.Box, seed: tuple[str, int] | range) -> figures.Box | None:
-        """The figure in `band`: grown from one edge (("up"|"down", page row)) or around page rows `seed`."""
-        band = band & self.area
-        if band.width < 4 or band.height < 4:
-            return None
-        top, rows, soft = self.rows(band)
+    def _graphics(
+        self,
+        band: figures.Box,
+        seed: tuple[str, int] | range,
+        top: int,
+        rows: figures.Rows,
+        soft: list[bool],
+        start_gap: float,
+        max_gap: float,
+    ) -> figures.Box | None:
+        """The box of the figure's graphics in the band's rows, grown from the seed across gaps of `max_gap`."""
         if isinstance(seed, range):
-            block = figures.grow_around(rows, range(seed.start - top, seed.stop - top), soft=soft)
+            block = figures.grow_around(rows, range(seed.start - top, seed.stop - top), max_gap, soft=soft)
         else:
             direction, start = seed
-            block = figures.grow(rows, start - top, -1 if direction == "up" else 1, soft=soft)
+            block = figures.grow(rows, start - top, -1 if direction == "up" else 1, start_gap, max_gap, soft)
         if block is None:
             return None
         page_box = figures.Box(*self.page.rect)
@@ -448,8 +451,21 @@ class _Ink:
         if cols is None:
             return None
         graphics = figures.Box(cols[0], top + block.start, cols[1] + 1, top + block.stop)
-        if not figures.big_enough(graphics):
+        return graphics if figures.big_enough(graphics) else None
+
+    def region(self, band: figures.Box, seed: tuple[str, int] | range, sparse: bool = False) -> figures.Box | None:
+        """The figure in `band`: grown from one edge (("up"|"down", page row)) or around page rows `seed`. With
+        `sparse`, all the band's ink: a line drawing whose parts lie further apart than the usual gap (the band is
+        bounded by body text and other captions, so nothing else is in it)."""
+        band = band & self.area
+        if band.width < 4 or band.height < 4:
             return None
+        top, rows, soft = self.rows(band)
+        reach = (band.height, band.height) if sparse else (figures.START_GAP, figures.MAX_GAP)
+        graphics = self._graphics(band, seed, top, rows, soft, *reach)
+        if graphics is None:
+            return None
+        page_box = figures.Box(*self.page.rect)
         text = [
             line for line in self.lines if not figures.is_body(line, self.style) and not figures.is_any_caption(line)
         ]
@@ -460,18 +476,25 @@ class _Ink:
         return self.ink_box(figures.attach_text(graphics, text, band, page_box, small=small, text_block=within))
 
 
-def _page_lines(
-    page: pymupdf.Page, textpage: pymupdf.TextPage | None = None
-) -> tuple[list[figures.Line], list[figures.Box]]:
-    """The page's horizontal text lines, and the rotated text in its outer margins (arXiv's stamp), which no
-    figure includes. Rotated text inside the text block (an axis title) is inked and found with its figure."""
+@dataclass(frozen=True)
+class _Text:
+    lines: list[figures.Line]  # horizontal lines
+    marks: list[figures.Box]  # rotated text in the outer margins (arXiv's stamp), which no figure includes
+    turned: list[tuple[str, tuple[float, float]]]  # rotated lines: text and direction (a sideways caption?)
+
+
+def _page_lines(page: pymupdf.Page, textpage: pymupdf.TextPage | None = None) -> _Text:
+    """The page's text, in the page's own (unrotated) coordinates. Rotated text inside the text block (an axis
+    title) is inked and found with its figure."""
     lines: list[figures.Line] = []
     rotated: list[figures.Box] = []
+    turned: list[tuple[str, tuple[float, float]]] = []
     for block in page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT, textpage=textpage)["blocks"]:
         for line in block.get("lines", []):
             spans = [s for s in line["spans"] if s["text"].strip()]
             if spans and abs(line["dir"][0] - 1) > 1e-3:
                 rotated.append(figures.Box(*line["bbox"]))
+                turned.append(("".join(s["text"] for s in spans).strip(), tuple(line["dir"])))
             if not spans or abs(line["dir"][0] - 1) > 1e-3:
                 continue
             chars = Counter[tuple[str, float, bool]]()
@@ -490,7 +513,9 @@ def _page_lines(
                     label_font=spans[0]["font"],
                 )
             )
-    return lines, figures.margin_marks(rotated, lines, figures.Box(*page.rect))
+    return _Text(
+        figures.join_split_labels(lines), figures.margin_marks(rotated, lines, figures.Box(*page.rect)), turned
+    )
 
 
 def _is_set_off(line: figures.Line, style: figures.Style) -> bool:
@@ -512,10 +537,18 @@ def _locate(
     zone = figures.content_zone(page_box)
     columns = 2 if figures.two_columns(lines, style, page_box) else 1
     column = figures.span(caption, page_box, columns) & zone
+    side = _ink_beside(page, lines, style, marks, caption, column) if _is_set_off(lines[at], style) else None
+    if side is not None:  # a caption in the margin, the figure's ink on its own rows beside it
+        beside = _beside(page, lines, style, marks, caption, side)
+        if beside is not None:
+            return beside[0], beside[1], text, "caption-beside-figure"
     ink = _Ink(page, lines, style, figures.Box(column.x0, column.y0, column.x1, caption.y0 + 2), marks)
     walls = ink.barriers(caption, column)
     above = ink.region(figures.band_above(caption, walls, column), ("up", int(caption.y0)))
     if above is not None and not ink.ruled(above, 0, range(math.floor(above.y0), math.ceil(above.y1))):
+        wide = _widened(page, lines, style, marks, caption, column, zone, above)
+        if wide is not None:
+            return wide[0], wide[1], text, "caption-below-figure"
         return ink, above, text, "caption-below-figure"
     # Nothing above, or a table (a table's caption sits above it, so that one is not this caption's).
     below_ink = _Ink(page, lines, style, figures.Box(column.x0, caption.y1 - 2, column.x1, column.y1), marks)
@@ -525,6 +558,13 @@ def _locate(
         return below_ink, found, text, "caption-above-figure"
     if above is not None:
         return ink, above, text, "caption-below-figure"
+    for where, band, seed in (
+        (ink, figures.band_above(caption, ink.barriers(caption, column), column), ("up", int(caption.y0))),
+        (below_ink, figures.band_below(caption, walls, column), ("down", math.ceil(caption.y1))),
+    ):
+        sparse = where.region(band, seed, sparse=True)
+        if sparse is not None:
+            return where, sparse, text, f"caption-{'below' if seed[0] == 'up' else 'above'}-sparse-figure"
     if not _is_set_off(lines[at], style):
         return None
     if column.width < page_box.width * 0.75:  # a caption in one column may sit beside its figure
@@ -532,21 +572,14 @@ def _locate(
             other = figures.Box(column.x1, zone.y0, page_box.x1, zone.y1)
         else:
             other = figures.Box(page_box.x0, zone.y0, column.x0, zone.y1)
-        ink = _Ink(page, lines, style, other, marks)
-        walls = ink.barriers(figures.Box(other.x0, caption.y0, other.x1, caption.y1), other)
-        band = figures.Box(
-            other.x0,
-            max([w.y1 for w in walls if w.y1 <= caption.y0 + 1], default=other.y0),
-            other.x1,
-            min([w.y0 for w in walls if w.y0 >= caption.y1 - 1], default=other.y1),
-        )
-        found = ink.region(band, range(int(caption.y0), int(caption.y1) + 1))
-        if found is not None:
-            return ink, found, text, "caption-beside-figure"
+        beside = _beside(page, lines, style, marks, caption, other)
+        if beside is not None:
+            return beside[0], beside[1], text, "caption-beside-figure"
     if page.number + 1 < doc.page_count and caption.y0 > page_box.height / 2:
         # A caption low on its page, its figure a plate on the next page.
         nxt = doc[page.number + 1]
-        nxt_lines, nxt_marks = _page_lines(nxt)
+        nxt_text = _page_lines(nxt)
+        nxt_lines, nxt_marks = nxt_text.lines, nxt_text.marks
         nxt_style = figures.body_style(nxt_lines)
         if sum(figures.is_body(line, nxt_style) for line in nxt_lines) <= 3:
             nxt_zone = figures.content_zone(figures.Box(*nxt.rect))
@@ -557,32 +590,205 @@ def _locate(
     return None
 
 
+def _widened(
+    page: pymupdf.Page,
+    lines: list[figures.Line],
+    style: figures.Style,
+    marks: Sequence[figures.Box],
+    caption: figures.Box,
+    column: figures.Box,
+    zone: figures.Box,
+    found: figures.Box,
+) -> tuple[_Ink, figures.Box] | None:
+    """A figure found in the caption's column that runs on across the other column (a short caption under a
+    full-width figure in a two-column paper): the whole of it, or None."""
+    if column.width > zone.width * 0.75:
+        return None
+    left = column.x0 - zone.x0 < zone.width / 4
+    other = (
+        figures.Box(column.x1, found.y0, zone.x1, found.y1)
+        if left
+        else figures.Box(zone.x0, found.y0, column.x0, found.y1)
+    )
+    full = figures.Box(zone.x0, column.y0, zone.x1, caption.y0 + 2)
+    ink = _Ink(page, lines, style, full, marks)
+    _, rows, _ = ink.rows(other)
+    if sum(r is not None for r in rows) < 0.5 * max(1, len(rows)):
+        return None  # hardly any graphics beside the figure in the other column
+    walls = [w for w in ink.barriers(caption, full) if not w.intersects(found)]
+    wide = ink.region(figures.band_above(caption, walls, full), ("up", int(caption.y0)))
+    if wide is None or wide.width < found.width * 1.2 or not (wide.x0 <= found.x0 + 2 and wide.x1 >= found.x1 - 2):
+        return None
+    if abs(wide.y0 - found.y0) > 0.2 * found.height:
+        return None  # the other column's graphics start elsewhere: a figure of their own
+    near = figures.Box(other.x0, wide.y0 - 60, other.x1, wide.y1 + 60)
+    if any(figures.is_any_caption(line) and line.box.intersects(near) for line in lines if line.box != caption):
+        return None  # the graphics beside it have a caption of their own
+    body = [line.box for line in lines if figures.is_body(line, style)]
+    if any(box.intersects(wide.grown(-2)) for box in body):
+        return None  # the other column's text beside the figure: the figure is the column's only
+    return ink, wide
+
+
+def _beside(
+    page: pymupdf.Page,
+    lines: list[figures.Line],
+    style: figures.Style,
+    marks: Sequence[figures.Box],
+    caption: figures.Box,
+    other: figures.Box,
+) -> tuple[_Ink, figures.Box] | None:
+    """The figure in `other` (a column or a side of the page) on the caption's rows, grown up and down."""
+    ink = _Ink(page, lines, style, other, marks)
+    walls = ink.barriers(figures.Box(other.x0, caption.y0, other.x1, caption.y1), other)
+    band = figures.Box(
+        other.x0,
+        max([w.y1 for w in walls if w.y1 <= caption.y0 + 1], default=other.y0),
+        other.x1,
+        min([w.y0 for w in walls if w.y0 >= caption.y1 - 1], default=other.y1),
+    )
+    found = ink.region(band, range(int(caption.y0), int(caption.y1) + 1))
+    return (ink, found) if found is not None else None
+
+
+def _ink_beside(
+    page: pymupdf.Page,
+    lines: list[figures.Line],
+    style: figures.Style,
+    marks: Sequence[figures.Box],
+    caption: figures.Box,
+    zone: figures.Box,
+) -> figures.Box | None:
+    """The side of a narrow caption (left or right of it) whose graphics fill most of the caption's rows: the
+    caption sits beside its figure, in the margin. None for a caption with text or nothing beside it."""
+    if caption.width > zone.width * 0.45:
+        return None
+    near = 36.0  # points between the caption and the figure's ink beside it, at most
+    sides = {
+        "left": figures.Box(zone.x0, caption.y0, caption.x0 - 2, caption.y1),
+        "right": figures.Box(caption.x1 + 2, caption.y0, zone.x1, caption.y1),
+    }
+    for name, strip in sides.items():
+        if strip.width < MIN_SIDE:
+            continue
+        _, rows, _ = _Ink(page, lines, style, strip, marks).rows(strip)
+        close = [
+            r
+            for r in rows
+            if r is not None and (r[1] >= strip.x1 - near if name == "left" else r[0] <= strip.x0 + near)
+        ]
+        if len(close) >= 0.6 * max(1, len(rows)):
+            return (
+                figures.Box(zone.x0, zone.y0, strip.x1, zone.y1)
+                if name == "left"
+                else figures.Box(strip.x0, zone.y0, zone.x1, zone.y1)
+            )
+    return None
+
+
+MIN_SIDE = 36.0  # points: narrower than this beside a caption holds no figure
+
+
 def find_figure(doc: pymupdf.Document, number: int = 1) -> tuple[Figure | None, str | None]:
-    """Figure `number` and its PNG, or None and the reason, for the reviewer."""
+    """Figure `number` and its PNG, or None and the reason, for the reviewer.
+
+    A page is searched as its content reads: a page shown rotated (/Rotate 90, a journal's landscape page) in
+    its own coordinates, where its text and its renders agree; a figure set sideways, its caption running up the
+    side, on a view of the page turned upright. The box and the PNG are the page's as a viewer shows it.
+    """
     seen_caption: int | None = None
     for index in range(doc.page_count):
         page = doc[index]
         textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_TEXT)
         if not _QUICK.search(textpage.extractText()):
             continue
-        lines, marks = _page_lines(page, textpage)
-        style = figures.body_style(lines)
-        for at, line in enumerate(lines):
-            if not figures.is_caption(line, number, style.body_font):
-                continue
+        shown = page.rotation
+        if shown:
+            page.set_rotation(0)
+            textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_TEXT)
+        try:
+            text = _page_lines(page, textpage)
+            hit, seen = _search(doc, page, text, number)
+            pattern = figures.caption_pattern(number)
+            for angle in sorted({_TURN[d] for t, d in text.turned if d in _TURN and pattern.match(t)}):
+                if hit is not None:
+                    break
+                shown_doc, back = _turned(doc, page, angle)
+                view = shown_doc[0]
+                hit, seen_turned = _search(shown_doc, view, _page_lines(view), number)
+                seen = seen or seen_turned
+                hit = replace(hit, back=back) if hit is not None else None
+        finally:
+            if shown:
+                page.set_rotation(shown)
+        if seen:
             seen_caption = index if seen_caption is None else seen_caption
-            located = _locate(doc, page, lines, style, at, marks)
-            log.debug(
-                "figure %d: caption on page %d, line %r: %s", number, index, line.text[:40], located and located[3]
-            )
-            if located is None:
-                continue
-            where, box, caption, method = located
-            region = figures.with_margin(box, MARGIN, figures.Box(*where.page.rect))
-            return Figure(where.page.number, region.tuple(), caption, where.png(region), method), None
+        if hit is not None:
+            return _as_shown(doc, index, hit), None
     if seen_caption is not None:
         return None, f"found the caption of Figure {number} on page {seen_caption + 1} but no figure beside it"
     return None, f'no caption "Figure {number}" in the PDF'
+
+
+@dataclass(frozen=True)
+class _Hit:
+    ink: _Ink  # the render it was found in
+    region: figures.Box  # in the coordinates of the page (or turned view) searched
+    caption: str
+    method: str
+    back: pymupdf.Matrix | None = None  # from a turned view's coordinates to the page's own
+
+
+# A rotated caption's direction -> the turn (degrees, as show_pdf_page takes them) that sets it upright.
+_TURN = {(0.0, -1.0): -90, (0.0, 1.0): 90, (-1.0, 0.0): 180}
+
+
+def _turned(doc: pymupdf.Document, page: pymupdf.Page, angle: int) -> tuple[pymupdf.Document, pymupdf.Matrix]:
+    """A one-page document showing `page` (its own coordinates) turned by `angle`, and the matrix from the
+    view's coordinates back to the page's."""
+    width, height = page.rect.width, page.rect.height
+    size = (height, width) if angle in (90, -90) else (width, height)
+    shown = pymupdf.open()
+    view = shown.new_page(width=size[0], height=size[1])
+    view.show_pdf_page(view.rect, doc, page.number, rotate=angle)
+    back = {  # show_pdf_page sends (x, y) to (y, W - x) for 90, (H - y, x) for -90, (W - x, H - y) for 180
+        90: pymupdf.Matrix(0, 1, -1, 0, width, 0),
+        -90: pymupdf.Matrix(0, -1, 1, 0, 0, height),
+        180: pymupdf.Matrix(-1, 0, 0, -1, width, height),
+    }[angle]
+    return shown, back
+
+
+def _search(doc: pymupdf.Document, page: pymupdf.Page, text: _Text, number: int) -> tuple[_Hit | None, bool]:
+    """Figure `number` found from a caption on this page, and whether its caption is there at all."""
+    lines = text.lines
+    style = figures.body_style(lines)
+    seen = False
+    for at, line in enumerate(lines):
+        if not figures.is_caption(line, number, style.body_font):
+            continue
+        seen = True
+        located = _locate(doc, page, lines, style, at, text.marks)
+        log.debug("figure %d: caption %r on page %d: %s", number, line.text[:40], page.number, located and located[3])
+        if located is not None:
+            where, box, caption, method = located
+            region = figures.with_margin(box, MARGIN, figures.Box(*where.page.rect))
+            return _Hit(where, region, caption, method), True
+    return None, seen
+
+
+def _as_shown(doc: pymupdf.Document, index: int, hit: _Hit) -> Figure:
+    """The figure as the page is shown: its box in the displayed page's coordinates, its PNG as a viewer sees
+    it (a figure set sideways on an upright page stays sideways)."""
+    where = hit.ink.page
+    if hit.back is None and where.rotation == 0:  # the common case: crop the render it was found in
+        return Figure(where.number, hit.region.tuple(), hit.caption, hit.ink.png(hit.region), hit.method)
+    page = doc[index] if hit.back is not None else where
+    rect = pymupdf.Rect(hit.region.x0, hit.region.y0, hit.region.x1, hit.region.y1)
+    if hit.back is not None:
+        rect = rect * hit.back
+    rect = (rect * page.rotation_matrix).normalize() & page.rect
+    return Figure(page.number, figures.Box(*rect).tuple(), hit.caption, render(page, rect), hit.method)
 
 
 def render(page: pymupdf.Page, region: pymupdf.Rect) -> bytes:

@@ -120,6 +120,27 @@ def is_any_caption(line: Line) -> bool:
     return rest[:1] in (":", ".", "|", "—", "–", "") or line.label_bold
 
 
+_LABEL_ONLY = re.compile(rf"^\s*{_LABEL}\s*$")
+
+
+def join_split_labels(lines: list[Line]) -> list[Line]:
+    """Lines with a caption's label and its number put together where the text layer split them ("Fig." then
+    "1.— The power spectrum …" on the next line, as AASTeX's captions come out)."""
+    out: list[Line] = []
+    for line in lines:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and _LABEL_ONLY.match(last.text)
+            and line.text[:1].isdigit()
+            and line.box.y0 - last.box.y1 < last.size
+        ):
+            out[-1] = replace(last, box=last.box | line.box, text=f"{last.text.strip()} {line.text}")
+            continue
+        out.append(line)
+    return out
+
+
 def caption_box(lines: Sequence[Line], index: int) -> tuple[Box, str]:
     """The whole caption from line `index`: the lines below it in its column, in its type size, across the
     text blocks a PDF splits it into, until a gap that ends a paragraph, another caption or other text.
@@ -276,7 +297,8 @@ def grow(
 ) -> range | None:
     """The rows of the figure found walking from `start` by `step` (-1 up, +1 down): its first ink must be
     within `start_gap` rows, its parts at most `max_gap` empty rows apart. Rows marked `soft` (covered by text
-    that may be the figure's: tick labels, axis titles) count a quarter. None when there is no ink."""
+    that may be the figure's: tick labels, axis titles) count a quarter, and nothing before the first ink.
+    None when there is no ink."""
     first = last = None
     gap = 0.0
     i = min(max(start, 0), len(rows) - 1)
@@ -287,7 +309,9 @@ def grow(
             last = i
             gap = 0.0
         else:
-            gap += 0.25 if i < len(soft) and soft[i] else 1.0
+            covered = i < len(soft) and soft[i]
+            # Before the first ink, text rows are free: text between a figure and its caption is the figure's.
+            gap += (0.0 if first is None else 0.25) if covered else 1.0
             if gap > (start_gap if first is None else max_gap):
                 break
         i += step
@@ -341,7 +365,7 @@ def attach_text(
         near = region.grown(reach)
         for line in list(pending):
             box = line.box
-            tiny = line.size < small
+            tiny = line.size < small and any(ch.isalpha() for ch in line.text)  # words, not a page number
             beside = tiny and box.y0 >= region.y0 - 2 and box.y1 <= region.y1 + 2
             inside_block = text_block is None or (box.x0 >= text_block.x0 - 2 and box.x1 <= text_block.x1 + 2)
             if (
@@ -373,10 +397,10 @@ def between(region: Box, lines: Iterable[Line], caption_edge: int, band: Box) ->
 
 def drop_tables(rows: Rows, block: range, far_first: bool, ruled: Callable[[range], bool]) -> range | None:
     """`block` without the tables at its far end (away from the caption; the start when `far_first`): parts set
-    apart by a gap that `ruled` says are a table's grid, as long as something else is left."""
+    apart by a gap that `ruled` says are a table's grid, or a lone rule, as long as something else is left."""
     parts = _parts(rows, block, 6)
     order = parts if far_first else parts[::-1]
-    while len(order) > 1 and ruled(order[0]):
+    while len(order) > 1 and (len(order[0]) <= RULE or ruled(order[0])):  # a lone rule: a table's last line
         order = order[1:]
     if not order:
         return None
