@@ -4,7 +4,11 @@
 
 Correct: same page and IoU >= 0.8 with the labelled box; for a paper without Figure 1, saying there is none.
 Time per paper: open the PDF, find Figure 1, render its PNG (the median of --repeat runs, after one warm-up
-paper so the library's one-time start-up is not billed to the first paper). Prints numbers; never fails.
+paper so the library's one-time start-up is not billed to the first paper); the doubt check is part of it.
+Doubt: how many of notegen's crops are flagged, right and wrong ones apart; and, to measure the check on the
+mistakes a finder makes, how many crops made wrong on purpose from each label are flagged (grown over the text
+above, cut short by a third, or the same size just above the figure). Captions: how many end without a full
+stop (cut mid-sentence, or a caption that is a title). Prints numbers; never fails.
 """
 
 from __future__ import annotations
@@ -94,6 +98,8 @@ def main() -> None:
         base_ok, base_overlap = correct(label, base_page, base_box)
         rows.append(
             {
+                "doubt": fig.doubt if fig else None,
+                "caption": fig.caption if fig else "",
                 "file": label["file"],
                 "kind": label.get("kind") or "no figure",
                 "ok": ok,
@@ -134,6 +140,50 @@ def main() -> None:
     print(f"                largest image median {statistics.median(base_ms):.1f}, p90 {percentile(base_ms, 0.9):.1f}")
     failures = [r["file"] for r in rows if not r["ok"]]
     print(f"notegen wrong on: {', '.join(failures) if failures else 'none'}")
+
+    found = [r for r in rows if r["kind"] != "no figure"]
+    right = [r for r in found if r["ok"]]
+    wrong = [r for r in found if not r["ok"]]
+    print("\ndoubt           flagged")
+    flagged = sum(bool(r["doubt"]) for r in right)
+    print(f"  right crops   {flagged}/{len(right)}   (a false alarm costs the person a look)")
+    print(f"  wrong crops   {sum(bool(r['doubt']) for r in wrong)}/{len(wrong)}")
+    for r in found:
+        if r["doubt"]:
+            print(f"    {r['file'][:36]:36} {'ok' if r['ok'] else 'WRONG'}  {r['doubt']}")
+    made = planted_mistakes(pymupdf, args.pdfs, labels)
+    for kind, flags in made.items():
+        print(f"  made {kind:14} {sum(flags)}/{len(flags)}")
+    cut = [r for r in found if not r["caption"].rstrip().endswith((".", "!", "?", ")", ".”", '."', "。"))]
+    print(f"\ncaptions ending without a full stop: {len(cut)}/{len(found)}")
+    for r in cut:
+        print(f"    {r['file'][:36]:36} …{r['caption'][-60:]}")
+
+
+def planted_mistakes(pymupdf, pdfs: Path, labels: list[dict]) -> dict[str, list[bool]]:
+    """The doubt check on crops made wrong from each label, as a finder gets them wrong."""
+    from notegen.extract import doubt_of, page_ink
+    from notegen.figures import Box
+
+    made: dict[str, list[bool]] = {"grown over text": [], "cut short": [], "beside it": []}
+    for label in labels:
+        if label["page"] is None:
+            continue
+        with pymupdf.open(pdfs / label["file"]) as doc:
+            page = doc[label["page"]]
+            ink = page_ink(page)
+            x0, y0, x1, y1 = label["fig_bbox"]
+            h = y1 - y0
+            top = max(page.rect.y0, y0 - 80)
+            crops = {
+                "grown over text": Box(x0, top, x1, y1),
+                "cut short": Box(x0, y0 + h / 3, x1, y1),
+                "beside it": Box(x0, max(page.rect.y0, y0 - h - 6), x1, y0 - 6),
+            }
+            for kind, crop in crops.items():
+                if crop.height >= 20:
+                    made[kind].append(doubt_of(ink, crop) is not None)
+    return made
 
 
 def _installed(name: str) -> bool:

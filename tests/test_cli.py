@@ -53,11 +53,12 @@ def test_figure_json_one_object_per_pdf(tmp_path):
     assert first["caption"].startswith("Figure 1. Training error (left) and test error (right)")
     x0, y0, x1, y1 = first["bbox"]
     assert 306 <= x0 <= 310 and 222 <= y0 <= 226 and 543 <= x1 <= 547 and 301 <= y1 <= 305
-    assert first["ms"] > 0
+    assert first["ms"] > 0 and first["doubt"] is None
     assert second == {
         "pdf": str(CORPUS / "2603.12231.pdf"),
         "page": None,
         "bbox": None,
+        "doubt": None,
         "ms": second["ms"],
         "reason": 'no caption "Figure 1" in the PDF',
     }

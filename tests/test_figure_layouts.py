@@ -6,11 +6,13 @@ same page and a box with IoU >= 0.9 with it (the figure's ink, not its caption, 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pymupdf
 import pytest
 
+from notegen import note
 from notegen.extract import find_figure
 from notegen.figures import Box
 
@@ -511,3 +513,40 @@ def test_a_figure_drawn_sideways_on_an_upright_page_with_its_caption_up_the_side
     assert Box(*figure.bbox).iou(Box(*expected)) >= 0.9, (figure.bbox, expected)
     width, height = png_size(figure.png)
     assert height > width  # sideways, as the page shows it
+
+
+# -- saying when it is unsure ------------------------------------------------------------------------------------
+
+
+def sparse_paper(path: Path) -> Path:
+    doc, (page,) = new_doc()
+    body(page, 72, 60, 540, 150)
+    shape = page.new_shape()
+    for x, y in ((100, 170), (300, 240), (460, 310), (180, 330)):
+        shape.draw_circle(pymupdf.Point(x, y), 14)
+    shape.finish(color=(0, 0, 0), width=1)
+    shape.commit()
+    caption(page, pymupdf.Rect(72, 400, 540, 420), "Figure 1: A sparse diagram of four states.")
+    body(page, 72, 430, 540, 740)
+    doc.save(path)
+    return path
+
+
+def test_figure_json_says_when_it_doubts_a_crop(run, tmp_path):
+    doubtful = sparse_paper(tmp_path / "sparse.pdf")
+    sure = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdfs" / "1512.03385.pdf"
+
+    r = run("figure", str(doubtful), str(sure), "--json")
+
+    records = [json.loads(line) for line in r.out.splitlines()]
+    assert [record["doubt"] for record in records] == ["far from its caption", None]
+
+
+def test_a_doubtful_figure_gets_a_line_under_it_in_the_note(workspace, run, tmp_path):
+    doubtful = sparse_paper(tmp_path / "sparse.pdf")
+    assert run("draft", str(doubtful), "--date", "2024-01-30", "--no-llm").code == 0
+    text = Path("notes/papers.20240130.md").read_text()
+    image = next(line for line in text.splitlines() if line.startswith("![图 0]"))
+    assert f"{image}\n> **请核对关键图**（notegen）：图离图注较远，请确认这就是该图\n\n**待填写**" in text
+    parsed = note.parse_note(text, "n")
+    assert not note.edited(parsed, parsed.sections[0])  # the line is notegen's, not part of the summary

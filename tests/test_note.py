@@ -107,3 +107,39 @@ def test_summary_words_never_become_hashtags():
     text = note.render_section(section, 0)
     assert "利用 \\#注意力 机制，C# 与 #1 不受影响\n" in text
     assert [m.group("tag") for m in note.HASHTAG.finditer(text)] == ["t"]
+
+
+def test_regen_with_a_new_figure_replaces_or_removes_notegens_doubt_line_and_keeps_the_persons():
+    doubtful = Section(
+        "pdf:1",
+        "T",
+        "t",
+        "这篇论文试图解决的问题是……",
+        "../images/a.png",
+        figure_doubt=note.DOUBTS["far from its caption"],
+    )
+    text = note.render_note("a" * 23, date(2024, 1, 30), 1, [doubtful])
+    parsed = note.parse_note(text, "n")
+    section = parsed.sections[0]
+    assert section.doubt is not None and not note.edited(parsed, section)
+
+    sure = note.replace_section_parts(parsed, section, 2, "这篇论文试图解决的问题是新的。", figure="../images/b.png")
+    assert "请核对关键图" not in sure and "![图 0](../images/b.png)  \n\n这篇论文" in sure
+
+    other = note.replace_section_parts(
+        parsed,
+        section,
+        2,
+        "这篇论文试图解决的问题是新的。",
+        figure="../images/b.png",
+        figure_doubt=note.DOUBTS["the page edge"],
+    )
+    assert (
+        "![图 0](../images/b.png)  \n> **请核对关键图**（notegen）：截图贴到了页面边缘，可能多截了页面内容\n\n" in other
+    )
+
+    mine = text.replace("请确认这就是该图", "请确认这就是该图——我看过了，没问题")
+    kept = note.replace_section_parts(
+        note.parse_note(mine, "n"), note.parse_note(mine, "n").sections[0], 2, "新", figure="../images/b.png"
+    )
+    assert "我看过了，没问题" in kept

@@ -245,7 +245,7 @@ def figure(
     failed = False
     with Bounded(workers=1, seconds=timeout) as bounded:
         for pdf in pdfs:
-            record: dict[str, Any] = {"pdf": str(pdf), "page": None, "bbox": None}
+            record: dict[str, Any] = {"pdf": str(pdf), "page": None, "bbox": None, "doubt": None}
             try:
                 result = bounded.call(str(pdf), figure_only, pdf, str(pdf), number)
             except PaperError as err:
@@ -259,7 +259,9 @@ def figure(
                 record.update(reason=result.reason)
             else:
                 fig = result.figure
-                record.update(page=fig.page, bbox=list(fig.bbox), caption=fig.caption, method=fig.method)
+                record.update(
+                    page=fig.page, bbox=list(fig.bbox), caption=fig.caption, method=fig.method, doubt=fig.doubt
+                )
                 if out is not None:
                     target = out / _unique(f"{pdf.stem}.fig{number}", names) if into_folder else out
                     write_atomic(target, fig.png)
@@ -289,6 +291,8 @@ def _report(obj: Context, record: dict[str, Any], as_json: bool) -> None:
     else:
         where = ", ".join(f"{v:g}" for v in record["bbox"])
         line = f"{record['pdf']}: page {record['page']} [{where}] {record['method']} {record['ms']:g} ms"
+        if record.get("doubt"):
+            line += f" (check it: {record['doubt']})"
         click.echo(f"{record['png']}" if "png" in record else line)
         if "png" in record:
             obj.status(line)

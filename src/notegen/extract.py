@@ -40,10 +40,11 @@ pymupdf.TOOLS.mupdf_display_errors(False)  # MuPDF's own warnings are not for th
 @dataclass(frozen=True)
 class Figure:
     page: int  # 0-based
-    bbox: tuple[float, float, float, float]  # PDF points, origin top-left
+    bbox: tuple[float, float, float, float]  # PDF points, origin top-left, of the page as it is shown
     caption: str
     png: bytes
     method: str
+    doubt: str | None = None  # why the crop may not be the figure (note.DOUBTS), None when it looks like one
 
 
 @dataclass(frozen=True)
@@ -737,6 +738,7 @@ class _Hit:
     caption: str
     method: str
     back: pymupdf.Matrix | None = None  # from a turned view's coordinates to the page's own
+    caption_box: figures.Box | None = None  # the caption, when it is on the figure's page
 
 
 # A rotated caption's direction -> the turn (degrees, as show_pdf_page takes them) that sets it upright.
@@ -773,22 +775,82 @@ def _search(doc: pymupdf.Document, page: pymupdf.Page, text: _Text, number: int)
         if located is not None:
             where, box, caption, method = located
             region = figures.with_margin(box, MARGIN, figures.Box(*where.page.rect))
-            return _Hit(where, region, caption, method), True
+            caption_box = figures.caption_box(lines, at)[0] if where.page.number == page.number else None
+            return _Hit(where, region, caption, method, caption_box=caption_box), True
     return None, seen
 
 
 def _as_shown(doc: pymupdf.Document, index: int, hit: _Hit) -> Figure:
     """The figure as the page is shown: its box in the displayed page's coordinates, its PNG as a viewer sees
-    it (a figure set sideways on an upright page stays sideways)."""
+    it (a figure set sideways on an upright page stays sideways), and any doubt about it."""
     where = hit.ink.page
+    doubt = _doubt(hit)
     if hit.back is None and where.rotation == 0:  # the common case: crop the render it was found in
-        return Figure(where.number, hit.region.tuple(), hit.caption, hit.ink.png(hit.region), hit.method)
+        return Figure(where.number, hit.region.tuple(), hit.caption, hit.ink.png(hit.region), hit.method, doubt)
     page = doc[index] if hit.back is not None else where
     rect = pymupdf.Rect(hit.region.x0, hit.region.y0, hit.region.x1, hit.region.y1)
     if hit.back is not None:
         rect = rect * hit.back
     rect = (rect * page.rotation_matrix).normalize() & page.rect
-    return Figure(page.number, figures.Box(*rect).tuple(), hit.caption, render(page, rect), hit.method)
+    return Figure(page.number, figures.Box(*rect).tuple(), hit.caption, render(page, rect), hit.method, doubt)
+
+
+def _doubt(hit: _Hit) -> str | None:
+    """Why the crop may not be the figure alone, in a few words (the keys of note.DOUBTS), or None when it looks like
+    one: it is checked on its own, not against how it was found."""
+    return doubt_of(hit.ink, hit.region, hit.method, hit.caption_box)
+
+
+def doubt_of(ink: _Ink, region: figures.Box, method: str = "", caption: figures.Box | None = None) -> str | None:
+    """The doubt about `region` as the figure of the page `ink` rendered (also what bench/figures.py asks of
+    crops that are deliberately wrong, to measure the check)."""
+    page_box = figures.Box(*ink.page.rect)
+    inside = [line for line in ink.lines if line.box.intersects(region.grown(-1))]
+    if figures.reads_like_authors(inside):
+        return "an author list"
+    if sum(figures.is_body(line, ink.style) for line in inside) >= 3:
+        return "body text"
+    if ink.ruled(region, 0, range(math.floor(region.y0), math.ceil(region.y1))):
+        return "a table"
+    if figures.touches_edge(region, page_box):
+        return "the page edge"
+    if region.height > 0.8 * figures.content_zone(page_box).height:
+        return "most of the page"
+    if "sparse" in method:
+        return "far from its caption"
+    if _cut_through(ink, region):
+        return "cut through"
+    captions = [
+        figures.caption_box(ink.lines, i)[0] for i, line in enumerate(ink.lines) if figures.is_any_caption(line)
+    ]
+    captions += [caption] if caption is not None else []
+    others = [line for line in ink.lines if not any(line.box.intersects(c) for c in captions)]
+    if figures.labels_left_out(region, others, ink.style, page_box):
+        return "labels left out"
+    return None
+
+
+def _cut_through(ink: _Ink, region: figures.Box) -> bool:
+    """Whether the figure's graphics run on past an edge of the crop (a crop trimmed to the figure's ink has
+    blank rows and columns just outside it)."""
+    strips = [
+        figures.Box(region.x0, region.y0 - 3, region.x1, region.y0 - 0.5),
+        figures.Box(region.x0, region.y1 + 0.5, region.x1, region.y1 + 3),
+    ]
+    for strip in strips:
+        strip = strip & ink.area
+        if strip.height < 1:
+            continue
+        _, rows, _ = ink.rows(strip)
+        if any(r is not None and r[1] - r[0] >= 0.3 * region.width for r in rows):
+            return True
+    return False
+
+
+def page_ink(page: pymupdf.Page) -> _Ink:
+    """The whole page's render and text, for `doubt_of` on any region of it."""
+    text = _page_lines(page)
+    return _Ink(page, text.lines, figures.body_style(text.lines), figures.Box(*page.rect), text.marks)
 
 
 def render(page: pymupdf.Page, region: pymupdf.Rect) -> bytes:

@@ -454,6 +454,54 @@ def drop_margins(rows: Rows, block: range, top: int, header: int, footer: int) -
     return range(parts[0].start, parts[-1].stop) if parts else None
 
 
+# What `extract` may doubt about a crop (the note says each in Chinese: notegen.note.DOUBTS).
+_AFFILIATION = re.compile(
+    r"@|\b(?:University|Universit[äéà]|Institute|Department|Dept\.|Laboratory|Lab\b|School of|College|Academy|"
+    r"Research|Inc\.|Corporation)",
+)
+
+
+def reads_like_authors(lines: Sequence[Line]) -> bool:
+    """Lines that read like an author list: e-mail addresses and affiliations."""
+    return sum(1 for line in lines if _AFFILIATION.search(line.text)) >= 2
+
+
+def labels_left_out(region: Box, lines: Sequence[Line], style: Style, page: Box, reach: float = 12.0) -> bool:
+    """Small type just outside the crop on its rows or columns (a legend, a panel title, a row label): the crop
+    may have stopped short of its figure. Running heads (the page's top and bottom tenth) do not count."""
+    top, bottom = page.y0 + page.height * 0.1, page.y1 - page.height * 0.1
+    for line in lines:
+        box = line.box
+        if box.intersects(region) or is_body(line, style) or is_any_caption(line):
+            continue
+        if line.size > style.body_size - 0.5 or box.y1 < top or box.y0 > bottom:
+            continue
+        if not any(ch.isalpha() for ch in line.text):
+            continue
+        beside = (
+            box.y0 >= region.y0
+            and box.y1 <= region.y1
+            and (0 < region.x0 - box.x1 <= reach or 0 < box.x0 - region.x1 <= reach)
+        )
+        over = (
+            box.x0 >= region.x0
+            and box.x1 <= region.x1
+            and (0 < region.y0 - box.y1 <= reach or 0 < box.y0 - region.y1 <= reach)
+        )
+        if beside or over:
+            return True
+    return False
+
+
+def touches_edge(box: Box, page: Box, within: float = 3.0) -> bool:
+    return (
+        box.x0 <= page.x0 + within
+        or box.y0 <= page.y0 + within
+        or box.x1 >= page.x1 - within
+        or (box.y1 >= page.y1 - within)
+    )
+
+
 def big_enough(box: Box) -> bool:
     return box.width >= MIN_WIDTH and box.height >= MIN_HEIGHT
 

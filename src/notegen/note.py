@@ -56,7 +56,20 @@ TAG_MAX = 64
 TAG = re.compile(rf"[A-Za-z][A-Za-z0-9_-]{{0,{TAG_MAX - 1}}}")
 
 # What notegen writes for the person to see; they delete the line once dealt with.
+# Why the key figure may not be the figure alone (extract's doubts), as the line under the image says it.
+DOUBTS = {
+    "an author list": "截图里有作者或单位信息，可能多截了图外的内容",
+    "body text": "截图里夹着正文，可能多截了图外的文字",
+    "a table": "截图像是表格的框线，可能不是图",
+    "the page edge": "截图贴到了页面边缘，可能多截了页面内容",
+    "most of the page": "截图几乎占满整页，可能多截了",
+    "far from its caption": "图离图注较远，请确认这就是该图",
+    "labels left out": "截图旁边还有图中的文字，可能没有截全",
+    "cut through": "图的线条越过了截图的边缘，可能没有截全",
+}
+
 MISSING_FIGURE = "未找到关键图"
+FIGURE_DOUBT = "请核对关键图"
 REVIEW = "待核对"
 
 # text_join off: an escaped character stays a token of its own, so `\#word` is not mistaken for a hashtag.
@@ -79,6 +92,7 @@ class Section:
     image: str | None = None  # link target, e.g. ../images/<sha256>.png
     missing_figure: str | None = None  # why there is no image, shown to the reviewer
     review: str | None = None  # why the summary needs a human look, shown to the reviewer
+    figure_doubt: str | None = None  # why the image may not be the figure alone, shown under it (Chinese)
 
 
 def new_id() -> str:
@@ -183,6 +197,10 @@ def figure_line(number: int, image: str) -> str:
     return f"![图 {number}]({image})  "
 
 
+def doubt_line(reason: str) -> str:
+    return f"> **{FIGURE_DOUBT}**（notegen）：{neutral_line(reason)}"
+
+
 def marker(paper: str, summary: str, review: str | None = None) -> str:
     """The invisible line under a section's heading: the paper, and hashes of what notegen wrote."""
     reviewed = f" review={summary_hash(review)}" if review else ""
@@ -201,6 +219,8 @@ def render_section(section: Section, number: int) -> str:
     ]
     if section.image is not None:
         parts.append(figure_line(number, section.image) + "\n")
+        if section.figure_doubt:
+            parts.append(doubt_line(section.figure_doubt) + "\n")
     else:
         parts.append(missing_figure_line(section.missing_figure) + "\n")
     parts.append("\n")
@@ -391,6 +411,7 @@ class SectionSpan:
     heading_end: int  # offset after the heading's line ending
     missing_figure: bool = False
     source_title: str = ""  # as typed (markup, link targets, inline HTML and all)
+    doubt: Span | None = None  # the line under the image asking the person to check it
 
     @property
     def key(self) -> str | None:
@@ -554,7 +575,7 @@ def _section(text: str, lines: _Lines, heading: Block, blocks: list[Block], end_
     def span(unit: tuple[str, int, int]) -> Span:
         return (lines.starts[unit[1]], lines.ends[unit[2] - 1])
 
-    marker_span = tag = figure = review = None
+    marker_span = tag = figure = review = doubt = None
     paper = written = reviewed = None
     number = None
     missing = False
@@ -581,6 +602,11 @@ def _section(text: str, lines: _Lines, heading: Block, blocks: list[Block], end_
         elif quote and quote.group("what") == MISSING_FIGURE:
             figure, missing = span(units[i]), True
             i += 1
+    if figure is not None and i < len(units) and units[i][0] == "blockquote_open":
+        quote = _QUOTE.match(source(units[i]))
+        if quote and quote.group("what") == FIGURE_DOUBT:
+            doubt = span(units[i])
+            i += 1
     if i < len(units) and units[i][0] == "blockquote_open":
         quote = _QUOTE.match(source(units[i]))
         if quote and quote.group("what") == REVIEW:
@@ -589,7 +615,7 @@ def _section(text: str, lines: _Lines, heading: Block, blocks: list[Block], end_
     if i < len(units):
         summary = (lines.starts[units[i][1]], lines.ends[units[-1][2] - 1])
     else:
-        last = max((p[1] for p in (marker_span, tag, figure, review) if p), default=heading_end)
+        last = max((p[1] for p in (marker_span, tag, figure, doubt, review) if p), default=heading_end)
         summary = (last, last)
     title = _inline_text(heading.inline)
     return SectionSpan(
@@ -609,6 +635,7 @@ def _section(text: str, lines: _Lines, heading: Block, blocks: list[Block], end_
         heading_end=heading_end,
         missing_figure=missing,
         source_title=heading.inline.content if heading.inline is not None else "",
+        doubt=doubt,
     )
 
 
@@ -706,10 +733,12 @@ def replace_section_parts(
     tag: str | None = None,
     figure: str | None = None,
     paper: str | None = None,
+    figure_doubt: str | None = None,
 ) -> str:
     """The note with one section's summary (and review line, tag, figure, marker) replaced and `updated`
     moved; every other byte stays as it was. Parts that are None stay as they are, except the review line,
-    which goes when the new summary needs none. `figure` is the image's link (its 图 N stays)."""
+    which goes when the new summary needs none. `figure` is the image's link (its 图 N stays); with it, the line
+    asking to check the figure follows `figure_doubt`."""
     text = note.text
     newline = note.newline
     body = neutral_block(summary)
@@ -724,6 +753,7 @@ def replace_section_parts(
     edits.append(((start, section.summary[1]), replaced))
     if figure is not None:
         edits.append(_figure_edit(note, section, figure))
+        edits.extend(_doubt_edits(note, section, figure_doubt))
     if tag is not None and section.tag is not None:
         edits.append((section.tag, f"#{tag}"))
     who = paper or section.paper
@@ -735,6 +765,22 @@ def replace_section_parts(
     for (a, b), new in sorted(edits, key=lambda e: e[0][0], reverse=True):
         text = text[:a] + new + text[b:]
     return _with_updated(note, text, now_ms)
+
+
+def _doubt_edits(note: Note, section: SectionSpan, reason: str | None) -> list[tuple[Span, str]]:
+    """The line under a new figure: notegen's old one replaced or removed; one the person wrote to is left."""
+    newline = note.newline
+    if section.doubt is not None:
+        if _plain_span(note.text, section.doubt) not in {doubt_line(r) for r in DOUBTS.values()}:
+            return []
+        if reason:
+            return [(section.doubt, doubt_line(reason))]
+        start = note.lines.ends[note.lines.line_of(section.doubt[0]) - 1]  # with the line ending before it
+        return [((start, section.doubt[1]), "")]
+    if reason and section.figure is not None and not section.missing_figure:
+        end = note.lines.ends[note.lines.line_of(section.figure[0])]
+        return [((end, end), newline + doubt_line(reason))]
+    return []
 
 
 def _figure_edit(note: Note, section: SectionSpan, link: str) -> tuple[Span, str]:

@@ -295,6 +295,7 @@ class Drafter:
             summary=summary,
             image=image,
             missing_figure=found.figure_reason,
+            figure_doubt=note.DOUBTS.get(found.figure.doubt or "") if found.figure else None,
             review=review,
         )
         return section, stored
@@ -636,6 +637,7 @@ class Regenerator(Drafter):
                 tag=section.tag if tag else None,
                 figure=section.image if figure is not None else None,
                 paper=job.paper,
+                figure_doubt=section.figure_doubt,
             )
             if tag:
                 result.written.extend(vault.ensure_tag_notes(self.settings, [section.tag], now))
