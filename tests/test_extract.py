@@ -10,6 +10,8 @@ from notegen.extract import ZOOM, check_pdf, extract
 from notegen.figures import Box, Line, is_caption
 from tests.pdfs import paper
 
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdfs"
+
 
 @pytest.mark.parametrize(
     "line",
@@ -114,3 +116,30 @@ def test_encrypted_pdf(tmp_path):
     with pytest.raises(PaperError) as info:
         check_pdf(Path(locked), "locked")
     assert str(info.value) == "locked: the PDF is encrypted with a password; pass a decrypted copy"
+
+
+def test_a_title_whose_words_are_placed_apart_without_spaces_keeps_them(tmp_path):
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    x = 120.0
+    for word in "Unifying theory of scaling in drop impact".split():  # each word placed, no space character
+        page.insert_text((x, 100), word, fontsize=16, fontname="tibo")
+        x += pymupdf.get_text_length(word, fontname="tibo", fontsize=16) + 6
+    page.insert_text((120, 140), "A. Author and B. Builder", fontsize=11)
+    doc.set_metadata({})
+    path = tmp_path / "spaced.pdf"
+    doc.save(path)
+
+    assert extract(path, "p").title == "Unifying theory of scaling in drop impact"
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("drop-impact_prl.pdf", "Unifying theory of scaling in drop impact: Forces & maximum spreading diameter"),
+        ("2006.02250.pdf", "dynoNet: A neural network architecture for learning dynamical systems"),
+        ("longvqubench.pdf", "LongVQUBench: Benchmarking Long-Term Video Quality Understanding of"),
+    ],
+)
+def test_corpus_titles_without_metadata_keep_their_spaces(name, title):
+    assert extract(CORPUS / name, name).title.startswith(title)
