@@ -448,6 +448,33 @@ def test_a_caption_in_the_outer_margin_beside_a_raster_plot():
     found(doc, 0, pymupdf.Rect(72, 200, 400, 380))
 
 
+def test_a_flowchart_in_a_ruled_frame_that_also_holds_its_caption():
+    doc, (page,) = new_doc()
+    body(page, 72, 60, 540, 150)
+    shape = page.new_shape()
+    shape.draw_rect(pymupdf.Rect(80, 170, 530, 420))  # the frame, the caption inside it
+    for i, x in enumerate((110, 250, 390)):
+        shape.draw_rect(pymupdf.Rect(x, 200, x + 100, 250))
+        if i < 2:
+            shape.draw_line(pymupdf.Point(x + 100, 225), pymupdf.Point(x + 140, 225))
+    shape.draw_rect(pymupdf.Rect(250, 300, 350, 350))
+    shape.draw_line(pymupdf.Point(300, 250), pymupdf.Point(300, 300))
+    shape.finish(color=(0, 0, 0), width=1)
+    shape.commit()
+    for x, y, label in (
+        (120, 228, "Load data"),
+        (260, 228, "Train model"),
+        (400, 228, "Evaluate"),
+        (260, 328, "Report"),
+    ):
+        page.insert_text((x, y), label, fontsize=9)
+    caption(page, pymupdf.Rect(90, 380, 520, 410), "Figure 1: The pipeline, drawn in a frame that holds its caption.")
+    body(page, 72, 440, 540, 740)
+    found(doc, 0, pymupdf.Rect(80, 170, 530, 420))
+    figure, _ = find_figure(doc)
+    assert figure is not None and figure.doubt is None  # boxes with words in them are not a table
+
+
 # -- rotated pages: the box and the PNG are the page's as a viewer shows it ----------------------------------------
 
 

@@ -407,8 +407,8 @@ class _Ink:
             if y0 <= (line.box.y0 + line.box.y1) / 2 <= y1 and line.box.x_overlap(band) > 0.5 * line.box.width
         ]
         rows_of_text = Counter(round((b.y0 + b.y1) / 6) for b in cells)  # 3-point bins
-        if len(cells) < 4 or len(rows_of_text) < 2 or max(rows_of_text.values()) < 2:
-            return False
+        if sum(1 for n in rows_of_text.values() if n >= 2) < 2:
+            return False  # a table has at least two rows of cells
         c0, c1 = self._dcols(band)
         r0 = max(0, (y0 - self.y0) * self.zoom)
         r1 = min(self.h, (y1 - self.y0) * self.zoom)
@@ -550,6 +550,9 @@ def _locate(
         wide = _widened(page, lines, style, marks, caption, column, zone, above)
         if wide is not None:
             return wide[0], wide[1], text, "caption-below-figure"
+        framed = _framed(page, lines, style, marks, caption, zone, above)
+        if framed is not None:
+            return framed[0], framed[1], text, "caption-inside-frame"
         return ink, above, text, "caption-below-figure"
     # Nothing above, or a table (a table's caption sits above it, so that one is not this caption's).
     below_ink = _Ink(page, lines, style, figures.Box(column.x0, caption.y1 - 2, column.x1, column.y1), marks)
@@ -589,6 +592,41 @@ def _locate(
             if found is not None and found.height >= nxt_zone.height * 0.3:
                 return ink, found, text, "figure-on-next-page"
     return None
+
+
+def _framed(
+    page: pymupdf.Page,
+    lines: list[figures.Line],
+    style: figures.Style,
+    marks: Sequence[figures.Box],
+    caption: figures.Box,
+    zone: figures.Box,
+    found: figures.Box,
+) -> tuple[_Ink, figures.Box] | None:
+    """A figure in a ruled frame that also holds its caption: the frame's sides run on past the caption, down
+    to its bottom rule. The whole frame, or None."""
+    below = figures.Box(found.x0 - 2, caption.y0, found.x1 + 2, min(zone.y1, caption.y1 + 120))
+    ink = _Ink(page, lines, style, below, marks)
+    top, rows, _ = ink.rows(below)
+    beside = [r for r in rows[: math.ceil(caption.y1) - top] if r is not None]
+    sides = sum(1 for r in beside if r[0] <= found.x0 + 4 and r[1] >= found.x1 - 4)
+    if not beside or sides < 0.8 * (math.ceil(caption.y1) - math.floor(caption.y0)):
+        return None
+    for i in range(math.ceil(caption.y1) - top, len(rows)):
+        r = rows[i]
+        if r is None or r[0] > found.x0 + 4 or r[1] < found.x1 - 4:
+            return None  # the sides stop before a bottom rule: not a frame
+        if ink.ink_box(figures.Box(found.x0 + 6, top + i, found.x1 - 6, top + i + 1)) is not None and _rule(
+            ink, found, top + i
+        ):
+            return ink, found | figures.Box(found.x0, found.y0, found.x1, top + i + 1 + MARGIN)
+    return None
+
+
+def _rule(ink: _Ink, found: figures.Box, y: int) -> bool:
+    """Whether page row `y` is inked across most of the frame's width (its bottom rule)."""
+    inked = ink.ink_box(figures.Box(found.x0 + 6, y, found.x1 - 6, y + 1))
+    return inked is not None and inked.width >= 0.9 * (found.width - 12)
 
 
 def _widened(
