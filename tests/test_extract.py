@@ -122,7 +122,7 @@ def test_a_title_whose_words_are_placed_apart_without_spaces_keeps_them(tmp_path
     doc = pymupdf.open()
     page = doc.new_page(width=612, height=792)
     x = 120.0
-    for word in "Unifying theory of scaling in drop impact".split():  # each word placed, no space character
+    for word in ["Unifying", "theory", "of", "scaling", "in", "drop", "impact"]:  # each word placed, no space character
         page.insert_text((x, 100), word, fontsize=16, fontname="tibo")
         x += pymupdf.get_text_length(word, fontname="tibo", fontsize=16) + 6
     page.insert_text((120, 140), "A. Author and B. Builder", fontsize=11)
