@@ -54,12 +54,7 @@ def test_an_english_server_marks_every_section_for_review_and_exits_1(arxiv, llm
 
     assert r.code == 1
     text = NOTE.read_text()
-    assert (
-        text.count(
-            "> **待核对**（notegen）：the model's answer was unusable twice (the summary must be written in Chinese"
-        )
-        == 2
-    )
+    assert text.count("> **待核对**（notegen）：模型两次给出的回答都不能用（摘要应当用中文写（只有 0 个汉字））\n") == 2
     assert "This paper" not in text
     for name in ("1512.03385", "1505.04597"):
         assert f"error: {name}: summary needs review" in r.err

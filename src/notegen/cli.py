@@ -125,12 +125,14 @@ def _parse_date(value: str | None) -> date:
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="The day's note to write [default: today].")
 @click.option("--no-llm", is_flag=True, help="Leave a placeholder for the summary; needs no API key.")
 @click.option("--refresh", is_flag=True, help="Ask the model again instead of using cached answers.")
+@click.option("--dry-run", is_flag=True, help="Print the sections instead of writing them; the vault stays as it is.")
 @common
 def draft(
     papers: tuple[str, ...],
     day: str | None,
     no_llm: bool,
     refresh: bool,
+    dry_run: bool,
     workspace: Path,
     quiet: bool,
     debug: bool,
@@ -149,8 +151,9 @@ def draft(
     for warning in warnings:
         obj.status(f"warning: {warning}")
     config = settings.load(obj.workspace)
-    _ready(obj, config)
-    with Drafter(config, use_llm=not no_llm, refresh=refresh, status=obj.status) as drafter:
+    if not dry_run:
+        _ready(obj, config)
+    with Drafter(config, use_llm=not no_llm, refresh=refresh, status=obj.status, dry_run=dry_run) as drafter:
         result = drafter.draft(refs, when)
     _finish(obj, config, result)
 
@@ -201,6 +204,34 @@ def check(directory: Path, quiet: bool, debug: bool) -> None:
         click.echo(f"{_shown(problem.path)}:{problem.line}: {problem.message}")
     obj.status(f"{count} notes checked, {len(problems)} problem{'s' * (len(problems) != 1)}")
     if problems:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line: file, line, kind, title, paper, reason.")
+@click.option("-q", "--quiet", is_flag=True, help="Only the items, no summary.")
+@click.option("--debug", is_flag=True, help="Log details and show tracebacks.")
+def review(directory: Path, as_json: bool, quiet: bool, debug: bool) -> None:
+    """List what in the vault waits for you, in the order of the days: review lines, placeholders, missing
+    figures and figures to check, and new tags no other note uses yet; each as file:line: kind: title.
+
+    Exit 1 when anything is listed, 0 when nothing is. Deleting the line (or writing the summary) clears an item.
+    """
+    import json
+
+    from notegen.review import pending
+
+    obj = _context(directory, quiet, debug)
+    config = settings.load(directory)
+    items = pending(config)
+    for item in items:
+        if as_json:
+            click.echo(json.dumps({**item.json(), "file": _shown(item.path)}, ensure_ascii=False))
+        else:
+            click.echo(f"{_shown(item.path)}:{item.line}: {item.kind}: {item.title}")
+    obj.status(f"{len(items)} item{'s' * (len(items) != 1)} waiting for you" if items else "nothing waits for you")
+    if items:
         raise SystemExit(1)
 
 
@@ -304,6 +335,7 @@ def _report(obj: Context, record: dict[str, Any], as_json: bool) -> None:
 @click.option("--tag", is_flag=True, help="Let the model choose the tag again too.")
 @click.option("--figure", type=click.IntRange(1, 999), metavar="N", help="Use figure N as the key figure.")
 @click.option("--force", is_flag=True, help="Replace a summary that was edited by hand (kept in a backup).")
+@click.option("--dry-run", is_flag=True, help="Print the new section instead of writing it; the note stays as it is.")
 @common
 def regen(
     paper: str,
@@ -311,6 +343,7 @@ def regen(
     tag: bool,
     figure: int | None,
     force: bool,
+    dry_run: bool,
     workspace: Path,
     quiet: bool,
     debug: bool,
@@ -327,8 +360,9 @@ def regen(
     when = _parse_date(day) if day else None
     (ref,), _ = parse_refs([paper])
     config = settings.load(workspace)
-    _ready(obj, config)
-    with Regenerator(config, status=obj.status) as regenerator:
+    if not dry_run:
+        _ready(obj, config)
+    with Regenerator(config, status=obj.status, dry_run=dry_run) as regenerator:
         result = regenerator.regen(ref, when, tag=tag, figure=figure, force=force)
     _finish(obj, config, result)
 
@@ -470,9 +504,12 @@ def _summary_table(obj: Context, report: Any, config: settings.Settings) -> None
 
 
 def _finish(obj: Context, config: settings.Settings, result: Any) -> None:
-    """Paths on stdout; tokens, cost and failures on stderr; exit 1 when a paper failed."""
+    """Paths (or, for a dry run, the sections) on stdout; tokens, cost and failures on stderr; exit 1 when a
+    paper failed."""
     for name in result.skipped:
         obj.status(f"{name}: already in the note; skipped")
+    if getattr(result, "preview", ""):
+        click.echo(result.preview, nl=False)
     for path in result.written:
         click.echo(_shown(path))
     if result.usage and (result.usage.calls or result.usage.cached):

@@ -91,7 +91,8 @@ class Section:
     summary: str
     image: str | None = None  # link target, e.g. ../images/<sha256>.png
     missing_figure: str | None = None  # why there is no image, shown to the reviewer
-    review: str | None = None  # why the summary needs a human look, shown to the reviewer
+    review: str | None = None  # why the summary needs a human look, shown to the reviewer (Chinese)
+    review_detail: str | None = None  # the same in English with the details, for stderr; not written
     figure_doubt: str | None = None  # why the image may not be the figure alone, shown under it (Chinese)
 
 

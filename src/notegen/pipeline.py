@@ -32,12 +32,21 @@ OPENING = "这篇论文试图解决的问题是"
 PLACEHOLDER = f"**待填写**（notegen）：{OPENING}……"
 
 
+@dataclass(frozen=True)
+class Review:
+    """Why a summary awaits the person: in the note in Chinese, on stderr in English."""
+
+    zh: str
+    en: str
+
+
 @dataclass
 class DraftResult:
     written: list[Path] = field(default_factory=list)  # note and new images, in the order written
     failures: list[PaperError] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # already in the note
     usage: Usage | None = None
+    preview: str = ""  # with dry_run: what would have been written, in the note's format
 
 
 @dataclass(frozen=True)
@@ -67,9 +76,11 @@ class Drafter:
         new_id: Callable[[], str] = note.new_id,
         arxiv: Arxiv | None = None,
         status: Callable[[str], None] = lambda message: None,
+        dry_run: bool = False,
     ) -> None:
         self.settings = settings
         self.status = status
+        self.dry_run = dry_run  # nothing written to the workspace (answers and PDFs may still be cached)
         self.use_llm = use_llm
         self.refresh = refresh
         self.clock = clock
@@ -83,9 +94,16 @@ class Drafter:
             connections=settings.pdf_connections,
         )
         # What a killed run left behind goes first (temp files, half-downloaded PDFs).
-        clean_stale(
-            [settings.scratch, settings.state / "pdfs", settings.state / "llm", settings.vault_dir, settings.images_dir]
-        )
+        if not dry_run:
+            clean_stale(
+                [
+                    settings.scratch,
+                    settings.state / "pdfs",
+                    settings.state / "llm",
+                    settings.vault_dir,
+                    settings.images_dir,
+                ]
+            )
         self._llm_slots = threading.Semaphore(max(1, settings.concurrency))
         self._lock_left = settings.lock_timeout
         self.llm: LLM | None = None
@@ -111,6 +129,7 @@ class Drafter:
                 max_tokens=settings.max_tokens,
             )
         self.examples: list[str] = []
+        self.length = summarize.DEFAULT_LENGTH
 
     def close(self) -> None:
         """Close the network sessions (arXiv, the LLM endpoint)."""
@@ -140,6 +159,7 @@ class Drafter:
             vocabulary = [t for t in vault.tag_vocabulary(self.settings) if t != UNTAGGED]
             if self.llm is not None:
                 self.examples = vault.past_summaries(self.settings)
+                self.length = summarize.length_from(vault.own_summaries(self.settings))
             outcomes = self._sections(jobs, vocabulary, bounded)
         sections: list[tuple[str, note.Section]] = []
         for job, outcome in zip(jobs, outcomes, strict=True):
@@ -151,7 +171,7 @@ class Drafter:
             if image is not None:
                 result.written.append(image)
             if section.review:
-                result.failures.append(PaperError(job.name, f"summary needs review: {section.review}"))
+                result.failures.append(PaperError(job.name, f"summary needs review: {section.review_detail}"))
         if sections:
             self._write(path, day, sections, result)
         result.usage = self.llm.usage if self.llm else None
@@ -267,9 +287,10 @@ class Drafter:
     ) -> list[dict[str, str]]:
         """The first question for a paper: the introduction cut to `budget` tokens of prompt when given."""
         assert self.prompts is not None
+        examples, length = self.examples, self.length
         if budget is not None:
-            inputs = summarize.fit_introduction(self.prompts, inputs, vocabulary, OPENING, self.examples, budget)
-        return summarize.build_messages(self.prompts, inputs, vocabulary, OPENING, self.examples)
+            inputs = summarize.fit_introduction(self.prompts, inputs, vocabulary, OPENING, examples, budget, length)
+        return summarize.build_messages(self.prompts, inputs, vocabulary, OPENING, examples, length)
 
     def _make_section(
         self, job: _Job, vocabulary: list[str], bounded: Bounded, number: int = 1
@@ -278,7 +299,9 @@ class Drafter:
         settings = self.settings
         found, inputs = self._read_paper(job, bounded, number)
         image, stored = None, None
-        if found.figure is not None:
+        if found.figure is not None and self.dry_run:
+            image = vault.image_link(settings, hashlib.sha256(found.figure.png).hexdigest())
+        elif found.figure is not None:
             path, image, new = vault.save_image(settings, found.figure.png)
             stored = path if new else None
         else:
@@ -296,7 +319,8 @@ class Drafter:
             image=image,
             missing_figure=found.figure_reason,
             figure_doubt=note.DOUBTS.get(found.figure.doubt or "") if found.figure else None,
-            review=review,
+            review=review.zh if review else None,
+            review_detail=review.en if review else None,
         )
         return section, stored
 
@@ -304,7 +328,7 @@ class Drafter:
         s = self.settings
         return s.context_tokens - s.max_tokens if s.context_tokens else None
 
-    def _summarize(self, name: str, inputs: summarize.Inputs, vocabulary: list[str]) -> tuple[str, str, str | None]:
+    def _summarize(self, name: str, inputs: summarize.Inputs, vocabulary: list[str]) -> tuple[str, str, Review | None]:
         """(summary, tag, review reason or None): one re-ask quoting the problem, then a review marker.
 
         The introduction is cut to the model's context when it is known (`context_tokens`) or when the server
@@ -316,7 +340,7 @@ class Drafter:
 
         def usable(text: str) -> bool:  # only such answers are cached: an unusable one is asked again next run
             try:
-                summarize.parse_answer(text, vocabulary, OPENING, inputs.abstract)
+                summarize.parse_answer(text, vocabulary, OPENING, inputs.abstract, self.length)
             except summarize.AnswerError:
                 return False
             return True
@@ -336,16 +360,21 @@ class Drafter:
         for attempt in (1, 2):
             try:
                 if reply.truncated:
-                    raise summarize.AnswerError("the answer was cut off at the token limit")
-                answer = summarize.parse_answer(reply.text, vocabulary, OPENING, inputs.abstract)
+                    raise summarize.AnswerError("the answer was cut off at the token limit", "回答在字数上限处被截断")
+                answer = summarize.parse_answer(reply.text, vocabulary, OPENING, inputs.abstract, self.length)
             except summarize.AnswerError as err:
                 if attempt == 2:
-                    return PLACEHOLDER, UNTAGGED, f"the model's answer was unusable twice ({err})"
+                    log.info("%s: the model's answers: %r", name, reply.text[:2000])
+                    twice = f"the model's answer was unusable twice ({err})"
+                    return PLACEHOLDER, UNTAGGED, Review(f"模型两次给出的回答都不能用（{err.zh}）", twice)
                 self.status(f"{name}: asking again: {err}")
                 try:
                     reply = ask(summarize.reask_messages(messages, reply.text, str(err)))
                 except ContextTooLong:
-                    return PLACEHOLDER, UNTAGGED, f"the model's answer was unusable ({err}) and no room to ask again"
+                    why = Review(
+                        f"模型的回答不能用（{err.zh}），提示太长，无法再问一次", f"{err}; no room to ask again"
+                    )
+                    return PLACEHOLDER, UNTAGGED, why
                 continue
             if answer.new_tag:
                 self.status(f"{name}: new tag #{answer.tag} (not used in the vault yet)")
@@ -363,6 +392,9 @@ class Drafter:
             for name, section in named:
                 if existing is not None and existing.has([section.paper], section.title):
                     continue
+                if self.dry_run:
+                    sections.append(section)
+                    continue
                 try:
                     result.written.extend(vault.ensure_tag_notes(self.settings, [section.tag], now))
                 except NotegenError as err:
@@ -370,6 +402,10 @@ class Drafter:
                     continue
                 sections.append(section)
             if not sections:
+                return
+            if self.dry_run:
+                start = existing.next_figure if existing is not None else 0
+                result.preview += "\n\n".join(note.render_section(s, start + n) for n, s in enumerate(sections))
                 return
             if existing is None:
                 root = vault.ensure_root(self.settings, now)
@@ -476,7 +512,9 @@ class Backfiller(Drafter):
                         if image is not None:
                             result.written.append(image)
                         if section.review:
-                            result.failures.append(PaperError(job.name, f"summary needs review: {section.review}"))
+                            result.failures.append(
+                                PaperError(job.name, f"summary needs review: {section.review_detail}")
+                            )
                         report.papers_ok += 0 if section.review else 1
                         on_paper(job.name, not section.review)
                     settle(day)
@@ -544,18 +582,23 @@ class Backfiller(Drafter):
             return [q for q in pool.map(question, found) if q is not None]
 
     def _prompt_inputs(self, manifest_key: str) -> tuple[list[str], list[str]]:
-        """The tag vocabulary and style examples for the whole backfill, kept under .notegen/ so that a rerun
-        after a crash builds the very same prompts (and finds its answers in the cache) although the vault has
-        grown meanwhile."""
+        """The tag vocabulary and style examples (and the length in the person's voice) for the whole backfill,
+        kept under .notegen/ so that a rerun after a crash builds the very same prompts (and finds its answers
+        in the cache) although the vault has grown meanwhile."""
         path = self.settings.state / "backfill" / f"{manifest_key}.json"
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+            self.length = summarize.Length(
+                tuple(data["length"]["ask"]), data["length"]["least"], data["length"]["most"]
+            )
             return list(data["vocabulary"]), list(data["examples"])
         except (OSError, ValueError, KeyError, TypeError):
             pass
         vocabulary = [t for t in vault.tag_vocabulary(self.settings) if t != UNTAGGED]
         examples = vault.past_summaries(self.settings) if self.llm is not None else []
-        data = {"vocabulary": vocabulary, "examples": examples}
+        self.length = summarize.length_from(vault.own_summaries(self.settings))
+        length = {"ask": list(self.length.ask), "least": self.length.least, "most": self.length.most}
+        data = {"vocabulary": vocabulary, "examples": examples, "length": length}
         write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
         return vocabulary, examples
 
@@ -598,6 +641,7 @@ class Regenerator(Drafter):
             self.refresh = True  # regenerating means asking the model again, not reading its last answer
             vocabulary = [t for t in vault.tag_vocabulary(self.settings) if t != UNTAGGED]
             self.examples = vault.past_summaries(self.settings)
+            self.length = summarize.length_from(vault.own_summaries(self.settings))
             outcome = self._section(job, vocabulary, bounded, figure or 1)
         if isinstance(outcome, PaperError):
             result.failures.append(outcome)
@@ -605,7 +649,7 @@ class Regenerator(Drafter):
         section, stored = outcome
         if section.review:
             result.failures.append(
-                PaperError(job.name, f"{section.review}; the summary in {path.name} was left as it was")
+                PaperError(job.name, f"{section.review_detail}; the summary in {path.name} was left as it was")
             )
             return result
         if figure is not None and section.image is None:
@@ -626,9 +670,6 @@ class Regenerator(Drafter):
             span = again[0][1]
             self._guard(path, current, span, job.name, force)
             now = self.clock()
-            if note.edited(current, span):
-                backup = self._backup(path, current.text[span.start : span.end], job, now)
-                self.status(f"{job.name}: the replaced section is kept in {backup}")
             new = note.replace_section_parts(
                 current,
                 span,
@@ -639,6 +680,14 @@ class Regenerator(Drafter):
                 paper=job.paper,
                 figure_doubt=section.figure_doubt,
             )
+            if self.dry_run:
+                after = note.parse_note(new, str(path))
+                changed = next(s for s in after.sections if s.line == span.line)
+                result.preview = new[changed.start : changed.end].rstrip() + "\n"
+                return result
+            if note.edited(current, span):
+                backup = self._backup(path, current.text[span.start : span.end], job, now)
+                self.status(f"{job.name}: the replaced section is kept in {backup}")
             if tag:
                 result.written.extend(vault.ensure_tag_notes(self.settings, [section.tag], now))
             write_atomic(path, new.encode("utf-8"), self.settings.scratch)

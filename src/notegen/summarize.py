@@ -18,11 +18,41 @@ from notegen.errors import UsageError
 from notegen.note import TAG, TAG_MAX
 
 PROMPT_FILES = {
-    "system.md": frozenset({"opening", "tags", "examples"}),
+    "system.md": frozenset({"opening", "tags", "examples", "length"}),
     "paper.md": frozenset({"title", "abstract", "introduction", "caption"}),
 }
-MIN_CJK = 60
-MAX_CHARS = 2000
+OPTIONAL = frozenset({"length"})  # prompts written before it existed still load
+
+
+@dataclass(frozen=True)
+class Length:
+    """How long a summary should be: what the prompt asks for, and what the check accepts."""
+
+    ask: tuple[int, int]  # Chinese characters the prompt asks for
+    least: int  # fewer Chinese characters than this is not a summary
+    most: int  # more characters in all than this is not a summary either
+
+
+# Without enough of the person's own summaries: accepts every paragraph of the reference note (45 to 212 Chinese
+# characters) and asks for the middle of that.
+DEFAULT_LENGTH = Length((100, 300), 40, 2000)
+
+
+def length_from(summaries: Sequence[str]) -> Length:
+    """The length in the person's own voice, from their own summaries (hand-written or hand-edited), when there
+    are at least three: ask for the middle half of their lengths, accept down to four fifths of their shortest
+    paragraph (never stricter than the default) and up to twice their longest summary."""
+    counts = sorted(cjk_share(s)[0] for s in summaries)
+    if len(counts) < 3:
+        return DEFAULT_LENGTH
+    paragraphs = [cjk_share(p)[0] for s in summaries for p in re.split(r"\n\s*\n", s) if cjk_share(p)[0]]
+    low, high = counts[len(counts) // 4], counts[(3 * len(counts)) // 4]
+    low, high = max(20, round(low, -1)), max(round(high, -1), round(low, -1) + 50)
+    least = min(DEFAULT_LENGTH.least, int(0.8 * min(paragraphs, default=DEFAULT_LENGTH.least)))
+    most = max(DEFAULT_LENGTH.most, 2 * max(len(s) for s in summaries))
+    return Length((low, high), max(10, least), most)
+
+
 SCHEMA = {
     "type": "object",
     "properties": {"summary": {"type": "string"}, "tag": {"type": "string"}},
@@ -54,7 +84,12 @@ class Answer:
 
 
 class AnswerError(ValueError):
-    """Why an answer cannot be used; the message is quoted back to the model in the one re-ask."""
+    """Why an answer cannot be used: the message (English) is quoted back to the model in the one re-ask and
+    shown on stderr; `zh` says it in the note, to the person."""
+
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
 
 
 def default_prompts_dir() -> Path:
@@ -82,7 +117,7 @@ def check_template(text: str, allowed: frozenset[str], where: str) -> None:
         raise UsageError(f"{where}: a '$' that is not a placeholder; write $$ for a literal dollar sign")
     used = set(template.get_identifiers())
     unknown = sorted(used - allowed)
-    missing = sorted(allowed - used)
+    missing = sorted(allowed - OPTIONAL - used)
     if unknown or missing:
         problem = "; ".join(
             p
@@ -96,11 +131,17 @@ def check_template(text: str, allowed: frozenset[str], where: str) -> None:
 
 
 def build_messages(
-    prompts: Prompts, inputs: Inputs, tags: list[str], opening: str, examples: Sequence[str] = ()
+    prompts: Prompts,
+    inputs: Inputs,
+    tags: list[str],
+    opening: str,
+    examples: Sequence[str] = (),
+    length: Length = DEFAULT_LENGTH,
 ) -> list[dict[str, str]]:
     vocabulary = ", ".join(tags) if tags else "（还没有标签：请新建一个）"
     shown = "\n\n".join(f"例{i}：\n{text}" for i, text in enumerate(examples, start=1)) or "（暂无）"
-    system = prompts.system.substitute(opening=opening, tags=vocabulary, examples=shown)
+    asked = f"{length.ask[0]} 到 {length.ask[1]}"
+    system = prompts.system.substitute(opening=opening, tags=vocabulary, examples=shown, length=asked)
     paper = prompts.paper.substitute(
         title=inputs.title,
         abstract=inputs.abstract or "（无）",
@@ -123,10 +164,11 @@ def fit_introduction(
     opening: str,
     examples: Sequence[str],
     budget: int,
+    length: Length = DEFAULT_LENGTH,
 ) -> Inputs:
     """`inputs` with the introduction cut (at a sentence end) so the whole prompt stays within `budget`
     tokens; the title, abstract and caption are always kept whole."""
-    messages = build_messages(prompts, inputs, tags, opening, examples)
+    messages = build_messages(prompts, inputs, tags, opening, examples, length)
     excess = sum(estimate_tokens(m["content"]) for m in messages) - budget
     if excess <= 0 or not inputs.introduction:
         return inputs
@@ -158,13 +200,13 @@ def _json_object(text: str) -> dict[str, object]:
     except json.JSONDecodeError:
         start, end = text.find("{"), text.rfind("}")
         if start < 0 or end <= start:
-            raise AnswerError("the answer is not JSON") from None
+            raise AnswerError("the answer is not JSON", "回答不是 JSON") from None
         try:
             value = json.loads(text[start : end + 1])
         except json.JSONDecodeError:
-            raise AnswerError("the answer is not valid JSON") from None
+            raise AnswerError("the answer is not valid JSON", "回答不是有效的 JSON") from None
     if not isinstance(value, dict):
-        raise AnswerError("the answer is not a JSON object")
+        raise AnswerError("the answer is not a JSON object", "回答不是 JSON 对象")
     return value
 
 
@@ -175,31 +217,43 @@ def cjk_share(text: str) -> tuple[int, float]:
     return cjk, (cjk / (cjk + latin) if cjk + latin else 0.0)
 
 
-def parse_answer(text: str, vocabulary: list[str], opening: str, abstract: str = "") -> Answer:
+def parse_answer(
+    text: str, vocabulary: list[str], opening: str, abstract: str = "", length: Length = DEFAULT_LENGTH
+) -> Answer:
     """The model's JSON answer as an Answer, or AnswerError saying what is wrong with it."""
     value = _json_object(text)
     summary, tag = value.get("summary"), value.get("tag")
     if not isinstance(summary, str) or not summary.strip():
-        raise AnswerError('the JSON has no "summary" string')
+        raise AnswerError('the JSON has no "summary" string', "回答里没有 summary")
     if not isinstance(tag, str) or not tag.strip():
-        raise AnswerError('the JSON has no "tag" string')
+        raise AnswerError('the JSON has no "tag" string', "回答里没有 tag")
     summary = "\n\n".join(p.strip() for p in re.split(r"\n\s*\n", summary.strip()) if p.strip())
     tag = tag.strip().lstrip("#")
     if not TAG.fullmatch(tag):
         shown = tag if len(tag) <= TAG_MAX else tag[:TAG_MAX] + "…"
         raise AnswerError(
             f"the tag {shown!r} must be one word of letters, digits, '_' or '-', starting with a letter, "
-            f"at most {TAG_MAX} characters"
+            f"at most {TAG_MAX} characters",
+            f"标签 {shown!r} 不合规：应是一个以字母开头、只含字母数字下划线或连字符的词，最长 {TAG_MAX} 个字符",
         )
     count, share = cjk_share(summary)
-    if share < 0.5 or count < MIN_CJK:
-        raise AnswerError(f"the summary must be written in Chinese (it has {count} Chinese characters)")
-    if len(summary) > MAX_CHARS:
-        raise AnswerError(f"the summary is {len(summary)} characters long; keep it under 400 Chinese characters")
+    if share < 0.5 or count < length.least:
+        raise AnswerError(
+            f"the summary must be written in Chinese (it has {count} Chinese characters)",
+            f"摘要应当用中文写（只有 {count} 个汉字）",
+        )
+    if len(summary) > length.most:
+        raise AnswerError(
+            f"the summary is {len(summary)} characters long; keep it under {length.ask[1]} Chinese characters",
+            f"摘要太长（{len(summary)} 个字符）",
+        )
     if not summary.startswith(opening):
-        raise AnswerError(f"the summary must begin with “{opening}”")
+        raise AnswerError(f"the summary must begin with “{opening}”", f"摘要没有以“{opening}”开头")
     if abstract and _copies(summary, abstract):
-        raise AnswerError("the summary copies the abstract; write the problem statement in your own words")
+        raise AnswerError(
+            "the summary copies the abstract; write the problem statement in your own words",
+            "摘要照搬了论文的摘要",
+        )
     known = {t.lower(): t for t in vocabulary}
     if tag.lower() in known:
         return Answer(summary, known[tag.lower()], new_tag=False)

@@ -148,10 +148,10 @@ def tag_vocabulary(settings: Settings) -> list[str]:
     return ordered
 
 
-def past_summaries(settings: Settings, limit: int = 2, max_chars: int = 700) -> list[str]:
-    """The person's own recent summaries, as style examples for the model: the summaries of the daily notes'
-    sections, newest notes first, hand-written or hand-edited ones only (notegen's drafts are not the person's
-    style, and leaving them out keeps a long backfill's prompts, and so its cache, stable)."""
+def own_summaries(settings: Settings) -> list[str]:
+    """The person's own summaries in the vault's daily notes, newest notes first: hand-written sections, or
+    notegen's that the person edited (notegen's drafts are not the person's voice, and leaving them out keeps a
+    long backfill's prompts, and so its cache, stable). Only mostly-Chinese ones count."""
     from notegen.summarize import cjk_share
 
     own: list[str] = []
@@ -159,12 +159,14 @@ def past_summaries(settings: Settings, limit: int = 2, max_chars: int = 700) -> 
         for section in parsed.sections:
             body = note.summary_text(parsed, section)
             count, share = cjk_share(body)
-            if count < 60 or share < 0.5 or not note.edited(parsed, section):
-                continue
-            own.append(body[:max_chars])
-        if len(own) >= limit:
-            break
-    return own[:limit]
+            if count >= 20 and share >= 0.5 and note.edited(parsed, section):
+                own.append(body)
+    return own
+
+
+def past_summaries(settings: Settings, limit: int = 2, max_chars: int = 700) -> list[str]:
+    """A few of the person's own recent summaries, as style examples for the model."""
+    return [text[:max_chars] for text in own_summaries(settings)[:limit]]
 
 
 # -- a new workspace ----------------------------------------------------------------------------------
