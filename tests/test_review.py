@@ -142,3 +142,14 @@ def test_draft_and_regen_dry_runs_print_the_sections_and_change_no_file(arxiv, l
     assert regenerated.out.startswith("## Deep Residual Learning for Image Recognition\n<!-- notegen paper=")
     assert snapshot(workspace) == before  # bytes and mtimes: nothing in the workspace was touched
     assert not (state / "backups").exists()
+
+
+def test_a_tag_the_person_already_uses_is_not_new_though_its_tag_note_is(arxiv, llm, workspace, run):
+    NOTE.write_bytes(SEED.read_bytes())  # the person's tags, none with a tag note yet
+    llm.tag_for = {"Residual": "image_generation"}
+
+    assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
+    r = run("review")
+
+    assert Path("notes/tags.image_generation.md").exists()
+    assert (r.code, r.out) == (0, "")

@@ -63,7 +63,8 @@ def pending(settings: Settings) -> list[Item]:
                 users.setdefault(tag, []).append((path, parsed, section))
     for tag, uses in users.items():
         notes = {path for path, _, _ in uses}
-        if len(notes) == 1 and _made_by_notegen(settings, tag):
+        chosen_by_notegen = all(section.paper is not None for _, _, section in uses)  # none the person wrote
+        if len(notes) == 1 and chosen_by_notegen and _made_by_notegen(settings, tag):
             path, parsed, section = uses[0]
             assert section.tag is not None
             reason = f"#{tag} is in no other note yet; keep it, or change it to a tag you already use"
