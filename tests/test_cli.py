@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from notegen import __version__
 
 
@@ -30,6 +32,7 @@ def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path):
     assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
 
 
+@pytest.mark.shared
 def test_a_local_pdf_drafts_offline_without_a_key(tmp_path):
     pdf = Path(__file__).resolve().parents[2] / "shared/corpus/pdfs/1512.03385.pdf"
     (tmp_path / "notes").mkdir()
@@ -42,6 +45,7 @@ def test_a_local_pdf_drafts_offline_without_a_key(tmp_path):
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdfs"
 
 
+@pytest.mark.shared
 def test_figure_json_one_object_per_pdf(tmp_path):
     import json
 
@@ -64,6 +68,7 @@ def test_figure_json_one_object_per_pdf(tmp_path):
     }
 
 
+@pytest.mark.shared
 def test_figure_out_writes_the_png(tmp_path):
     out = notegen("figure", str(CORPUS / "1505.04597.pdf"), "--out", str(tmp_path / "unet.png"))
     assert out.returncode == 0, out.stderr
@@ -74,6 +79,7 @@ def test_figure_out_writes_the_png(tmp_path):
     assert pix.width > 600 and pix.height > 400
 
 
+@pytest.mark.shared
 def test_figure_number_two(tmp_path):
     out = notegen("figure", "-n", "2", "--json", str(CORPUS / "1810.04805.pdf"))
     assert out.returncode == 0

@@ -148,6 +148,7 @@ def test_recorded_batch_with_a_missing_id(arxiv):
     )
 
 
+@pytest.mark.shared
 def test_old_style_and_url_forms(arxiv, llm, workspace, run):
     r = run(
         "draft",
@@ -254,6 +255,7 @@ def test_withdrawn_paper_without_pdf_is_named(arxiv, llm, workspace, run):
     assert len(sections(NOTE.read_text())) == 1
 
 
+@pytest.mark.shared
 def test_local_pdf_takes_its_title_from_the_pdf(llm, workspace, run):
     pdf = Path(__file__).resolve().parents[2] / "shared/corpus/pdfs/1505.04597.pdf"
 
@@ -362,6 +364,7 @@ def test_a_missing_vault_root_is_created_once(arxiv, llm, workspace, run):
     assert "notes/root.md" not in r.out
 
 
+@pytest.mark.shared
 def test_arxiv_down_still_drafts_the_local_pdfs(llm, workspace, run):
     pdf = Path(__file__).resolve().parents[2] / "shared/corpus/pdfs/1505.04597.pdf"
     (workspace / "notegen.toml").write_text("retries = 2\n")

@@ -133,6 +133,7 @@ def test_a_title_whose_words_are_placed_apart_without_spaces_keeps_them(tmp_path
     assert extract(path, "p").title == "Unifying theory of scaling in drop impact"
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize(
     ("name", "title"),
     [

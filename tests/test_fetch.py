@@ -29,6 +29,7 @@ def test_throttle_spaces_calls():
     assert slept == [2.0]
 
 
+@pytest.mark.shared
 def test_recorded_versioned_and_old_style(arxiv):
     client = closing_client(Arxiv(f"{arxiv.url}/api/query", arxiv.url, interval=0.0))
     found = client.lookup([ArxivId("2104.12255", 1)]).found

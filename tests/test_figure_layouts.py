@@ -559,6 +559,7 @@ def sparse_paper(path: Path) -> Path:
     return path
 
 
+@pytest.mark.shared
 def test_figure_json_says_when_it_doubts_a_crop(run, tmp_path):
     doubtful = sparse_paper(tmp_path / "sparse.pdf")
     sure = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdfs" / "1512.03385.pdf"

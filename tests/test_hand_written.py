@@ -56,6 +56,7 @@ def rerun_changes_nothing(run, llm, *papers: str) -> None:
 # -- 1. fences are what CommonMark says --------------------------------------------------------------------
 
 
+@pytest.mark.shared
 def test_1_an_inline_code_span_and_a_tilde_line_in_a_fence_open_nothing(arxiv, llm, workspace, run):
     with clocked(Drafter, workspace, 1706621579616) as drafter:
         assert drafter.draft([ArxivId("1512.03385")], date(2024, 1, 30)).failures == []
@@ -87,6 +88,7 @@ def test_2_a_hand_written_section_and_a_deleted_marker_are_found_by_title(arxiv,
     assert "the summary in papers.20240130.md:21 was written by hand; pass --force" in r.err
 
 
+@pytest.mark.shared
 def test_2_a_local_pdf_saved_again_with_a_highlight_is_the_same_paper(llm, workspace, run, tmp_path):
     import pymupdf
 
@@ -102,11 +104,13 @@ def test_2_a_local_pdf_saved_again_with_a_highlight_is_the_same_paper(llm, works
     assert "pdfid:9129d4fd7a4bd63c1069a4e69e0c9a8f" in NOTE.read_text()
 
 
+@pytest.mark.shared
 def test_2_a_local_pdf_of_a_paper_drafted_from_arxiv_is_not_drafted_again(arxiv, llm, workspace, run):
     drafted(run, "1512.03385")
     rerun_changes_nothing(run, llm, str(CORPUS / "1512.03385.pdf"))  # its margin says arXiv:1512.03385v1
 
 
+@pytest.mark.shared
 def test_2_a_backfill_skips_a_day_the_person_wrote_by_hand(arxiv, llm, workspace, run):
     seedish = SEED.read_text(encoding="utf-8")
     arxiv.add(
@@ -138,6 +142,7 @@ HOSTILE = (
 )
 
 
+@pytest.mark.shared
 def test_3_model_text_opens_no_fence_heading_comment_or_hashtag(arxiv, llm, workspace, run):
     llm.script = [completion(json.dumps({"summary": HOSTILE, "tag": "cv"}, ensure_ascii=False))]
     with clocked(Drafter, workspace, 1706621579616) as drafter:
@@ -205,6 +210,7 @@ def test_4_a_review_line_the_person_deleted_clears_it_and_regen_goes_on(arxiv, l
 # -- 5. files keep their mode, and a symlink stays one -----------------------------------------------------------
 
 
+@pytest.mark.shared
 def test_5_a_rewritten_note_keeps_its_mode_and_new_files_follow_the_umask(arxiv, llm, workspace, run):
     drafted(run, "1512.03385")
     os.chmod(NOTE, 0o640)
@@ -325,6 +331,7 @@ SEED_PAPERS = {
 }
 
 
+@pytest.mark.shared
 def test_drafting_into_the_persons_own_note_adds_only_what_is_new(arxiv, llm, workspace, run):
     """The reference note, written by hand: its papers are found by title, and the new one is appended as 图 5
     with every other byte as it was."""

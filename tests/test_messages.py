@@ -40,6 +40,7 @@ def test_a_note_name_with_a_format_spec_is_named(arxiv, llm, workspace, run):
     assert arxiv.requests == []
 
 
+@pytest.mark.shared
 def test_figure_out_can_be_a_folder_and_two_pdfs_of_one_name_get_two_pngs(run, tmp_path):
     out = tmp_path / "figs"
     out.mkdir()

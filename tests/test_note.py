@@ -12,6 +12,7 @@ GOLDEN = Path(__file__).parent / "golden"
 SEED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "seed-note.md"
 
 
+@pytest.mark.shared
 def test_golden_note_from_the_whole_pipeline(arxiv, llm, workspace):
     """Fixed clock and id: the note's bytes, figure, no-figure line and all, are exactly the golden file."""
     with Drafter(
@@ -26,12 +27,14 @@ def test_golden_note_from_the_whole_pipeline(arxiv, llm, workspace):
     assert written == (GOLDEN / "papers.20240130.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.shared
 def test_frontmatter_is_byte_for_byte_the_seeds_shape():
     seed_head = SEED.read_text(encoding="utf-8").split("---\n")[1]
     ours = note.render_frontmatter("mi98ob89obmd0e8wpfu7tal", date(2024, 1, 30), 1706621579616, 1706623489645)
     assert ours == "---\n" + seed_head + "---\n"
 
 
+@pytest.mark.shared
 def test_the_seed_itself_parses():
     parsed = note.parse_note(SEED.read_text(encoding="utf-8"), "seed-note.md")
     assert parsed.note_id == "mi98ob89obmd0e8wpfu7tal"
@@ -44,6 +47,7 @@ def test_the_seed_itself_parses():
     assert [s.figure_number for s in parsed.sections] == [0, 1, 2, 3, 4]
 
 
+@pytest.mark.shared
 def test_appending_to_the_seed_keeps_every_byte_but_updated():
     seed = SEED.read_text(encoding="utf-8")
     parsed = note.parse_note(seed, "seed")

@@ -35,6 +35,7 @@ def clocked(kind, workspace, at):
 # -- golden files -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.shared
 def test_golden_append_and_regen(arxiv, llm, workspace):
     with clocked(Drafter, workspace, 1706621579616) as drafter:
         assert drafter.draft([ArxivId("1512.03385"), ArxivId("2603.12231")], date(2024, 1, 30)).failures == []
@@ -110,6 +111,7 @@ def test_regen_asks_the_model_again(arxiv, llm, workspace, run):
     assert len(llm.chats) == 2
 
 
+@pytest.mark.shared
 def test_regen_with_tag_and_figure(arxiv, llm, workspace, run):
     assert run("draft", "1810.04805", "--date", "2024-01-30").code == 0
     llm.tag_for = {"BERT": "nlp"}
@@ -123,6 +125,7 @@ def test_regen_with_tag_and_figure(arxiv, llm, workspace, run):
     assert (workspace / image).is_file() and image in r.out  # the new figure, still 图 0
 
 
+@pytest.mark.shared
 def test_a_hand_written_section_is_found_by_title_and_needs_force(arxiv, llm, workspace, run):
     seed = Path(__file__).resolve().parents[2] / "shared" / "reference" / "seed-note.md"
     text = seed.read_text().replace(

@@ -7,6 +7,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from notegen import summarize
 from tests.fakes.llm_server import completion
 
@@ -27,6 +29,7 @@ SHORT = (
 )
 
 
+@pytest.mark.shared
 def test_a_short_summary_in_the_persons_style_is_accepted_in_their_vault(arxiv, llm, workspace, run):
     assert summarize.cjk_share(SHORT)[0] == 45
     DAY2.write_bytes(SEED.read_bytes().replace(b"20240130", b"20240131"))
@@ -40,6 +43,7 @@ def test_a_short_summary_in_the_persons_style_is_accepted_in_their_vault(arxiv, 
     assert "- 190 到 340 个汉字，一到三段" in system  # the middle half of the person's own summaries
 
 
+@pytest.mark.shared
 def test_without_the_persons_summaries_the_defaults_accept_every_paragraph_of_the_reference_note():
     seed = SEED.read_text(encoding="utf-8")
     paragraphs = [p for p in seed.split("\n\n") if summarize.cjk_share(p)[0] >= 20]
@@ -127,6 +131,7 @@ def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
     return {str(p): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.shared
 def test_draft_and_regen_dry_runs_print_the_sections_and_change_no_file(arxiv, llm, workspace, run):
     assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
     state = Path(os.environ["NOTEGEN_STATE_DIR"])
@@ -144,6 +149,7 @@ def test_draft_and_regen_dry_runs_print_the_sections_and_change_no_file(arxiv, l
     assert not (state / "backups").exists()
 
 
+@pytest.mark.shared
 def test_a_tag_the_person_already_uses_is_not_new_though_its_tag_note_is(arxiv, llm, workspace, run):
     NOTE.write_bytes(SEED.read_bytes())  # the person's tags, none with a tag note yet
     llm.tag_for = {"Residual": "image_generation"}

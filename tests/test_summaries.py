@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.fakes.llm_server import chinese_answer, completion, error
 
 NOTE = Path("notes/papers.20240130.md")
@@ -129,6 +131,7 @@ def test_403_and_404_fail_fast_with_the_fix(arxiv, llm, workspace, run):
     assert "(HTTP 403); check NOTEGEN_MODEL and the key's permissions" in r.err.splitlines()[-1]
 
 
+@pytest.mark.shared
 def test_context_too_long_cuts_the_introduction_and_asks_again(arxiv, llm, workspace, run):
     llm.script = [error(400, "This model's maximum context length is 2048 tokens. However, you requested 4000 tokens.")]
 
@@ -156,6 +159,7 @@ def test_refresh_asks_again(arxiv, llm, workspace, run):
     assert len(llm.chats) == 2
 
 
+@pytest.mark.shared
 def test_past_summaries_are_style_examples(arxiv, llm, workspace, run):
     seed = Path(__file__).resolve().parents[2] / "shared" / "reference" / "seed-note.md"
     (workspace / "notes" / "papers.20240129.md").write_bytes(seed.read_bytes())
