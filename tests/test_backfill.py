@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -118,14 +118,16 @@ def test_a_failing_paper_does_not_hold_back_its_day(arxiv, llm, workspace, run):
     assert "## Deep Residual Learning" in (workspace / "notes" / "papers.20240130.md").read_text()
 
 
-def test_kill_9_then_rerun_ends_with_the_notes_of_an_uninterrupted_run(arxiv, llm, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("stage", "written"), [("before-rename", 1), ("after-rename", 2)])
+def test_kill_9_then_rerun_ends_with_the_notes_of_an_uninterrupted_run(
+    arxiv, llm, tmp_path, monkeypatch, stage, written
+):
     manifest = tmp_path / "days.txt"
     manifest.write_text(MANIFEST)
     reference, killed = tmp_path / "reference", tmp_path / "killed"
     for ws in (reference, killed):
         (ws / "notes").mkdir(parents=True)
     command = [sys.executable, "-m", "notegen", "backfill", str(manifest), "-q"]
-    llm.delay = 0.4
 
     monkeypatch.setenv("NOTEGEN_STATE_DIR", str(tmp_path / "reference-state"))
     subprocess.run([*command, "--workspace", str(reference)], check=True, capture_output=True, timeout=120)
@@ -133,18 +135,17 @@ def test_kill_9_then_rerun_ends_with_the_notes_of_an_uninterrupted_run(arxiv, ll
 
     monkeypatch.setenv("NOTEGEN_STATE_DIR", str(tmp_path / "killed-state"))
     llm.requests.clear()
-    process = subprocess.Popen(
-        [*command, "--workspace", str(killed)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    killed_run = subprocess.run(  # SIGKILL while the second day's note is written: just before or after its rename
+        [*command, "--workspace", str(killed)],
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "NOTEGEN_CRASH_AT": f"{stage}:papers.*.md:2"},
     )
-    deadline = time.monotonic() + 60
-    while not list((killed / "notes").glob("papers.*.md")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)  # some days written, others not
-    process.wait()
     written_at_kill = len(list((killed / "notes").glob("papers.*.md")))
     subprocess.run([*command, "--workspace", str(killed)], check=True, capture_output=True, timeout=120)
 
-    assert 0 < written_at_kill < 4
+    assert killed_run.returncode == -signal.SIGKILL
+    assert written_at_kill == written
     assert normalized(killed) == normalized(reference)
     assert len(llm.chats) <= asked_uninterrupted + 4  # answered questions are not asked again (4 in flight at most)
 

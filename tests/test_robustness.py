@@ -5,6 +5,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import resource
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import date
@@ -228,6 +232,32 @@ def test_a_full_disk_loses_nothing(arxiv, llm, workspace, run, monkeypatch):
     )
     assert NOTE.read_bytes() == before
     assert not [p for p in (workspace / "notes").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_pdf_too_big_for_the_disk_leaves_no_half_file(arxiv, llm, workspace):
+    """A real limit of the file system (a file-size cap, as a full disk would) hit while the PDF downloads."""
+    state = Path(os.environ["NOTEGEN_STATE_DIR"])
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing us
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    r = subprocess.run(
+        [sys.executable, "-m", "notegen", "draft", "1512.03385", "--date", "2024-01-30", "--no-llm", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=small_files,
+    )
+
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    assert r.stderr.splitlines()[-1] == (
+        f"error: 1512.03385: {state / 'pdfs' / '1512.03385v1.pdf'}: the file is larger than this system allows; "
+        "nothing was changed"
+    )
+    assert list((state / "pdfs").iterdir()) == []
+    assert not NOTE.exists()
 
 
 def test_a_read_only_notes_folder(arxiv, llm, workspace, run, monkeypatch):

@@ -7,9 +7,7 @@ client runs with num_retries=0 over a session that always sets a timeout, and no
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET  # expat refuses entity bombs since 2.4; the answer is only checked
@@ -28,6 +26,7 @@ from notegen import __version__
 from notegen.errors import FatalError, PaperError
 from notegen.ids import ArxivId, parse_arxiv_id
 from notegen.retrying import TRANSIENT_STATUS, Transient, call_with_retries, parse_retry_after, tries
+from notegen.storage import Staged, atomic_file
 
 log = logging.getLogger(__name__)
 
@@ -265,31 +264,28 @@ class Arxiv:
         url = self.pdf_link(paper)
         if url is None:
             raise PaperError(name, "arXiv lists no PDF for this paper (withdrawn?); pass a local PDF instead")
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        with self._downloads:  # a few connections at most: polite to arXiv
-            deadline = time.monotonic() + self.timeout
+        with atomic_file(target) as staged:
+            with self._downloads:  # a few connections at most: polite to arXiv
+                deadline = time.monotonic() + self.timeout
 
-            def once() -> Path:
-                with self._session.step(deadline):
-                    return self._download(url, name, cache_dir, deadline)
+                def once() -> None:
+                    with self._session.step(deadline):
+                        self._download(url, name, staged, deadline)
 
-            try:
-                tmp = call_with_retries(once, self.attempts, f"{name} PDF", sleep=self._sleep, deadline=deadline)
-            except Transient as err:
-                raise PaperError(name, f"{err} {tries(err)}; retry later or pass a local PDF") from err
-        try:
-            check(tmp)  # read in a bounded worker: its own time limit, not the download's
-            os.replace(tmp, target)
-            return target
-        finally:
-            tmp.unlink(missing_ok=True)
+                try:
+                    call_with_retries(once, self.attempts, f"{name} PDF", sleep=self._sleep, deadline=deadline)
+                except Transient as err:
+                    raise PaperError(name, f"{err} {tries(err)}; retry later or pass a local PDF") from err
+            staged.flush()
+            check(staged.path)  # read in a bounded worker: its own time limit, not the download's
+        return target
 
     @property
     def timeout(self) -> float:
         return self._session.timeout
 
-    def _download(self, url: str, name: str, folder: Path, deadline: float) -> Path:
-        """The PDF at `url` in a temp file in `folder` (which is not the vault), or an error."""
+    def _download(self, url: str, name: str, out: Staged, deadline: float) -> None:
+        """The PDF at `url` into `out` (from its start, whatever an earlier try left there), or an error."""
         try:
             response = self._session.get(url, stream=True)
         except requests.Timeout as err:
@@ -305,31 +301,22 @@ class Arxiv:
                 )
             if response.status_code != 200:
                 raise PaperError(name, f"the PDF link answered HTTP {response.status_code} ({url})")
-            fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".part-", suffix=".pdf")
-            tmp = Path(tmp_name)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    size = 0
-                    head = b""  # the first bytes, however small the pieces they arrive in
-                    for chunk in _body(response, deadline, self._too_slow):
-                        if len(head) < 64:
-                            head += chunk[:1024]
-                            if len(head) >= 8 and not head.lstrip().startswith(b"%PDF-"):
-                                raise PaperError(name, _not_pdf(head, url))
-                        size += len(chunk)
-                        if size > MAX_PDF_BYTES:
-                            raise PaperError(name, f"the PDF is larger than {MAX_PDF_BYTES >> 20} MB")
-                        out.write(chunk)
-                    out.flush()
-                    os.fsync(out.fileno())
-                if size == 0:
-                    raise PaperError(name, f"the PDF link returned an empty body ({url}); retry later")
-                if not head.lstrip().startswith(b"%PDF-"):
-                    raise PaperError(name, _not_pdf(head, url))
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-            return tmp
+            out.restart()
+            size = 0
+            head = b""  # the first bytes, however small the pieces they arrive in
+            for chunk in _body(response, deadline, self._too_slow):
+                if len(head) < 64:
+                    head += chunk[:1024]
+                    if len(head) >= 8 and not head.lstrip().startswith(b"%PDF-"):
+                        raise PaperError(name, _not_pdf(head, url))
+                size += len(chunk)
+                if size > MAX_PDF_BYTES:
+                    raise PaperError(name, f"the PDF is larger than {MAX_PDF_BYTES >> 20} MB")
+                out.write(chunk)
+            if size == 0:
+                raise PaperError(name, f"the PDF link returned an empty body ({url}); retry later")
+            if not head.lstrip().startswith(b"%PDF-"):
+                raise PaperError(name, _not_pdf(head, url))
 
     @property
     def _too_slow(self) -> str:

@@ -5,37 +5,48 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import fnmatch
 import os
 import re
+import signal
 import stat
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from notegen import secret
 from notegen.errors import NotegenError
 
 
 def write_atomic(path: Path, data: bytes, scratch: Path | None = None) -> None:
-    """Write `data` to `path` through a temp file, fsync and rename: a crash leaves the old file or the new.
+    """Write `data` to `path` whole or not at all (see `atomic_file`); text is scrubbed of the API key."""
+    if not data.startswith((b"\x89PNG", b"%PDF-")):  # text: whatever went into it, the API key does not come out
+        data = secret.scrub_bytes(data)
+    with atomic_file(path, scratch) as out:
+        out.write(data)
+
+
+@contextmanager
+def atomic_file(path: Path, scratch: Path | None = None) -> Iterator[Staged]:
+    """A temp file to write `path` through: on leaving the block it is fsynced and renamed onto `path`, so a
+    crash leaves the old file or the new; an exception leaves the old file and no temp file. Every file notegen
+    writes goes through here, notes, images, caches and downloaded PDFs alike.
 
     The temp file is made in `scratch` (notegen's own folder, so none is ever left in the person's vault) when
     that is on the same file system, else next to the file. The file keeps what it was: a symlink stays a
     symlink (its target is replaced), and a file keeps its mode (and owner, where allowed). A new file gets the
-    mode the umask gives, as any editor's.
+    mode the umask gives, as any editor's. Failures of the file system (a full disk, a read-only folder) are
+    NotegenErrors naming `path`.
     """
-    if not data.startswith(b"\x89PNG"):  # text: whatever went into it, the API key does not come out
-        data = secret.scrub_bytes(data)
     target = Path(os.path.realpath(path))
-    try:
-        before: os.stat_result | None = target.stat()
-    except FileNotFoundError:
-        before = None
-    except OSError as err:
-        raise _failure(path, err) from err
-    try:
+    with _as_notegen_error(path):
+        try:
+            before: os.stat_result | None = target.stat()
+        except FileNotFoundError:
+            before = None
         target.parent.mkdir(parents=True, exist_ok=True)
         folder = target.parent
         if scratch is not None:
@@ -43,26 +54,83 @@ def write_atomic(path: Path, data: bytes, scratch: Path | None = None) -> None:
             if scratch.stat().st_dev == folder.stat().st_dev:
                 folder = scratch
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=TMP_SUFFIX)
-    except OSError as err:
-        raise _failure(path, err) from err
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            if before is not None:
-                os.fchmod(out.fileno(), stat.S_IMODE(before.st_mode))
-                with contextlib.suppress(OSError):  # only root may give a file away; others keep their own
-                    os.fchown(out.fileno(), before.st_uid, before.st_gid)
-            else:
-                os.fchmod(out.fileno(), 0o666 & ~_umask())
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except OSError as err:
-        raise _failure(path, err) from err
+        out = os.fdopen(fd, "wb")
+        try:
+            yield Staged(out, Path(tmp), path)  # what the block raises passes through as it is
+            with _as_notegen_error(path):
+                out.flush()
+                if before is not None:
+                    os.fchmod(out.fileno(), stat.S_IMODE(before.st_mode))
+                    with contextlib.suppress(OSError):  # only root may give a file away; others keep their own
+                        os.fchown(out.fileno(), before.st_uid, before.st_gid)
+                else:
+                    os.fchmod(out.fileno(), 0o666 & ~_umask())
+                os.fsync(out.fileno())
+                out.close()
+        finally:
+            with contextlib.suppress(OSError):  # after a failed write: what is still buffered cannot be written
+                out.close()
+        with _as_notegen_error(path):
+            crash_point("before-rename", target)
+            os.replace(tmp, target)
+            crash_point("after-rename", target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     _fsync_dir(target.parent)
+
+
+@contextmanager
+def _as_notegen_error(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as err:
+        raise _failure(path, err) from err
+
+
+class Staged:
+    """The temp file of an `atomic_file` block: write to it; `path` is where it is, to read it back before the
+    rename (a downloaded PDF is checked there before it may take its place)."""
+
+    def __init__(self, out: BinaryIO, path: Path, target: Path) -> None:
+        self._out = out
+        self._target = target
+        self.path = path
+
+    def write(self, data: bytes) -> None:
+        with _as_notegen_error(self._target):
+            self._out.write(data)
+
+    def restart(self) -> None:
+        """Empty the file, to write it again from the start (another try of a download)."""
+        with _as_notegen_error(self._target):
+            self._out.seek(0)
+            self._out.truncate()
+
+    def flush(self) -> None:
+        """Make what was written readable through `path`."""
+        with _as_notegen_error(self._target):
+            self._out.flush()
+
+
+_crashes: dict[tuple[str, str], int] = {}
+
+
+def crash_point(stage: str, target: Path) -> None:
+    """For tests of a kill at the worst moment: NOTEGEN_CRASH_AT=<stage>:<file glob>:<n> kills this process
+    (SIGKILL: no cleanup, no finally) the nth time it reaches `stage` for a file whose name matches the glob.
+    Unset, as it always is for users, this does nothing."""
+    wanted = os.environ.get("NOTEGEN_CRASH_AT")
+    if not wanted:
+        return
+    want_stage, glob, count = wanted.rsplit(":", 2)
+    if want_stage != stage or not fnmatch.fnmatch(target.name, glob):
+        return
+    key = (stage, glob)
+    _crashes[key] = _crashes.get(key, 0) + 1
+    if _crashes[key] == int(count):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 TMP_SUFFIX = ".notegen-tmp"
@@ -116,6 +184,10 @@ _UMASK_AT_START = _umask_at_start()  # at import, before any thread: where /proc
 def _failure(path: Path, err: OSError) -> NotegenError:
     if err.errno == errno.ENOSPC:
         return NotegenError(f"{path}: the disk is full; nothing was changed, free some space and rerun")
+    if err.errno == errno.EDQUOT:
+        return NotegenError(f"{path}: the disk quota is used up; nothing was changed, free some space and rerun")
+    if err.errno == errno.EFBIG:
+        return NotegenError(f"{path}: the file is larger than this system allows; nothing was changed")
     if err.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
         return NotegenError(f"{path}: cannot write here ({err.strerror}); check the folder's permissions")
     return NotegenError(f"{path}: cannot write ({err.strerror or err}); nothing was changed")
