@@ -54,4 +54,4 @@ def test_a_crash_fails_one_paper():
 def test_errors_come_back_as_they_were_raised():
     with Bounded() as bounded, pytest.raises(PaperError) as info:
         bounded.call("x", refuse, "paper.pdf")
-    assert (info.value.paper, info.value.reason) == ("paper.pdf", "not a PDF")
+    assert (info.value.name, info.value.reason) == ("paper.pdf", "not a PDF")

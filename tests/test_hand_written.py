@@ -22,8 +22,10 @@ import pytest
 
 from notegen import note
 from notegen import settings as notegen_settings
+from notegen.draft import draft
 from notegen.ids import ArxivId
-from notegen.pipeline import Drafter, Regenerator
+from notegen.regen import regen_paper
+from notegen.session import Session
 from tests.fakes.llm_server import completion
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -34,8 +36,8 @@ NOTE = Path("notes/papers.20240130.md")
 STATE = Path(os.environ.get("NOTEGEN_STATE_DIR", "."))
 
 
-def clocked(kind, workspace, at):
-    return kind(notegen_settings.load(workspace), clock=lambda: at, new_id=lambda: "mi98ob89obmd0e8wpfu7tal")
+def clocked(workspace, at):
+    return Session(notegen_settings.load(workspace), clock=lambda: at, new_id=lambda: "mi98ob89obmd0e8wpfu7tal")
 
 
 def drafted(run, *papers: str) -> str:
@@ -58,8 +60,8 @@ def rerun_changes_nothing(run, llm, *papers: str) -> None:
 
 @pytest.mark.shared
 def test_1_an_inline_code_span_and_a_tilde_line_in_a_fence_open_nothing(arxiv, llm, workspace, run):
-    with clocked(Drafter, workspace, 1706621579616) as drafter:
-        assert drafter.draft([ArxivId("1512.03385")], date(2024, 1, 30)).failures == []
+    with clocked(workspace, 1706621579616) as session:
+        assert draft(session, [ArxivId("1512.03385")], date(2024, 1, 30)).failures == []
     text = NOTE.read_text(encoding="utf-8")
     mine = text.replace(
         "\n\n\n## Deep", "\n\n```torch.compile()``` 让训练更快。\n\n```\n~~~\n## not a heading\n```\n\n## Deep"
@@ -68,8 +70,8 @@ def test_1_an_inline_code_span_and_a_tilde_line_in_a_fence_open_nothing(arxiv, l
 
     rerun_changes_nothing(run, llm, "1512.03385")
     assert run("check").code == 0
-    with clocked(Regenerator, workspace, 1706623000000) as regenerator:
-        assert regenerator.regen(ArxivId("1512.03385"), None).failures == []
+    with clocked(workspace, 1706623000000) as session:
+        assert regen_paper(session, ArxivId("1512.03385"), None).failures == []
 
     assert NOTE.read_text(encoding="utf-8") == (GOLDEN / "case1-regen.md").read_text(encoding="utf-8")
 
@@ -145,8 +147,8 @@ HOSTILE = (
 @pytest.mark.shared
 def test_3_model_text_opens_no_fence_heading_comment_or_hashtag(arxiv, llm, workspace, run):
     llm.script = [completion(json.dumps({"summary": HOSTILE, "tag": "cv"}, ensure_ascii=False))]
-    with clocked(Drafter, workspace, 1706621579616) as drafter:
-        assert drafter.draft([ArxivId("1512.03385"), ArxivId("1505.04597")], date(2024, 1, 30)).failures == []
+    with clocked(workspace, 1706621579616) as session:
+        assert draft(session, [ArxivId("1512.03385"), ArxivId("1505.04597")], date(2024, 1, 30)).failures == []
 
     written = NOTE.read_bytes()
     assert written.decode("utf-8") == (GOLDEN / "case3-hostile.md").read_text(encoding="utf-8")
@@ -255,8 +257,8 @@ def test_6_an_updated_line_with_a_comment_or_spaces_is_moved_and_kept(arxiv, llm
     text = drafted(run, "1512.03385").replace("updated: 1", "updated: 1", 1)
     current = next(x for x in text.splitlines(keepends=True) if x.startswith("updated:"))
     NOTE.write_text(text.replace(current, head), encoding="utf-8")
-    with clocked(Drafter, workspace, 1706700000000) as drafter:
-        assert drafter.draft([ArxivId("1505.04597")], date(2024, 1, 30)).failures == []
+    with clocked(workspace, 1706700000000) as session:
+        assert draft(session, [ArxivId("1505.04597")], date(2024, 1, 30)).failures == []
     assert line.format(now=1706700000000) in NOTE.read_text()
 
 
@@ -265,8 +267,8 @@ def test_6_flow_style_frontmatter_and_a_byte_order_mark_are_kept(arxiv, llm, wor
     mine = "\ufeff---\n{id: mi98ob89obmd0e8wpfu7tal, title: '20240130', desc: '', updated: 5, created: 1}\n---\n" + body
     NOTE.write_bytes(mine.replace("\n", "\r\n").encode("utf-8"))
 
-    with clocked(Drafter, workspace, 1706700000000) as drafter:
-        assert drafter.draft([ArxivId("1505.04597")], date(2024, 1, 30)).failures == []
+    with clocked(workspace, 1706700000000) as session:
+        assert draft(session, [ArxivId("1505.04597")], date(2024, 1, 30)).failures == []
 
     after = NOTE.read_bytes().decode("utf-8")
     assert after.startswith(mine.replace("updated: 5", "updated: 1706700000000").replace("\n", "\r\n"))
@@ -340,8 +342,10 @@ def test_drafting_into_the_persons_own_note_adds_only_what_is_new(arxiv, llm, wo
     NOTE.write_bytes(SEED.read_bytes())
     llm.tag_for = {"Residual": "MLLM"}
 
-    with clocked(Drafter, workspace, 1706700000000) as drafter:
-        result = drafter.draft([ArxivId("2401.16420"), ArxivId("2401.15977"), ArxivId("1512.03385")], date(2024, 1, 30))
+    with clocked(workspace, 1706700000000) as session:
+        result = draft(
+            session, [ArxivId("2401.16420"), ArxivId("2401.15977"), ArxivId("1512.03385")], date(2024, 1, 30)
+        )
 
     assert (result.failures, result.skipped) == ([], ["2401.16420", "2401.15977"])
     assert len(llm.chats) == 1

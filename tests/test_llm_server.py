@@ -86,7 +86,7 @@ _clients: list[LLM] = []
 
 def client(url: str, tmp_path: Path, **options: object) -> LLM:
     settings = {"timeout": 120.0, "attempts": 1, "schema": summarize.SCHEMA, "max_tokens": 48, **options}
-    _clients.append(LLM("sk-local", "gemma-3-270m", url, tmp_path / "cache", **settings))  # type: ignore[arg-type]
+    _clients.append(LLM("sk-local", "gemma-3-270m", url, **settings))  # type: ignore[arg-type]
     return _clients[-1]
 
 
@@ -99,7 +99,7 @@ def _close_clients() -> Iterator[None]:
 
 def test_json_schema_is_refused_and_json_object_with_schema_constrains_the_answer(llama, tmp_path):
     llm = client(llama, tmp_path)
-    reply = llm.ask([{"role": "user", "content": "用中文一句话介绍深度残差网络。以 JSON 回答。"}], "p1")
+    reply = llm.call([{"role": "user", "content": "用中文一句话介绍深度残差网络。以 JSON 回答。"}], "p1")
 
     assert llm.mode == "json_object+schema"  # json_schema came back HTTP 500 with a validation message
     assert reply.text.lstrip().startswith("{") and '"summary"' in reply.text  # grammar-constrained JSON
@@ -108,7 +108,7 @@ def test_json_schema_is_refused_and_json_object_with_schema_constrains_the_answe
 
 def test_the_context_length_error_is_recognised(llama, tmp_path):
     with pytest.raises(ContextTooLong) as info:
-        client(llama, tmp_path).ask([{"role": "user", "content": "word " * 3000}], "long")
+        client(llama, tmp_path).call([{"role": "user", "content": "word " * 3000}], "long")
     assert info.value.limit == CONTEXT
 
 
@@ -116,7 +116,7 @@ def test_timeouts_bound_every_call(llama, tmp_path):
     llm = client(llama, tmp_path, timeout=0.5, attempts=4, max_tokens=200)
     start = time.monotonic()
     with pytest.raises(PaperError) as info:
-        llm.ask([{"role": "user", "content": "用中文写一首长诗。" * 20}], "slow")
+        llm.call([{"role": "user", "content": "用中文写一首长诗。" * 20}], "slow")
     # The client's timeout or notegen's deadline, whichever fires first: one bound for every try, one message.
     assert str(info.value) == (
         "slow: the LLM endpoint gave no answer within llm_timeout (0.5 s for the paper, every try included); "

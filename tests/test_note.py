@@ -4,9 +4,10 @@ from pathlib import Path
 import pytest
 
 from notegen import note, settings
+from notegen.draft import draft
 from notegen.ids import ArxivId
 from notegen.note import NoteError, Section
-from notegen.pipeline import Drafter
+from notegen.session import Session
 
 GOLDEN = Path(__file__).parent / "golden"
 SEED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "seed-note.md"
@@ -15,12 +16,12 @@ SEED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "seed-note
 @pytest.mark.shared
 def test_golden_note_from_the_whole_pipeline(arxiv, llm, workspace):
     """Fixed clock and id: the note's bytes, figure, no-figure line and all, are exactly the golden file."""
-    with Drafter(
+    with Session(
         settings.load(workspace),
         clock=lambda: 1706621579616,
         new_id=lambda: "mi98ob89obmd0e8wpfu7tal",
-    ) as drafter:
-        result = drafter.draft([ArxivId("1512.03385"), ArxivId("2603.12231")], date(2024, 1, 30))
+    ) as session:
+        result = draft(session, [ArxivId("1512.03385"), ArxivId("2603.12231")], date(2024, 1, 30))
 
     assert result.failures == []
     written = (workspace / "notes" / "papers.20240130.md").read_text(encoding="utf-8")

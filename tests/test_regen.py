@@ -15,10 +15,12 @@ from hypothesis import strategies as st
 
 from notegen import note
 from notegen import settings as notegen_settings
+from notegen.draft import draft
 from notegen.errors import NotegenError
 from notegen.ids import ArxivId
 from notegen.note import Section
-from notegen.pipeline import Drafter, Regenerator
+from notegen.regen import regen_paper
+from notegen.session import Session
 from notegen.storage import vault_lock
 from tests.fakes.llm_server import chinese_answer, completion
 
@@ -27,8 +29,8 @@ NOTE = Path("notes/papers.20240130.md")
 NEW = "这篇论文试图解决的问题是：如何在保持精度的同时把网络做得更深。作者指出退化问题并非过拟合所致，" * 2
 
 
-def clocked(kind, workspace, at):
-    return kind(notegen_settings.load(workspace), clock=lambda: at, new_id=lambda: "mi98ob89obmd0e8wpfu7tal")
+def clocked(workspace, at):
+    return Session(notegen_settings.load(workspace), clock=lambda: at, new_id=lambda: "mi98ob89obmd0e8wpfu7tal")
 
 
 # -- golden files -----------------------------------------------------------------------------------------
@@ -36,10 +38,10 @@ def clocked(kind, workspace, at):
 
 @pytest.mark.shared
 def test_golden_append_and_regen(arxiv, llm, workspace):
-    with clocked(Drafter, workspace, 1706621579616) as drafter:
-        assert drafter.draft([ArxivId("1512.03385"), ArxivId("2603.12231")], date(2024, 1, 30)).failures == []
-    with clocked(Drafter, workspace, 1706622000000) as appender:
-        assert appender.draft([ArxivId("1505.04597")], date(2024, 1, 30)).failures == []
+    with clocked(workspace, 1706621579616) as session:
+        assert draft(session, [ArxivId("1512.03385"), ArxivId("2603.12231")], date(2024, 1, 30)).failures == []
+    with clocked(workspace, 1706622000000) as session:
+        assert draft(session, [ArxivId("1505.04597")], date(2024, 1, 30)).failures == []
     assert NOTE.read_text() == (GOLDEN / "append.md").read_text()
 
     llm.script = [
@@ -49,8 +51,8 @@ def test_golden_append_and_regen(arxiv, llm, workspace):
             )
         )
     ]
-    with clocked(Regenerator, workspace, 1706623000000) as regenerator:
-        result = regenerator.regen(ArxivId("1512.03385"), date(2024, 1, 30))
+    with clocked(workspace, 1706623000000) as session:
+        result = regen_paper(session, ArxivId("1512.03385"), date(2024, 1, 30))
 
     assert result.failures == []
     assert NOTE.read_text() == (GOLDEN / "regen.md").read_text()

@@ -143,7 +143,8 @@ def draft(
     arxiv.org links) or paths to local PDFs. Papers already in the day's note are skipped, new ones are
     added at its end.
     """
-    from notegen.pipeline import Drafter
+    from notegen.draft import draft as draft_day
+    from notegen.session import Session
 
     obj = _context(workspace, quiet, debug)
     when = _parse_date(day)
@@ -153,8 +154,8 @@ def draft(
     config = settings.load(obj.workspace)
     if not dry_run:
         _ready(obj, config)
-    with Drafter(config, use_llm=not no_llm, refresh=refresh, status=obj.status, dry_run=dry_run) as drafter:
-        result = drafter.draft(refs, when)
+    with Session(config, use_llm=not no_llm, status=obj.status, dry_run=dry_run) as session:
+        result = draft_day(session, refs, when, refresh=refresh)
     _finish(obj, config, result)
 
 
@@ -354,7 +355,8 @@ def regen(
     A summary edited by hand since notegen wrote it is only replaced with --force; the replaced section is then
     kept under .notegen/backups/.
     """
-    from notegen.pipeline import Regenerator
+    from notegen.regen import WITHOUT_KEY, regen_paper
+    from notegen.session import Session
 
     obj = _context(workspace, quiet, debug)
     when = _parse_date(day) if day else None
@@ -362,8 +364,8 @@ def regen(
     config = settings.load(workspace)
     if not dry_run:
         _ready(obj, config)
-    with Regenerator(config, status=obj.status, dry_run=dry_run) as regenerator:
-        result = regenerator.regen(ref, when, tag=tag, figure=figure, force=force)
+    with Session(config, status=obj.status, dry_run=dry_run, without_key=WITHOUT_KEY) as session:
+        result = regen_paper(session, ref, when, tag=tag, figure=figure, force=force)
     _finish(obj, config, result)
 
 
@@ -418,20 +420,23 @@ def backfill(
     obj.status(f"{len(days)} days, {todo + done} papers: {todo} to draft on {left} days, {done} already in notes")
     if dry_run or not todo:  # nothing to fetch or ask: no key, no network
         return
-    from notegen.pipeline import Backfiller  # not before: a dry run needs none of the network stack
+    # Not before: a dry run needs none of the network stack.
+    from notegen.backfill import backfill_days
+    from notegen.backfill_batch import answer_by_batch
+    from notegen.session import Session
 
     key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     if batch_api and no_llm:
         raise UsageError("--batch-api asks the model; it cannot go with --no-llm")
     if batch_api and todo:
-        with Backfiller(config, status=obj.status) as batcher:
-            if not batcher.answer_by_batch(days, key):
+        with Session(config, status=obj.status) as session:
+            if not answer_by_batch(session, days, key):
                 raise SystemExit(1)
     with (
         _Progress(obj, todo, left) as progress,
-        Backfiller(config, use_llm=not no_llm, status=progress.stage) as backfiller,
+        Session(config, use_llm=not no_llm, status=progress.stage) as session,
     ):
-        report = backfiller.backfill(days, key, on_paper=progress.paper, on_day=progress.day)
+        report = backfill_days(session, days, key, on_paper=progress.paper, on_day=progress.day)
     _summary_table(obj, report, config)
     _finish(obj, config, report.result)
 

@@ -14,16 +14,16 @@ class UsageError(NotegenError):
 class PaperError(NotegenError):
     """One paper could not be drafted; the others go on (exit 1).
 
-    `paper` names the paper (an arXiv ID or a PDF path) so the message can lead with it.
+    `name` is the paper as the person named it (an arXiv ID or a PDF path), so the message can lead with it.
     """
 
-    def __init__(self, paper: str, reason: str) -> None:
-        super().__init__(f"{paper}: {reason}")
-        self.paper = paper
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.name = name
         self.reason = reason
 
     def __reduce__(self) -> tuple[type[PaperError], tuple[str, str]]:
-        return (type(self), (self.paper, self.reason))  # crosses process boundaries intact
+        return (type(self), (self.name, self.reason))  # crosses process boundaries intact
 
 
 class FatalError(NotegenError):

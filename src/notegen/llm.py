@@ -1,4 +1,5 @@
-"""LLM adapter: chat completions against any OpenAI-compatible endpoint, with an answer cache.
+"""The model's transport: chat completions against any OpenAI-compatible endpoint, and the few raw calls the
+Batch API needs. The answer cache is notegen.answers; the Batch API's requests and answers, notegen.batch_api.
 
 Only this module imports `openai`. The client runs with max_retries=0: notegen's retry policy (notegen.retrying)
 is the one retry layer, so retries never multiply and a server's Retry-After is honoured once.
@@ -9,22 +10,18 @@ then to plain text, when a server refuses the format; the mode that worked is ke
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import openai
 
 from notegen.errors import FatalError, PaperError
 from notegen.retrying import Transient, call_with_retries, parse_retry_after, tries
-from notegen.storage import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -47,21 +44,12 @@ class Reply:
     truncated: bool
 
 
-@dataclass
-class Usage:
-    calls: int = 0
-    cached: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-
 class LLM:
     def __init__(
         self,
         api_key: str,
         model: str,
         base_url: str | None,
-        cache_dir: Path,
         timeout: float = 120.0,
         attempts: int = 4,
         schema: dict[str, Any] | None = None,
@@ -70,11 +58,9 @@ class LLM:
     ) -> None:
         self.model = model
         self.base_url = base_url or "https://api.openai.com/v1"
-        self.cache_dir = cache_dir
         self.attempts = attempts
         self.schema = schema or {}
         self.max_tokens = max_tokens
-        self.usage = Usage()
         self._mode = 0
         self._settled = False
         self._limit_name = "max_tokens"
@@ -92,74 +78,30 @@ class LLM:
         """The structured-output mode in use: what this endpoint has been found to take."""
         return MODES[self._mode]
 
-    def cache_key(self, messages: list[dict[str, str]]) -> str:
-        blob = json.dumps({"model": self.model, "messages": messages}, ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    def call(self, messages: list[dict[str, str]], name: str, deadline: float | None = None) -> Reply:
+        """The model's answer to `messages` for the paper `name`; `deadline` (time.monotonic()) bounds the whole
+        call, every try and wait (default: `timeout` from now)."""
+        return self._call(messages, name, deadline)
 
-    def ask(
-        self,
-        messages: list[dict[str, str]],
-        paper: str,
-        refresh: bool = False,
-        accept: Callable[[str], bool] | None = None,
-        deadline: float | None = None,
-    ) -> Reply:
-        """The model's answer to `messages`, from the cache unless `refresh`.
+    # -- the raw calls of the Batch API (notegen.batch_api builds its requests and reads its answers) --------
 
-        Only an answer `accept` takes is cached (a cached one it refuses is asked again), so an unusable answer
-        never comes back on a rerun. `deadline` (time.monotonic()) bounds the whole call, tries and waits.
-        """
-        path = self.cache_dir / f"{self.cache_key(messages)}.json"
-        if not refresh and path.is_file():
-            try:
-                text = json.loads(path.read_text(encoding="utf-8"))["text"]
-            except (ValueError, KeyError, TypeError, OSError):
-                log.info("ignoring unreadable cache entry %s", path)
-            else:
-                if accept is None or accept(text):
-                    with self._lock:
-                        self.usage.cached += 1
-                    return Reply(text, 0, 0, cached=True, truncated=False)
-                path.unlink(missing_ok=True)
-        reply = self._call(messages, paper, deadline)
-        with self._lock:
-            self.usage.calls += 1
-            self.usage.prompt_tokens += reply.prompt_tokens
-            self.usage.completion_tokens += reply.completion_tokens
-        if not reply.truncated and (accept is None or accept(reply.text)):
-            data = {"model": self.model, "text": reply.text}
-            write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
-        return reply
+    def batch_body(self, messages: list[dict[str, str]]) -> dict[str, Any]:
+        """The body of one chat request in a Batch API job, as this endpoint would be asked directly."""
+        return {
+            "model": self.model,
+            "messages": messages,
+            "temperature": 0.2,
+            self._limit_name: self.max_tokens,
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "paper_note", "schema": self.schema, "strict": True},
+            },
+        }
 
-    def is_cached(self, messages: list[dict[str, str]]) -> bool:
-        return (self.cache_dir / f"{self.cache_key(messages)}.json").is_file()
-
-    # -- the Batch API: half the price for a long backfill; its answers go into the cache ----------------
-
-    def submit_batch(self, requests: list[list[dict[str, str]]]) -> str:
-        """Send every conversation as one Batch API job; returns the batch id. custom_id is the cache key."""
-        lines = []
-        for messages in requests:
-            body = {
-                "model": self.model,
-                "messages": messages,
-                "temperature": 0.2,
-                self._limit_name: self.max_tokens,
-                "response_format": {
-                    "type": "json_schema",
-                    "json_schema": {"name": "paper_note", "schema": self.schema, "strict": True},
-                },
-            }
-            line = {
-                "custom_id": self.cache_key(messages),
-                "method": "POST",
-                "url": "/v1/chat/completions",
-                "body": body,
-            }
-            lines.append(json.dumps(line, ensure_ascii=False))
-        data = ("\n".join(lines) + "\n").encode("utf-8")
+    def send_batch(self, jsonl: bytes) -> str:
+        """Upload the job's requests and start it; returns the batch id."""
         try:
-            upload = self._client.files.create(file=("notegen-batch.jsonl", data), purpose="batch")
+            upload = self._client.files.create(file=("notegen-batch.jsonl", jsonl), purpose="batch")
             batch = self._client.batches.create(
                 input_file_id=upload.id, endpoint="/v1/chat/completions", completion_window="24h"
             )
@@ -171,7 +113,7 @@ class LLM:
             raise FatalError(f"the Batch API job could not be sent ({_first_line(err)}); rerun to try again") from err
         return batch.id
 
-    def batch_status(self, batch_id: str) -> tuple[str, str | None]:
+    def batch_state(self, batch_id: str) -> tuple[str, str | None]:
         """(status, output file id) of a Batch API job."""
         try:
             batch = self._client.batches.retrieve(batch_id)
@@ -181,37 +123,14 @@ class LLM:
             ) from err
         return batch.status, batch.output_file_id
 
-    def collect_batch(self, output_file_id: str) -> int:
-        """Put a finished job's answers into the cache, where the normal path finds them; returns how many."""
+    def batch_output(self, output_file_id: str) -> str:
+        """The answers of a finished job, as the JSONL the endpoint keeps."""
         try:
-            content = self._client.files.content(output_file_id).text
+            return self._client.files.content(output_file_id).text
         except openai.APIError as err:
             raise FatalError(f"the batch answers could not be fetched ({_first_line(err)}); rerun later") from err
-        stored = 0
-        for line in content.splitlines():
-            try:
-                item = json.loads(line)
-                key = item["custom_id"]
-                response = item.get("response") or {}
-                if response.get("status_code") != 200 or not re.fullmatch(r"[0-9a-f]{64}", key):
-                    continue
-                body = response["body"]
-                choice = body["choices"][0]
-                usage = body.get("usage") or {}
-            except (ValueError, KeyError, IndexError, TypeError):
-                continue
-            with self._lock:
-                self.usage.calls += 1
-                self.usage.prompt_tokens += int(usage.get("prompt_tokens") or 0)
-                self.usage.completion_tokens += int(usage.get("completion_tokens") or 0)
-            if choice.get("finish_reason") == "length":
-                continue  # asked again, directly, by the normal path
-            text = (choice.get("message") or {}).get("content") or ""
-            write_atomic(self.cache_dir / f"{key}.json", json.dumps({"model": self.model, "text": text}).encode())
-            stored += 1
-        return stored
 
-    def _call(self, messages: list[dict[str, str]], paper: str, deadline: float | None) -> Reply:
+    def _call(self, messages: list[dict[str, str]], name: str, deadline: float | None) -> Reply:
         """The first call of a run finds the structured-output mode the server takes; calls made meanwhile wait
         for it (up to PROBE_WAIT), so a server that refuses a mode is asked with it once, not once per paper,
         and a first call that hangs holds no other paper back for long."""
@@ -221,37 +140,37 @@ class LLM:
             if waited:
                 try:
                     if not self._settled:
-                        reply = self._call_in_mode(messages, paper, deadline)
+                        reply = self._call_in_mode(messages, name, deadline)
                         self._settled = True
                         return reply
                 finally:
                     self._probe.release()
-        return self._call_in_mode(messages, paper, deadline)
+        return self._call_in_mode(messages, name, deadline)
 
-    def _call_in_mode(self, messages: list[dict[str, str]], paper: str, deadline: float) -> Reply:
+    def _call_in_mode(self, messages: list[dict[str, str]], name: str, deadline: float) -> Reply:
         while True:
             mode = self._mode
             try:
-                return self._with_retries(messages, paper, MODES[mode], deadline)
+                return self._with_retries(messages, name, MODES[mode], deadline)
             except _FormatRefused as refused:
                 with self._lock:
                     if self._mode == mode and mode + 1 < len(MODES):
                         self._mode = mode + 1
                         log.info("%s refused %s output; using %s", self.base_url, MODES[mode], MODES[mode + 1])
                     elif self._mode == mode:
-                        raise PaperError(paper, f"the LLM endpoint refused the request ({refused})") from None
+                        raise PaperError(name, f"the LLM endpoint refused the request ({refused})") from None
 
-    def _with_retries(self, messages: list[dict[str, str]], paper: str, mode: str, deadline: float) -> Reply:
+    def _with_retries(self, messages: list[dict[str, str]], name: str, mode: str, deadline: float) -> Reply:
         def once() -> Reply:
-            return self._once(messages, paper, mode, deadline)
+            return self._once(messages, name, mode, deadline)
 
         sleep = self._sleep or time.sleep
         try:
-            return call_with_retries(once, self.attempts, f"{paper} LLM", sleep=sleep, deadline=deadline)
+            return call_with_retries(once, self.attempts, f"{name} LLM", sleep=sleep, deadline=deadline)
         except _OutOfTime as err:
-            raise PaperError(paper, f"{err}; retry later or raise llm_timeout") from err
+            raise PaperError(name, f"{err}; retry later or raise llm_timeout") from err
         except Transient as err:
-            raise PaperError(paper, f"{err} {tries(err)}; retry later") from err
+            raise PaperError(name, f"{err} {tries(err)}; retry later") from err
 
     @property
     def _too_slow(self) -> _OutOfTime:
@@ -283,7 +202,7 @@ class LLM:
             raise box["error"]
         return box["value"]
 
-    def _once(self, messages: list[dict[str, str]], paper: str, mode: str, deadline: float) -> Reply:
+    def _once(self, messages: list[dict[str, str]], name: str, mode: str, deadline: float) -> Reply:
         kwargs: dict[str, Any] = {}
         if mode == "json_schema":
             kwargs["response_format"] = {
@@ -321,7 +240,7 @@ class LLM:
             text = str(err.message).lower()
             if "context length" in text or "context_length" in text or "too long" in text:
                 limit = re.search(r"context length is (\d+)", text)
-                raise ContextTooLong(paper, int(limit.group(1)) if limit else None) from err
+                raise ContextTooLong(name, int(limit.group(1)) if limit else None) from err
             if "max_completion_tokens" in text and self._limit_name == "max_tokens":
                 self._limit_name = "max_completion_tokens"  # newer OpenAI models take only this name
                 raise Transient("the model wants max_completion_tokens", retry_after=0) from err
@@ -329,13 +248,13 @@ class LLM:
                 if mode != "text":
                     raise _FormatRefused(f"HTTP {err.status_code}: {_first_line(err.message)}") from err
                 raise PaperError(
-                    paper, f"the LLM endpoint refused the request (HTTP {err.status_code}: {_first_line(err.message)})"
+                    name, f"the LLM endpoint refused the request (HTTP {err.status_code}: {_first_line(err.message)})"
                 ) from err
             if err.status_code >= 500:
                 raise Transient(
                     f"the LLM endpoint answered HTTP {err.status_code}", parse_retry_after(err.response.headers)
                 ) from err
-            raise PaperError(paper, f"the LLM endpoint answered HTTP {err.status_code}") from err
+            raise PaperError(name, f"the LLM endpoint answered HTTP {err.status_code}") from err
         if isinstance(response, str) or not hasattr(response, "choices"):  # not JSON: a web page, a login portal
             shown = " ".join(str(response).split())[:60]
             raise FatalError(
@@ -370,10 +289,10 @@ class _FormatRefused(Exception):
 class ContextTooLong(PaperError):
     """The prompt does not fit the model's context; `limit` is the context in tokens when the server said."""
 
-    def __init__(self, paper: str, limit: int | None) -> None:
+    def __init__(self, name: str, limit: int | None) -> None:
         said = f" ({limit} tokens)" if limit else ""
-        super().__init__(paper, f"the prompt is longer than the model's context{said}; set context_tokens lower")
+        super().__init__(name, f"the prompt is longer than the model's context{said}; set context_tokens lower")
         self.limit = limit
 
     def __reduce__(self) -> tuple[type[ContextTooLong], tuple[str, int | None]]:  # type: ignore[override]
-        return (type(self), (self.paper, self.limit))
+        return (type(self), (self.name, self.limit))

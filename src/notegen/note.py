@@ -71,6 +71,10 @@ DOUBTS = {
 MISSING_FIGURE = "未找到关键图"
 FIGURE_DOUBT = "请核对关键图"
 REVIEW = "待核对"
+OPENING = "这篇论文试图解决的问题是"  # how every summary starts, as in the person's own notes
+TO_WRITE = "**待填写**"
+PLACEHOLDER = f"{TO_WRITE}（notegen）：{OPENING}……"  # the summary of a paper the model did not (usably) answer
+UNTAGGED = "untagged"  # the tag of such a paper
 
 # text_join off: an escaped character stays a token of its own, so `\#word` is not mistaken for a hashtag.
 _MD = MarkdownIt("commonmark").disable("text_join")

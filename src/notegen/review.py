@@ -91,7 +91,7 @@ def _section_items(path: Path, parsed: note.Note, section: note.SectionSpan) -> 
         add(section.doubt, "figure to check", said(section.doubt))
     if section.review is not None:
         add(section.review, "review", said(section.review))
-    if note.summary_text(parsed, section).startswith("**待填写**"):
+    if note.summary_text(parsed, section).startswith(note.TO_WRITE):
         add(section.summary, "placeholder", "the summary is still notegen's placeholder; write it, or run regen")
     return found
 

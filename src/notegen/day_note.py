@@ -1,0 +1,59 @@
+"""A day's note on disk: read it (refusing one notegen cannot edit safely), and write new sections into it under
+the workspace's lock, whole or not at all. The text itself is note.py's."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from notegen import note, vault
+from notegen.errors import NotegenError, PaperError
+from notegen.result import DraftResult
+from notegen.session import Session
+from notegen.storage import write_atomic
+
+
+def read(path: Path) -> note.Note | None:
+    """The note at `path`, or None when there is none yet."""
+    if not path.is_file():
+        return None
+    return note.parse_note(vault.read_note(path), str(path))
+
+
+def write(session: Session, path: Path, day: date, named: list[tuple[str, note.Section]], result: DraftResult) -> None:
+    """The day's note with these papers' sections (`named`: the paper's name for messages, its section). A paper
+    whose own files cannot be written (its tag note) fails alone; the note is written whole or not at all. With
+    a dry run, the sections go to `result.preview` instead."""
+    settings = session.settings
+    with session.writing():
+        existing = read(path)  # again, under the lock: another run may have written meanwhile
+        now = session.clock()
+        sections: list[note.Section] = []
+        for name, section in named:
+            if existing is not None and existing.has([section.paper], section.title):
+                continue
+            if session.dry_run:
+                sections.append(section)
+                continue
+            try:
+                result.written.extend(vault.ensure_tag_notes(settings, [section.tag], now))
+            except NotegenError as err:
+                result.failures.append(PaperError(name, f"its tag note could not be written: {err}"))
+                continue
+            sections.append(section)
+        if not sections:
+            return
+        if session.dry_run:
+            start = existing.next_figure if existing is not None else 0
+            result.preview += "\n\n".join(note.render_section(s, start + n) for n, s in enumerate(sections))
+            return
+        if existing is None:
+            root = vault.ensure_root(settings, now)
+            if root is not None:
+                result.written.append(root)
+            note_id = vault.unique_id(vault.note_ids(settings.vault_dir), session.new_id)
+            text = note.render_note(note_id, day, now, sections)
+        else:
+            text = note.append_sections(existing, sections, now, str(path))
+        write_atomic(path, text.encode("utf-8"), settings.scratch)
+    result.written.insert(0, path)

@@ -1,0 +1,112 @@
+"""Which paper each thing the person named means: a job per paper, its marker key and every other key that means
+it, its arXiv metadata, and whether a note has it already."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from notegen import extract, note
+from notegen.bounded import Bounded
+from notegen.errors import FatalError, PaperError
+from notegen.fetch import Arxiv, Paper
+from notegen.ids import ArxivId, LocalPdf, Ref
+from notegen.result import DraftResult
+
+
+@dataclass(frozen=True)
+class Job:
+    """One paper to draft. `name` is how the person named it (for messages), `marker` the key notegen's marker
+    gives it in the note, `keys` every key that means this paper."""
+
+    ref: Ref
+    name: str
+    marker: str
+    meta: Paper | None = None
+    keys: tuple[str, ...] = ()
+    title: str | None = None  # known once arXiv answered, or read from a local PDF
+
+    def found_in(self, existing: note.Note | None) -> bool:
+        return existing is not None and existing.has((self.marker, *self.keys), self.title)
+
+
+def job_for(ref: Ref, bounded: Bounded | None = None) -> Job:
+    """The job for one paper. A local PDF is known by the arXiv ID stamped in it, else by its document /ID, else
+    by its bytes; all of these and its title find it in a note (it is read in `bounded`)."""
+    if isinstance(ref, ArxivId):
+        return Job(ref, str(ref), f"arxiv:{ref}", keys=(ref.key,))
+    name = str(ref.path)
+    try:
+        digest = hashlib.sha256(ref.path.read_bytes()).hexdigest()[:16]
+    except OSError as err:
+        raise PaperError(name, f"cannot read the file ({err.strerror}); check the path and its permissions") from err
+    if bounded is None:
+        raise AssertionError("a local PDF is read in a bounded worker")
+    found = bounded.call(name, extract.identify, ref.path, name)
+    keys = [f"pdf:{digest}"]
+    if found.document_id:
+        keys.insert(0, f"pdfid:{found.document_id}")
+    if found.arxiv_id:
+        keys.insert(0, f"arxiv:{found.arxiv_id}")
+    return Job(ref, name, keys[0], keys=tuple(note.paper_key(k) for k in keys), title=found.title or None)
+
+
+def jobs_for(refs: list[Ref], bounded: Bounded, result: DraftResult, status: Callable[[str], None]) -> list[Job]:
+    """A job per paper; a paper given twice (a PDF and its ID, a PDF saved again with a highlight) once."""
+    jobs: list[Job] = []
+    for ref in refs:
+        try:
+            job = job_for(ref, bounded)
+        except PaperError as err:
+            result.failures.append(err)
+            continue
+        twin = next((j for j in jobs if set(j.keys) & set(job.keys)), None)
+        if twin is not None:
+            status(f"warning: {job.name}: the same paper as {twin.name}; drafting it once")
+            continue
+        jobs.append(job)
+    return jobs
+
+
+def not_in(existing: note.Note | None, jobs: list[Job], result: DraftResult) -> list[Job]:
+    """The jobs whose paper the note does not have yet: by marker, else by title (hand-written sections)."""
+    kept = []
+    for job in jobs:
+        if job.found_in(existing):
+            result.skipped.append(job.name)
+        else:
+            kept.append(job)
+    return kept
+
+
+def with_metadata(arxiv: Arxiv, jobs: list[Job], result: DraftResult, status: Callable[[str], None]) -> list[Job]:
+    """The jobs with arXiv's metadata; a paper arXiv does not know fails. When arXiv cannot be asked at all, the
+    local PDFs go on and every arXiv paper fails with the reason."""
+    ids = [j.ref for j in jobs if isinstance(j.ref, ArxivId)]
+    if not ids:
+        return jobs
+    status(f"looking up {len(ids)} paper{'s' if len(ids) > 1 else ''} on arXiv")
+    try:
+        lookup = arxiv.lookup(ids)
+    except FatalError as err:
+        if len(ids) == len(jobs):
+            raise
+        reason = str(err).split(": ", 1)[-1]
+        result.failures.extend(PaperError(j.name, reason) for j in jobs if isinstance(j.ref, ArxivId))
+        return [j for j in jobs if not isinstance(j.ref, ArxivId)]
+    kept: list[Job] = []
+    for job in jobs:
+        if not isinstance(job.ref, ArxivId):
+            kept.append(job)
+        elif job.ref.key in lookup.found:
+            meta = lookup.found[job.ref.key]
+            kept.append(replace(job, marker=f"arxiv:{meta.arxiv_id}", meta=meta, title=meta.title))
+        else:
+            result.failures.append(PaperError(job.name, "arXiv has no paper with this ID; check it for typos"))
+    return kept
+
+
+def local_name(job: Job) -> str:
+    """A title for a paper nothing gave one: the PDF's file name, else how the person named it."""
+    return job.ref.path.stem if isinstance(job.ref, LocalPdf) else job.name

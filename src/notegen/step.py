@@ -1,0 +1,177 @@
+"""The one step from a paper to its section: its PDF downloaded once and read in a bounded worker (text and
+Figure 1), the figure stored, the model asked for the summary and the tag in the person's own voice. Stateless:
+everything it needs comes in (the Session, the job, the person's Voice), and what it gives is a Drafted section
+or the PaperError that says why not. draft, backfill and regen are built on it."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+from notegen import extract, note, summarize, vault
+from notegen.bounded import Bounded
+from notegen.errors import FatalError, NotegenError, PaperError
+from notegen.ids import LocalPdf
+from notegen.jobs import Job, local_name
+from notegen.llm import ContextTooLong, Reply
+from notegen.result import Drafted, Review
+from notegen.session import Session
+from notegen.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """What the prompt takes from the person's own notes: the tags they use, summaries of theirs as examples,
+    and the length they write."""
+
+    vocabulary: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    length: summarize.Length = summarize.DEFAULT_LENGTH
+
+    @classmethod
+    def of(cls, settings: Settings, for_model: bool = True) -> Voice:
+        """The voice of the vault as it is now; without a model, only the tags (no prompt is built)."""
+        vocabulary = tuple(t for t in vault.tag_vocabulary(settings) if t != note.UNTAGGED)
+        if not for_model:
+            return cls(vocabulary)
+        examples = tuple(vault.past_summaries(settings))
+        return cls(vocabulary, examples, summarize.length_from(vault.own_summaries(settings)))
+
+
+def draft_section(
+    session: Session, job: Job, voice: Voice, bounded: Bounded, number: int = 1, refresh: bool = False
+) -> Drafted | PaperError:
+    """The paper's section (with figure `number`), or why not. A FatalError (a wrong key, say) stops the run;
+    any other fault fails this paper only. `refresh` asks the model again instead of reading its last answer."""
+    try:
+        return _draft(session, job, voice, bounded, number, refresh)
+    except PaperError as err:
+        return err
+    except FatalError:
+        raise
+    except NotegenError as err:
+        return PaperError(job.name, str(err))
+    except Exception as err:  # a fault nobody foresaw fails this paper, not the run
+        log.debug("%s: unexpected error", job.name, exc_info=True)
+        return PaperError(job.name, f"unexpected {type(err).__name__}: {err}; rerun with --debug and report it")
+
+
+def read_paper(
+    session: Session, job: Job, bounded: Bounded, number: int = 1
+) -> tuple[extract.Extracted, summarize.Inputs]:
+    """The paper's PDF (downloaded once), read in a bounded worker, and what the model is given of it."""
+    if isinstance(job.ref, LocalPdf):
+        pdf = job.ref.path
+    else:
+        assert job.meta is not None  # an arXiv paper is drafted once arXiv has answered for it
+        session.status(f"{job.name}: downloading the PDF")
+        pdf = session.arxiv.download_pdf(
+            job.meta, session.settings.state / "pdfs", lambda p: bounded.call(job.name, extract.check_pdf, p, job.name)
+        )
+    found = bounded.call(job.name, extract.extract, pdf, job.name, number, session.settings.intro_chars)
+    title = (job.meta.title if job.meta else (job.title or found.title)) or local_name(job)
+    abstract = job.meta.abstract if job.meta and job.meta.abstract else found.abstract
+    caption = found.figure.caption if found.figure else ""
+    return found, summarize.Inputs(title, abstract, found.introduction, caption)
+
+
+def first_messages(
+    prompts: summarize.Prompts, inputs: summarize.Inputs, voice: Voice, budget: int | None
+) -> list[dict[str, str]]:
+    """The first question for a paper: the introduction cut to `budget` tokens of prompt when given."""
+    vocabulary, examples = list(voice.vocabulary), list(voice.examples)
+    if budget is not None:
+        inputs = summarize.fit_introduction(prompts, inputs, vocabulary, note.OPENING, examples, budget, voice.length)
+    return summarize.build_messages(prompts, inputs, vocabulary, note.OPENING, examples, voice.length)
+
+
+def _draft(session: Session, job: Job, voice: Voice, bounded: Bounded, number: int, refresh: bool) -> Drafted:
+    settings = session.settings
+    found, inputs = read_paper(session, job, bounded, number)
+    image, stored = None, None
+    if found.figure is not None and session.dry_run:
+        image = vault.image_link(settings, hashlib.sha256(found.figure.png).hexdigest())
+    elif found.figure is not None:
+        path, image, new = vault.save_image(settings, found.figure.png)
+        stored = path if new else None
+    else:
+        session.status(f"{job.name}: no figure ({found.figure_reason})")
+    summary, tag, review = note.PLACEHOLDER, note.UNTAGGED, None
+    if session.answers is not None:
+        session.status(f"{job.name}: asking {settings.model} for the summary")
+        with session.model_slots:
+            summary, tag, review = _summarize(session, job.name, inputs, voice, refresh)
+    section = note.Section(
+        paper=job.marker,
+        title=inputs.title,
+        tag=tag,
+        summary=summary,
+        image=image,
+        missing_figure=found.figure_reason,
+        figure_doubt=note.DOUBTS.get(found.figure.doubt or "") if found.figure else None,
+        review=review.zh if review else None,
+        review_detail=review.en if review else None,
+    )
+    return Drafted(section, stored)
+
+
+def _summarize(
+    session: Session, name: str, inputs: summarize.Inputs, voice: Voice, refresh: bool
+) -> tuple[str, str, Review | None]:
+    """(summary, tag, review reason or None): one re-ask quoting the problem, then a review line.
+
+    The introduction is cut to the model's context when it is known (`context_tokens`) or when the server
+    says the prompt is too long; the title, abstract and caption always go whole.
+    """
+    answers, prompts, settings = session.answers, session.prompts, session.settings
+    assert answers is not None and prompts is not None
+    deadline = time.monotonic() + settings.llm_timeout  # the whole model step: every try, the re-ask
+    vocabulary = list(voice.vocabulary)
+
+    def parse(text: str) -> summarize.Answer:
+        return summarize.parse_answer(text, vocabulary, note.OPENING, inputs.abstract, voice.length)
+
+    def usable(text: str) -> bool:  # only such answers are cached: an unusable one is asked again next run
+        try:
+            parse(text)
+        except summarize.AnswerError:
+            return False
+        return True
+
+    def ask(messages: list[dict[str, str]]) -> Reply:
+        return answers.ask(messages, name, refresh=refresh, accept=usable, deadline=deadline)
+
+    messages = first_messages(prompts, inputs, voice, session.prompt_budget)
+    try:
+        reply = ask(messages)
+    except ContextTooLong as err:
+        used = sum(summarize.estimate_tokens(m["content"]) for m in messages)
+        budget = (err.limit if err.limit else used // 2) - min(settings.max_tokens, (err.limit or used) // 3)
+        session.status(f"{name}: the prompt is too long for the model; cutting the introduction to fit")
+        messages = first_messages(prompts, inputs, voice, max(0, budget - 64))
+        reply = ask(messages)
+    for attempt in (1, 2):
+        try:
+            if reply.truncated:
+                raise summarize.AnswerError("the answer was cut off at the token limit", "回答在字数上限处被截断")
+            answer = parse(reply.text)
+        except summarize.AnswerError as err:
+            if attempt == 2:
+                log.info("%s: the model's answers: %r", name, reply.text[:2000])
+                twice = f"the model's answer was unusable twice ({err})"
+                return note.PLACEHOLDER, note.UNTAGGED, Review(f"模型两次给出的回答都不能用（{err.zh}）", twice)
+            session.status(f"{name}: asking again: {err}")
+            try:
+                reply = ask(summarize.reask_messages(messages, reply.text, str(err)))
+            except ContextTooLong:
+                why = Review(f"模型的回答不能用（{err.zh}），提示太长，无法再问一次", f"{err}; no room to ask again")
+                return note.PLACEHOLDER, note.UNTAGGED, why
+            continue
+        if answer.new_tag:
+            session.status(f"{name}: new tag #{answer.tag} (not used in the vault yet)")
+        return answer.summary, answer.tag, None
+    raise AssertionError("unreachable")
