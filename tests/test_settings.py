@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +101,45 @@ def test_dendron_yml_that_cannot_be_used_is_named(tmp_path):
     assert settings.load(tmp_path, {}, {}).vault == "a"
     with pytest.raises(UsageError, match="'c' is not a vault of"):
         settings.load(tmp_path, {}, {"NOTEGEN_VAULT": "c"})
+
+
+# -- one description of every setting -------------------------------------------------------------------
+
+
+def test_the_readme_table_is_the_settings_as_defined():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert settings.readme_table() in readme
+
+
+def test_the_template_uncommented_loads_every_default(tmp_path):
+    text = settings.template()
+    uncommented = "\n".join(re.sub(r"^# (\w+ = )", r"\1", line) for line in text.splitlines())
+    (tmp_path / "notegen.toml").write_text(uncommented, encoding="utf-8")
+
+    loaded = settings.load(tmp_path, environ={})
+
+    for f in settings.SETTINGS:
+        if f.metadata["file"] and f.default is not None:
+            assert getattr(loaded, f.name) == f.default, f.name
+    assert {line.split(" = ")[0] for line in uncommented.splitlines() if " = " in line} == {
+        f.name for f in settings.SETTINGS if f.metadata["file"]
+    }
+
+
+@pytest.mark.parametrize("field", [f for f in settings.SETTINGS if f.metadata["env"]], ids=lambda f: f.name)
+def test_every_environment_variable_sets_its_setting(tmp_path, field):
+    kind = settings._TYPES[field.name]
+    value, expected = {
+        float: ("2.5", 2.5),
+        Path | None: ("elsewhere", Path("elsewhere")),
+    }.get(kind, ("daily.{yyyy}.{mm}.{dd}", "daily.{yyyy}.{mm}.{dd}"))
+
+    loaded = settings.load(tmp_path, environ={field.metadata["env"]: value})
+
+    assert getattr(loaded, field.name) == expected
+
+
+def test_a_value_of_the_wrong_type_is_named(tmp_path):
+    (tmp_path / "notegen.toml").write_text('concurrency = "many"\n', encoding="utf-8")
+    with pytest.raises(UsageError, match=r"notegen.toml: setting concurrency = 'many' should be a whole number$"):
+        settings.load(tmp_path, environ={})

@@ -9,7 +9,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 import yaml
 
@@ -21,49 +21,80 @@ DEFAULT_NOTE_NAME = "papers.{yyyy}{mm}{dd}"
 DEFAULT_VAULT = "notes"
 DENDRON_CONFIG = "dendron.yml"
 
-# setting name -> environment variable
-ENV = {
-    "base_url": "OPENAI_BASE_URL",
-    "model": "NOTEGEN_MODEL",
-    "arxiv_url": "NOTEGEN_ARXIV_URL",
-    "pdf_url": "NOTEGEN_PDF_URL",
-    "state_dir": "NOTEGEN_STATE_DIR",
-    "note_name": "NOTEGEN_NOTE_NAME",
-    "arxiv_interval": "NOTEGEN_ARXIV_INTERVAL",
-    "vault": "NOTEGEN_VAULT",
-}
 KEY_ENV = "OPENAI_API_KEY"
+
+
+def _setting(default: Any, what: str, env: str | None = None, shown: str | None = None, file: bool = True) -> Any:
+    """One setting, described once: its default, what it does, its environment variable, how its default reads
+    when it is not a literal value (`shown`), and whether notegen.toml may set it (`file`). The loader, the
+    commented notegen.toml template and the README's table (checked by a test) all come from these."""
+    return field(default=default, metadata={"what": what, "env": env, "shown": shown, "file": file})
 
 
 @dataclass(frozen=True)
 class Settings:
     workspace: Path = Path(".")
-    model: str = "gpt-4o-mini"
-    base_url: str | None = None  # None: the openai client's default endpoint
-    arxiv_url: str = "https://export.arxiv.org/api/query"
-    pdf_url: str | None = None  # replaces scheme and host of arXiv's PDF links (mirrors, tests)
-    state_dir: Path | None = None  # caches and backups; default <workspace>/.notegen
-    note_name: str = DEFAULT_NOTE_NAME
-    vault: str = DEFAULT_VAULT  # the vault's notes folder, relative to the workspace, as dendron.yml says
-    image_dir: str = "images"
-    tags: tuple[str, ...] = ()
-    concurrency: int = 4  # LLM requests at once
-    pdf_connections: int = 2  # PDF downloads at once
-    arxiv_interval: float = 3.0  # seconds between arXiv API calls (arXiv's terms ask for 3)
-    http_timeout: float = 60.0  # one arXiv API call or one PDF download, every try and wait included
-    llm_timeout: float = 300.0  # one paper's model step: every request, retry, wait and the re-ask
-    lock_timeout: float = 30.0  # the whole run's wait for another notegen run to finish writing
-    retries: int = 4
-    intro_chars: int = 6000
-    context_tokens: int = 0  # the model's context window when known; 0: learn it from the server's error
-    max_tokens: int = 1200  # the longest answer asked for
-    batch_poll: float = 60.0  # seconds between looks at a Batch API job
-    batch_wait: float = 0.0  # seconds to wait for a Batch API job before leaving it for a rerun (0: until done)
-    price_input: float = 0.0  # USD per million prompt tokens, for the cost line (0: not shown)
-    price_output: float = 0.0  # USD per million answer tokens
-    extract_timeout: float = 60.0  # each read of a PDF (check, identify, extract); then that paper fails
-    extract_memory_mb: int = 2048  # memory one PDF may take to read
-    api_key: str | None = field(default=None, repr=False)
+    base_url: str | None = _setting(
+        None, "any OpenAI-compatible endpoint, e.g. `http://127.0.0.1:8000/v1`", "OPENAI_BASE_URL", "OpenAI's"
+    )
+    model: str = _setting("gpt-4o-mini", "the model name", "NOTEGEN_MODEL")
+    arxiv_url: str = _setting(
+        "https://export.arxiv.org/api/query", "the arXiv API query endpoint (mirrors, tests)", "NOTEGEN_ARXIV_URL"
+    )
+    pdf_url: str | None = _setting(
+        None, "replaces scheme and host of arXiv's PDF links (mirrors)", "NOTEGEN_PDF_URL", "arXiv's own links"
+    )
+    note_name: str = _setting(
+        DEFAULT_NOTE_NAME,
+        "the daily note's file name; Dendron hierarchy: lower case, dot-separated",
+        "NOTEGEN_NOTE_NAME",
+    )
+    vault: str = _setting(
+        DEFAULT_VAULT,
+        "which vault of `dendron.yml` (its name or path); without `dendron.yml`, the notes folder",
+        "NOTEGEN_VAULT",
+        "the one in `dendron.yml`, else `notes`",
+    )
+    image_dir: str = _setting(
+        "images",
+        "where figures go (`notes/assets/images` for Dendron's publisher)",
+        shown="`images` (a self-contained vault: `notes/assets/images`)",
+    )
+    tags: tuple[str, ...] = _setting((), "tags to offer the model besides those already used in the vault")
+    concurrency: int = _setting(4, "model requests at once (`--concurrency` for backfill)")
+    pdf_connections: int = _setting(2, "PDF downloads at once")
+    arxiv_interval: float = _setting(
+        3.0, "seconds between arXiv API calls (arXiv's terms ask for 3)", "NOTEGEN_ARXIV_INTERVAL"
+    )
+    http_timeout: float = _setting(
+        60.0, "seconds one arXiv API call or one PDF download may take, every try and wait included"
+    )
+    llm_timeout: float = _setting(
+        300.0, "seconds one paper's model step may take: every request, retry, wait and the re-ask"
+    )
+    lock_timeout: float = _setting(30.0, "seconds a run waits, in all, for another notegen run to finish writing")
+    retries: int = _setting(4, "tries for transient network errors, within the bounds above")
+    intro_chars: int = _setting(6000, "how much of the introduction the model sees, in characters")
+    context_tokens: int = _setting(0, "the model's context in tokens (0: learn it from the server's error)")
+    max_tokens: int = _setting(1200, "the longest answer asked for, in tokens")
+    batch_poll: float = _setting(60.0, "Batch API: seconds between looks at a job")
+    batch_wait: float = _setting(
+        0.0, "Batch API: seconds to wait for a job before leaving it for a rerun (0: until done)"
+    )
+    price_input: float = _setting(0.0, "USD per million prompt tokens, for the cost line (0: not shown)")
+    price_output: float = _setting(0.0, "USD per million answer tokens")
+    extract_timeout: float = _setting(
+        60.0, "seconds each read of a PDF may take (checking a download, identifying a local PDF, extracting)"
+    )
+    extract_memory_mb: int = _setting(2048, "memory one read of a PDF may take, in MB")
+    state_dir: Path | None = _setting(  # noqa: RUF009 -- _setting gives a field(), as the others
+        None,
+        "where caches, backups, temp files and the lock live (a folder)",
+        "NOTEGEN_STATE_DIR",
+        "`.notegen` in the workspace",
+        file=False,
+    )
+    api_key: str | None = field(default=None, repr=False)  # only ever from OPENAI_API_KEY, never written
 
     @property
     def vault_dir(self) -> Path:
@@ -87,8 +118,10 @@ class Settings:
         return self.workspace / "prompts"
 
 
-_TYPES = {f.name: f.type for f in fields(Settings)}
-_FILE_KEYS = set(_TYPES) - {"workspace", "api_key", "state_dir"}
+SETTINGS = [f for f in fields(Settings) if "what" in f.metadata]  # in the order they are described
+ENV = {f.name: f.metadata["env"] for f in SETTINGS if f.metadata["env"]}  # setting name -> environment variable
+_FILE_KEYS = {f.name for f in SETTINGS if f.metadata["file"]}
+_TYPES: dict[str, Any] = get_type_hints(Settings)
 
 
 def load(
@@ -133,26 +166,73 @@ def load(
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
+    """`value` (from TOML or an environment variable) as the setting's type, or a message naming both."""
     kind = _TYPES[name]
+    accepted = set(get_args(kind)) - {type(None)} or {kind}
     try:
-        if kind in ("int",):
+        if int in accepted and not isinstance(value, bool):
             return int(value)
-        if kind in ("float",):
+        if float in accepted and not isinstance(value, bool):
             return float(value)
-        if kind == "Path | None":
+        if Path in accepted and isinstance(value, str):
             return Path(value)
-        if kind == "tuple[str, ...]":
-            items = value.split(",") if isinstance(value, str) else list(value)
-            return tuple(str(i).strip().lstrip("#") for i in items if str(i).strip())
-        if kind in ("str", "str | None"):
-            if not isinstance(value, str):
-                raise TypeError
+        if str in accepted and isinstance(value, str):
             return value
+        if kind == tuple[str, ...] and isinstance(value, str | list):
+            items = value.split(",") if isinstance(value, str) else value
+            return tuple(str(i).strip().lstrip("#") for i in items if str(i).strip())
     except (TypeError, ValueError):
         pass
-    else:
-        return value
-    raise UsageError(f"{source}: setting {name} = {value!r} is not a {kind}")
+    words = {int: "a whole number", float: "a number", str: "text", Path: "a path"}
+    shown = " or ".join(words.get(k, "a list of text") for k in accepted)
+    raise UsageError(f"{source}: setting {name} = {value!r} should be {shown}")
+
+
+def template() -> str:
+    """notegen.toml with every setting it takes commented out at its default, and what it does."""
+    lines = [
+        "# notegen settings. A flag beats an environment variable, which beats this file, which beats the default.",
+        "# The API key is never read from here: export OPENAI_API_KEY.",
+        "",
+    ]
+    examples = {"base_url": "https://api.openai.com/v1", "pdf_url": "https://arxiv.org"}
+    for f in SETTINGS:
+        if not f.metadata["file"]:
+            continue
+        value = f.default
+        if value is None:
+            shown = f'"{examples[f.name]}"'
+        elif isinstance(value, str):
+            shown = f'"{value}"'
+        elif isinstance(value, tuple):
+            shown = "[" + ", ".join(f'"{v}"' for v in value) + "]"
+        else:
+            shown = str(value)
+        lines.append(f"# {f.name} = {shown}  # {f.metadata['what'].replace('`', '')}")
+    return "\n".join(lines) + "\n"
+
+
+def readme_table() -> str:
+    """The README's table of settings, as these definitions give it."""
+    rows = [
+        "| setting (`notegen.toml`) | environment | default | what |",
+        "|---|---|---|---|",
+        f"| | `{KEY_ENV}` | | the API key; only ever read from the environment, never written anywhere |",
+    ]
+    for f in SETTINGS:
+        name = f"`{f.name}`" if f.metadata["file"] else ""
+        env = f"`{f.metadata['env']}`" if f.metadata["env"] else ""
+        default = f.metadata["shown"] or f"`{_toml(f.default)}`"
+        rows.append(
+            "|" + "|".join(f" {cell} " if cell else " " for cell in (name, env, default, f.metadata["what"])) + "|"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f'"{v}"' for v in value) + "]"
+    return str(value)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from notegen import note
 from notegen.note import NoteError, new_id, render_frontmatter
-from notegen.settings import Settings
+from notegen.settings import Settings, template
 from notegen.storage import write_atomic
 
 
@@ -211,55 +211,6 @@ def code_workspace(vault: str) -> str:
     )
 
 
-def settings_template() -> str:
-    """notegen.toml with every setting commented out at its default."""
-    defaults = Settings()
-    lines = [
-        "# notegen settings. A flag beats an environment variable, which beats this file, which beats the default.",
-        "# The API key is never read from here: export OPENAI_API_KEY.",
-        "",
-    ]
-    notes = {
-        "model": "the model name",
-        "base_url": "any OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1",
-        "arxiv_url": "the arXiv API query endpoint",
-        "pdf_url": "replaces scheme and host of arXiv's PDF links, for a mirror",
-        "note_name": "the daily note's file name; {yyyy} {mm} {dd}; lower case, dot-separated",
-        "vault": "which vault of dendron.yml (its name or path); without dendron.yml, the notes folder",
-        "image_dir": 'where figures go; "notes/assets/images" for Dendron\'s publisher',
-        "tags": "tags to offer the model besides those used in the vault",
-        "concurrency": "model requests at once",
-        "pdf_connections": "PDF downloads at once",
-        "arxiv_interval": "seconds between arXiv API calls",
-        "http_timeout": "seconds one arXiv API call or one PDF download may take, every try included",
-        "llm_timeout": "seconds one paper's model step may take: every request, retry and the re-ask",
-        "lock_timeout": "seconds a run waits in all for another notegen run to finish writing",
-        "retries": "tries for transient network errors",
-        "intro_chars": "how much of the introduction the model sees",
-        "context_tokens": "the model's context window in tokens (0: learn it from the server)",
-        "max_tokens": "the longest answer asked for, in tokens",
-        "batch_poll": "seconds between looks at a Batch API job",
-        "batch_wait": "seconds to wait for a Batch API job before leaving it for a rerun (0: until done)",
-        "price_input": "USD per million prompt tokens, to report the cost of a run",
-        "price_output": "USD per million answer tokens",
-        "extract_timeout": "seconds each read of a PDF may take (in a separate process)",
-        "extract_memory_mb": "memory one PDF may take to read",
-    }
-    for name, what in notes.items():
-        value = getattr(defaults, name)
-        examples = {"base_url": "https://api.openai.com/v1", "pdf_url": "https://arxiv.org"}
-        if value is None:
-            shown = f'"{examples[name]}"'
-        elif isinstance(value, str):
-            shown = f'"{value}"'
-        elif isinstance(value, tuple):
-            shown = "[" + ", ".join(f'"{v}"' for v in value) + "]"
-        else:
-            shown = str(value)
-        lines.append(f"# {name} = {shown}  # {what}")
-    return "\n".join(lines) + "\n"
-
-
 def init_workspace(settings: Settings, now_ms: int, prompts: Path) -> list[tuple[Path, bool]]:
     """Make `settings.workspace` a workspace Dendron opens; every file that exists is kept as it is.
 
@@ -270,7 +221,7 @@ def init_workspace(settings: Settings, now_ms: int, prompts: Path) -> list[tuple
         (ws / "dendron.yml", dendron_config(vault).encode()),
         (ws / "dendron.code-workspace", code_workspace(vault).encode()),
         (ws / ".gitignore", GITIGNORE.encode()),
-        (ws / "notegen.toml", settings_template().encode()),
+        (ws / "notegen.toml", template().encode()),
         (settings.vault_dir / "root.schema.yml", SCHEMA.encode()),
         (settings.vault_dir / "root.md", None),
     ]
