@@ -170,7 +170,15 @@ def test_the_run_waits_lock_timeout_for_another_writer_then_says_so(arxiv, llm, 
 def interrupt(command: list[str], after: float, env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
     """Start notegen in its own process group, send SIGINT to the group as a terminal does, time the exit."""
     process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        # As from a terminal: a job started in the background by a non-interactive shell (a CI runner may start
+        # the suite so) inherits SIGINT ignored, and Python then installs no handler for it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(after)
     start = time.monotonic()
