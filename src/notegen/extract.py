@@ -524,6 +524,19 @@ def _is_set_off(line: figures.Line, style: figures.Style) -> bool:
     return line.label_bold or line.font != style.body_font or line.size < style.body_size - 0.5
 
 
+@dataclass(frozen=True)
+class _Page:
+    """A page with its text read: what every look for a figure's ink on it needs."""
+
+    page: pymupdf.Page
+    lines: list[figures.Line]
+    style: figures.Style
+    marks: Sequence[figures.Box] = ()
+
+    def ink(self, area: figures.Box) -> _Ink:
+        return _Ink(self.page, self.lines, self.style, area, self.marks)
+
+
 def _locate(
     doc: pymupdf.Document,
     page: pymupdf.Page,
@@ -533,29 +546,30 @@ def _locate(
     marks: Sequence[figures.Box] = (),
 ) -> tuple[_Ink, figures.Box, str, str] | None:
     """(the render it is in, box, caption, method) of the figure whose caption starts at line `at`."""
+    p = _Page(page, lines, style, marks)
     page_box = figures.Box(*page.rect)
     caption, text = figures.caption_box(lines, at)
     zone = figures.content_zone(page_box)
     columns = 2 if figures.two_columns(lines, style, page_box) else 1
     column = figures.span(caption, page_box, columns) & zone
-    side = _ink_beside(page, lines, style, marks, caption, column) if _is_set_off(lines[at], style) else None
+    side = _ink_beside(p, caption, column) if _is_set_off(lines[at], style) else None
     if side is not None:  # a caption in the margin, the figure's ink on its own rows beside it
-        beside = _beside(page, lines, style, marks, caption, side)
+        beside = _beside(p, caption, side)
         if beside is not None:
             return beside[0], beside[1], text, "caption-beside-figure"
-    ink = _Ink(page, lines, style, figures.Box(column.x0, column.y0, column.x1, caption.y0 + 2), marks)
+    ink = p.ink(figures.Box(column.x0, column.y0, column.x1, caption.y0 + 2))
     walls = ink.barriers(caption, column)
     above = ink.region(figures.band_above(caption, walls, column), ("up", int(caption.y0)))
     if above is not None and not ink.ruled(above, 0, range(math.floor(above.y0), math.ceil(above.y1))):
-        wide = _widened(page, lines, style, marks, caption, column, zone, above)
+        wide = _widened(p, caption, column, zone, above)
         if wide is not None:
             return wide[0], wide[1], text, "caption-below-figure"
-        framed = _framed(page, lines, style, marks, caption, zone, above)
+        framed = _framed(p, caption, zone, above)
         if framed is not None:
             return framed[0], framed[1], text, "caption-inside-frame"
         return ink, above, text, "caption-below-figure"
     # Nothing above, or a table (a table's caption sits above it, so that one is not this caption's).
-    below_ink = _Ink(page, lines, style, figures.Box(column.x0, caption.y1 - 2, column.x1, column.y1), marks)
+    below_ink = p.ink(figures.Box(column.x0, caption.y1 - 2, column.x1, column.y1))
     walls = below_ink.barriers(caption, column)
     found = below_ink.region(figures.band_below(caption, walls, column), ("down", math.ceil(caption.y1)))
     if found is not None:
@@ -576,7 +590,7 @@ def _locate(
             other = figures.Box(column.x1, zone.y0, page_box.x1, zone.y1)
         else:
             other = figures.Box(page_box.x0, zone.y0, column.x0, zone.y1)
-        beside = _beside(page, lines, style, marks, caption, other)
+        beside = _beside(p, caption, other)
         if beside is not None:
             return beside[0], beside[1], text, "caption-beside-figure"
     if page.number + 1 < doc.page_count and caption.y0 > page_box.height / 2:
@@ -595,10 +609,7 @@ def _locate(
 
 
 def _framed(
-    page: pymupdf.Page,
-    lines: list[figures.Line],
-    style: figures.Style,
-    marks: Sequence[figures.Box],
+    p: _Page,
     caption: figures.Box,
     zone: figures.Box,
     found: figures.Box,
@@ -606,7 +617,7 @@ def _framed(
     """A figure in a ruled frame that also holds its caption: the frame's sides run on past the caption, down
     to its bottom rule. The whole frame, or None."""
     below = figures.Box(found.x0 - 2, caption.y0, found.x1 + 2, min(zone.y1, caption.y1 + 120))
-    ink = _Ink(page, lines, style, below, marks)
+    ink = p.ink(below)
     top, rows, _ = ink.rows(below)
     beside = [r for r in rows[: math.ceil(caption.y1) - top] if r is not None]
     sides = sum(1 for r in beside if r[0] <= found.x0 + 4 and r[1] >= found.x1 - 4)
@@ -630,10 +641,7 @@ def _rule(ink: _Ink, found: figures.Box, y: int) -> bool:
 
 
 def _widened(
-    page: pymupdf.Page,
-    lines: list[figures.Line],
-    style: figures.Style,
-    marks: Sequence[figures.Box],
+    p: _Page,
     caption: figures.Box,
     column: figures.Box,
     zone: figures.Box,
@@ -650,7 +658,7 @@ def _widened(
         else figures.Box(zone.x0, found.y0, column.x0, found.y1)
     )
     full = figures.Box(zone.x0, column.y0, zone.x1, caption.y0 + 2)
-    ink = _Ink(page, lines, style, full, marks)
+    ink = p.ink(full)
     _, rows, _ = ink.rows(other)
     if sum(r is not None for r in rows) < 0.5 * max(1, len(rows)):
         return None  # hardly any graphics beside the figure in the other column
@@ -661,24 +669,21 @@ def _widened(
     if abs(wide.y0 - found.y0) > 0.2 * found.height:
         return None  # the other column's graphics start elsewhere: a figure of their own
     near = figures.Box(other.x0, wide.y0 - 60, other.x1, wide.y1 + 60)
-    if any(figures.is_any_caption(line) and line.box.intersects(near) for line in lines if line.box != caption):
+    if any(figures.is_any_caption(line) and line.box.intersects(near) for line in p.lines if line.box != caption):
         return None  # the graphics beside it have a caption of their own
-    body = [line.box for line in lines if figures.is_body(line, style)]
+    body = [line.box for line in p.lines if figures.is_body(line, p.style)]
     if any(box.intersects(wide.grown(-2)) for box in body):
         return None  # the other column's text beside the figure: the figure is the column's only
     return ink, wide
 
 
 def _beside(
-    page: pymupdf.Page,
-    lines: list[figures.Line],
-    style: figures.Style,
-    marks: Sequence[figures.Box],
+    p: _Page,
     caption: figures.Box,
     other: figures.Box,
 ) -> tuple[_Ink, figures.Box] | None:
     """The figure in `other` (a column or a side of the page) on the caption's rows, grown up and down."""
-    ink = _Ink(page, lines, style, other, marks)
+    ink = p.ink(other)
     walls = ink.barriers(figures.Box(other.x0, caption.y0, other.x1, caption.y1), other)
     band = figures.Box(
         other.x0,
@@ -691,10 +696,7 @@ def _beside(
 
 
 def _ink_beside(
-    page: pymupdf.Page,
-    lines: list[figures.Line],
-    style: figures.Style,
-    marks: Sequence[figures.Box],
+    p: _Page,
     caption: figures.Box,
     zone: figures.Box,
 ) -> figures.Box | None:
@@ -710,7 +712,7 @@ def _ink_beside(
     for name, strip in sides.items():
         if strip.width < MIN_SIDE:
             continue
-        _, rows, _ = _Ink(page, lines, style, strip, marks).rows(strip)
+        _, rows, _ = p.ink(strip).rows(strip)
         close = [
             r
             for r in rows
