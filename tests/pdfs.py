@@ -19,8 +19,10 @@ def paper(
     caption: str | None = "Figure 1: An overview of the method, drawn with vector shapes.",
     figure: str = "vector",
     pages: int = 2,
+    label: str = "encoder",
 ) -> Path:
-    """Write a one-column paper; `figure` is "vector", "raster" or "none"; caption None means no Figure 1."""
+    """Write a one-column paper; `figure` is "vector", "raster" or "none"; caption None means no Figure 1;
+    `label` is the word inside the vector figure (another label, another figure)."""
     doc = pymupdf.open()
     page = doc.new_page(width=612, height=792)
     page.insert_textbox(pymupdf.Rect(72, 60, 540, 110), title, fontsize=18, fontname="hebo", align=1)
@@ -38,7 +40,7 @@ def paper(
         shape.draw_line(pymupdf.Point(300, 325), pymupdf.Point(340, 325))
         shape.finish(color=(0, 0, 0.6), fill=(0.8, 0.9, 1.0), width=1.5)
         shape.commit()
-        page.insert_text((190, 330), "encoder", fontsize=9)
+        page.insert_text((190, 330), label, fontsize=9)
     elif figure == "raster":
         pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 64, 48), False)
         pix.set_rect(pix.irect, (200, 80, 40))

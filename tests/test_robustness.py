@@ -237,10 +237,11 @@ def test_a_full_disk_loses_nothing(arxiv, llm, workspace, run, monkeypatch):
 def test_a_pdf_too_big_for_the_disk_leaves_no_half_file(arxiv, llm, workspace):
     """A real limit of the file system (a file-size cap, as a full disk would) hit while the PDF downloads."""
     state = Path(os.environ["NOTEGEN_STATE_DIR"])
+    limit = arxiv.pdfs["1512.03385"].stat().st_size // 2  # the PDF is the first file too big for it
 
     def small_files() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing us
-        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     r = subprocess.run(
         [sys.executable, "-m", "notegen", "draft", "1512.03385", "--date", "2024-01-30", "--no-llm", "-q"],

@@ -132,7 +132,7 @@ class FakeArxiv(LoopbackServer):
                 kind = "none" if arxiv_id in NO_FIGURE else "vector"
                 caption = None if arxiv_id in NO_FIGURE else "Figure 1: An overview of the method."
                 path = pdf_dir / f"{arxiv_id.replace('/', '_')}.pdf"
-                self.add(arxiv_id, title, paper(path, title=title, caption=caption, figure=kind))
+                self.add(arxiv_id, title, paper(path, title=title, caption=caption, figure=kind, label=arxiv_id))
         for arxiv_id, (title, pdf) in corpus_papers().items():
             self.add(arxiv_id, title, pdf)
         for short in list(self.catalogue):
