@@ -5,7 +5,7 @@ served from /pdf/<id>: the corpus PDF for a corpus paper, else a PDF generated w
 
 Without ../shared (a clone of the repository on its own), it serves the papers the tests name from its own
 Atom template, with their real titles and PDFs generated here: the tests that need the real PDFs or recordings
-are skipped (see `needs_shared` in conftest).
+are marked `shared` and skipped (see conftest).
 """
 
 from __future__ import annotations
