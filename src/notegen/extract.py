@@ -16,6 +16,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import pymupdf
@@ -271,7 +272,9 @@ class _Ink:
         style: figures.Style,
         area: figures.Box,
         marks: Sequence[figures.Box] = (),
+        drawing: pymupdf.DisplayList | None = None,
     ):
+        """`drawing`: the page's display list, when it is rendered more than once."""
         self.page = page
         self.lines = lines
         self.style = style
@@ -282,9 +285,11 @@ class _Ink:
         self.area = figures.Box(self.x0, self.y0, x1, y1)
         zoom: int = ZOOM if (x1 - self.x0) * (y1 - self.y0) * ZOOM * ZOOM <= MAX_PAGE_PIXELS else 1
         self.zoom = zoom
-        self.pix = page.get_pixmap(
-            matrix=pymupdf.Matrix(zoom, zoom), clip=pymupdf.Rect(self.x0, self.y0, x1, y1), alpha=False, annots=False
-        )
+        matrix, clip = pymupdf.Matrix(zoom, zoom), pymupdf.Rect(self.x0, self.y0, x1, y1)
+        if drawing is not None:
+            self.pix = drawing.get_pixmap(matrix=matrix, clip=clip, alpha=False)
+        else:
+            self.pix = page.get_pixmap(matrix=matrix, clip=clip, alpha=False, annots=False)
         self.n, self.w, self.h = self.pix.n, self.pix.width, self.pix.height
         assert self.pix.stride == self.w * self.n  # no alpha: rows are packed
         raw = bytearray(self.pix.samples)
@@ -534,7 +539,12 @@ class _Page:
     marks: Sequence[figures.Box] = ()
 
     def ink(self, area: figures.Box) -> _Ink:
-        return _Ink(self.page, self.lines, self.style, area, self.marks)
+        return _Ink(self.page, self.lines, self.style, area, self.marks, self._drawing)
+
+    @cached_property
+    def _drawing(self) -> pymupdf.DisplayList:
+        """The page's content read once, for the several areas of it rendered."""
+        return self.page.get_displaylist(annots=False)
 
 
 def _locate(
