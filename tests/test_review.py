@@ -94,6 +94,7 @@ def test_review_lists_each_kind_with_its_line_then_nothing_once_dealt_with(arxiv
         expected = {"review": "> **待核对**", "placeholder": "**待填写**", "missing figure": "> **未找到关键图**"}
         assert shown.startswith(expected.get(kind, "#")), (line, shown)
     assert lines[0].endswith(": review: Deep Residual Learning for Image Recognition")
+    assert lines[4].endswith(": new tag: Feature Pyramid Networks for Object Detection (#pyramids)")  # named
     assert r.err == "6 items waiting for you\n"
     records = [json.loads(x) for x in run("review", "--json").out.splitlines()]
     assert set(records[0]) == {"file", "line", "kind", "title", "paper", "reason"}

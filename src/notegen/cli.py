@@ -230,7 +230,7 @@ def review(directory: Path, as_json: bool, quiet: bool, debug: bool) -> None:
         if as_json:
             click.echo(json.dumps({**item.json(), "file": _shown(item.path)}, ensure_ascii=False))
         else:
-            click.echo(f"{_shown(item.path)}:{item.line}: {item.kind}: {item.title}")
+            click.echo(item.line_text(_shown(item.path)))
     obj.status(f"{len(items)} item{'s' * (len(items) != 1)} waiting for you" if items else "nothing waits for you")
     if items:
         raise SystemExit(1)

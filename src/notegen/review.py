@@ -28,6 +28,11 @@ class Item:
     title: str  # the section's title
     paper: str | None  # the marker's paper, for sections notegen wrote
     reason: str  # what the line says, or why the item is listed
+    tag: str | None = None  # the new tag, for a "new tag" item
+
+    def line_text(self, shown: str) -> str:
+        """`file:line: kind: title`, where an editor jumps; a new tag is named after the title."""
+        return f"{shown}:{self.line}: {self.kind}: {self.title}" + (f" (#{self.tag})" if self.tag else "")
 
     def json(self) -> dict[str, object]:
         return {
@@ -68,7 +73,7 @@ def pending(settings: Settings) -> list[Item]:
             path, parsed, section = uses[0]
             assert section.tag is not None
             reason = f"#{tag} is in no other note yet; keep it, or change it to a tag you already use"
-            item = Item(path, parsed.line(section.tag[0]), "new tag", section.title, section.paper, reason)
+            item = Item(path, parsed.line(section.tag[0]), "new tag", section.title, section.paper, reason, tag)
             items.append(((_day(settings, path), path.name), item))
     items.sort(key=lambda pair: (pair[0][0] or date.min, pair[0][1], pair[1].line))
     return [item for _, item in items]
