@@ -106,10 +106,13 @@ def test_an_edited_summary_is_refused_then_replaced_with_force_and_kept(arxiv, l
     assert len(backups) == 1 and "我改过的句子" in backups[0].read_text()
 
 
-def test_regen_asks_the_model_again(arxiv, llm, workspace, run):
-    assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
-    assert run("regen", "1512.03385", "--date", "2024-01-30").code == 0
+def test_regen_asks_the_model_again_and_reads_the_pdf_it_has(arxiv, llm, workspace, run):
+    drafted = run("draft", "1512.03385", "--date", "2024-01-30")
+    assert drafted.code == 0 and "1512.03385: downloading the PDF" in drafted.err
+    regenerated = run("regen", "1512.03385", "--date", "2024-01-30")
+    assert regenerated.code == 0 and "downloading" not in regenerated.err
     assert len(llm.chats) == 2
+    assert [r.path for r in arxiv.requests if r.path.startswith("/pdf/")] == ["/pdf/1512.03385v1"]
 
 
 @pytest.mark.shared

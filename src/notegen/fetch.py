@@ -251,13 +251,18 @@ class Arxiv:
             )
         return paper.pdf_url
 
+    @staticmethod
+    def cached_pdf(paper: Paper, cache_dir: Path) -> Path:
+        """Where the paper's PDF is kept in `cache_dir` (there or not yet)."""
+        return cache_dir / f"{paper.arxiv_id.slug}.pdf"
+
     def download_pdf(self, paper: Paper, cache_dir: Path, check: Callable[[Path], None]) -> Path:
         """The paper's PDF in `cache_dir`, downloaded once; only a file that passes `check` is kept.
 
         The download, every try and wait included, ends within `timeout` seconds of getting one of the few
         connections notegen opens to arXiv.
         """
-        target = cache_dir / f"{paper.arxiv_id.slug}.pdf"
+        target = self.cached_pdf(paper, cache_dir)
         if target.is_file():
             return target
         name = str(paper.arxiv_id)

@@ -68,9 +68,11 @@ def read_paper(
         pdf = job.ref.path
     else:
         assert job.meta is not None  # an arXiv paper is drafted once arXiv has answered for it
-        session.status(f"{job.name}: downloading the PDF")
+        cache = session.settings.state / "pdfs"
+        if not session.arxiv.cached_pdf(job.meta, cache).is_file():
+            session.status(f"{job.name}: downloading the PDF")
         pdf = session.arxiv.download_pdf(
-            job.meta, session.settings.state / "pdfs", lambda p: bounded.call(job.name, extract.check_pdf, p, job.name)
+            job.meta, cache, lambda p: bounded.call(job.name, extract.check_pdf, p, job.name)
         )
     found = bounded.call(job.name, extract.extract, pdf, job.name, number, session.settings.intro_chars)
     title = (job.meta.title if job.meta else (job.title or found.title)) or local_name(job)
