@@ -148,3 +148,40 @@ def test_regen_with_a_new_figure_replaces_or_removes_notegens_doubt_line_and_kee
         note.parse_note(mine, "n"), note.parse_note(mine, "n").sections[0], 2, "新", figure="../images/b.png"
     )
     assert "我看过了，没问题" in kept
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_paragraphs_the_person_wrote_after_notegens_summary_stay_theirs_through_regen(newline):
+    summary = "这篇论文试图解决的问题是旧的。\n\n第二段也是 notegen 写的。"
+    sections = [Section("pdf:1", "T", "t", summary, "../images/a.png"), Section("pdf:2", "U", "t", "另一篇。")]
+    mine = "\n\n我的想法：和残差网络很像。\n\n- 要读第 3 节\n- 代码在附录\n\n> 引一句原文"
+    text = note.render_note("a" * 23, date(2024, 1, 30), 1, sections)
+    text = text.replace("第二段也是 notegen 写的。", "第二段也是 notegen 写的。" + mine).replace("\n", newline)
+    parsed = note.parse_note(text, "n")
+    section = parsed.sections[0]
+    assert not note.edited(parsed, section)  # notegen's paragraphs are as it wrote them; the rest is the person's
+
+    once = note.replace_section_parts(parsed, section, 2, "这篇论文试图解决的问题是新的。")
+    again = note.parse_note(once, "n")
+    assert mine.replace("\n", newline) in once and "旧的" not in once and "第二段" not in once
+    assert not note.edited(again, again.sections[0])
+    twice = note.replace_section_parts(again, again.sections[0], 3, "这篇论文试图解决的问题是第三版。")
+    assert mine.replace("\n", newline) in twice and "新的" not in twice
+    assert twice.count("另一篇。") == 1
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda s: s.replace("旧的。", "旧的。\n我接着写的一行。"),  # same paragraph: an edit of notegen's text
+        lambda s: s.replace("旧的。", "旧的，我改过。") + "\n\n我的段落。",  # changed, and a paragraph after
+        lambda s: s.replace("这篇论文试图", "我先写一段。\n\n这篇论文试图"),  # before it: not recognised, kept safe
+    ],
+    ids=["line under it", "changed and added", "paragraph before"],
+)
+def test_a_summary_the_person_changed_is_still_edited_whatever_else_they_added(edit):
+    text = note.render_note(
+        "a" * 23, date(2024, 1, 30), 1, [Section("pdf:1", "T", "t", "这篇论文试图解决的问题是旧的。")]
+    )
+    parsed = note.parse_note(edit(text), "n")
+    assert note.edited(parsed, parsed.sections[0])

@@ -83,6 +83,22 @@ def test_regen_changes_only_that_summary_and_updated(arxiv, llm, workspace, run)
     assert "我在这里加了一段自己的笔记。" in after and "## U-Net (my favourite)" in after
 
 
+def test_a_paragraph_the_person_added_under_the_summary_stays_and_needs_no_force(arxiv, llm, workspace, run):
+    assert run("draft", "1512.03385", "1505.04597", "--date", "2024-01-30").code == 0
+    mine = "\n\n我的想法：和 highway network 的门控很像，要对比。\n"
+    text = NOTE.read_text()
+    NOTE.write_text(text.replace("\n\n\n## U-Net", mine + "\n\n## U-Net"))
+    llm.script = [completion(chinese_answer("x", "deep_learning").replace("现有方法", "以往的方法"))]
+
+    r = run("regen", "1512.03385")
+
+    assert r.code == 0, r.err
+    after = NOTE.read_text()
+    assert "以往的方法" in after and mine in after
+    assert after.index("以往的方法") < after.index("我的想法") < after.index("## U-Net")
+    assert not list((Path(os.environ["NOTEGEN_STATE_DIR"]) / "backups").glob("*"))
+
+
 def test_an_edited_summary_is_refused_then_replaced_with_force_and_kept(arxiv, llm, workspace, run):
     assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
     mine = NOTE.read_text().replace("现有方法难以兼顾效果与效率", "我改过的句子")

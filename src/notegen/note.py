@@ -618,7 +618,7 @@ def _section(text: str, lines: _Lines, heading: Block, blocks: list[Block], end_
             review = span(units[i])
             i += 1
     if i < len(units):
-        summary = (lines.starts[units[i][1]], lines.ends[units[-1][2] - 1])
+        summary = _summary_span(text, lines, units[i:], written)
     else:
         last = max((p[1] for p in (marker_span, tag, figure, doubt, review) if p), default=heading_end)
         summary = (last, last)
@@ -642,6 +642,23 @@ def _section(text: str, lines: _Lines, heading: Block, blocks: list[Block], end_
         source_title=heading.inline.content if heading.inline is not None else "",
         doubt=doubt,
     )
+
+
+def _summary_span(text: str, lines: _Lines, units: list[tuple[str, int, int]], written: str | None) -> Span:
+    """The summary: the rest of the section, or, when its first paragraphs are still exactly what notegen wrote
+    and the person wrote paragraphs of their own after them, those first paragraphs alone (the person's stay
+    theirs: regen replaces notegen's text and keeps them)."""
+    start = lines.starts[units[0][1]]
+    whole = (start, lines.ends[units[-1][2] - 1])
+    if written is None or summary_hash(_plain_span(text, whole)) == written:
+        return whole
+    for at in range(len(units) - 1):
+        if units[at + 1][1] == units[at][2]:
+            continue  # no blank line between: the same paragraph, or a block the person put right under it
+        candidate = (start, lines.ends[units[at][2] - 1])
+        if summary_hash(_plain_span(text, candidate)) == written:
+            return candidate
+    return whole
 
 
 def summary_text(note: Note, section: SectionSpan) -> str:
