@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +21,42 @@ NEEDS_SHARED = (
 )
 
 
+def _stand_in() -> tuple[str | None, bool]:
+    """The stand-in for another system this run was started under (PYTHONPATH=../shared/tools/windows-like or
+    macos-like), and whether it was loaded: a folder named but missing would run the tests as on Linux."""
+    for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        name = Path(entry).name
+        if name in ("windows-like", "macos-like"):
+            loaded = sys.modules.get("sitecustomize")
+            where = Path(getattr(loaded, "__file__", "") or "").parent
+            return name, where.is_dir() and where.resolve() == Path(entry).resolve()
+    return None, False
+
+
+STAND_IN, STAND_IN_LOADED = _stand_in()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if STAND_IN is not None and config.option.basetemp is None and not hasattr(os, "getuid"):
+        # pytest checks who owns its temp root with os.getuid on any system but Windows; the windows-like
+        # stand-in takes getuid away on Linux, so the run gets a temp root of its own, which pytest does not check.
+        config.option.basetemp = tempfile.mkdtemp(prefix="notegen-tests-")
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if STAND_IN is None:
+        return None
+    return f"run as on another system: {STAND_IN}" + ("" if STAND_IN_LOADED else " (not found: tests skipped)")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `shared` run where ../shared is (always in CI) and are skipped, with one reason, elsewhere."""
+    """Tests marked `shared` run where ../shared is (always in CI) and are skipped, with one reason, elsewhere;
+    a run under a stand-in for another system that is not there skips every test, for the same reason."""
+    if STAND_IN is not None and not STAND_IN_LOADED:
+        skip = pytest.mark.skip(reason=f"{NEEDS_SHARED} (../shared/tools/{STAND_IN})")
+        for item in items:
+            item.add_marker(skip)
+        return
     if HAVE_SHARED:
         return
     skip = pytest.mark.skip(reason=NEEDS_SHARED)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import pytest
 from notegen.storage import vault_lock
 from tests.conftest import API_KEY
 from tests.fakes.llm_server import completion
+from tests.systems import ctrl_c, start_as_from_a_terminal
 
 NOTE = Path("notes/papers.20240130.md")
 ROOT = Path(__file__).resolve().parents[1]
@@ -168,21 +168,11 @@ def test_the_run_waits_lock_timeout_for_another_writer_then_says_so(arxiv, llm, 
 
 
 def interrupt(command: list[str], after: float, env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
-    """Start notegen in its own process group, send SIGINT to the group as a terminal does, time the exit."""
-    process = subprocess.Popen(
-        command,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        # As from a terminal: a job started in the background by a non-interactive shell (a CI runner may start
-        # the suite so) inherits SIGINT ignored, and Python then installs no handler for it.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    """Start notegen as from a terminal, press Ctrl-C after `after` seconds, time the exit."""
+    process = start_as_from_a_terminal(command, env)
     time.sleep(after)
     start = time.monotonic()
-    os.killpg(process.pid, signal.SIGINT)
+    ctrl_c(process)
     out, err = process.communicate(timeout=30)
     took = time.monotonic() - start
     return took, subprocess.CompletedProcess(command, process.returncode, out, err)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from datetime import date
@@ -23,6 +22,7 @@ from notegen.regen import regen_paper
 from notegen.session import Session
 from notegen.storage import vault_lock
 from tests.fakes.llm_server import chinese_answer, completion
+from tests.systems import KILLED
 
 GOLDEN = Path(__file__).parent / "golden"
 NOTE = Path("notes/papers.20240130.md")
@@ -323,7 +323,7 @@ def test_sigkill_during_a_draft_leaves_the_old_note_or_the_new_one(arxiv, llm, w
 
     killed = subprocess.run(command, capture_output=True, timeout=120, env={**os.environ, "NOTEGEN_CRASH_AT": crash_at})
 
-    assert killed.returncode == -signal.SIGKILL
+    assert killed.returncode == KILLED
     now = NOTE.read_bytes()
     assert ("old" if now == old else "new") == outcome
     if outcome == "new":

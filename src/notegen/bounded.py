@@ -1,36 +1,79 @@
 """Run PDF work in child processes bounded in time and memory: a hostile PDF must not hang or sink a run.
 
-Each worker is a long-lived child (started by a fork server, so it never inherits the threads and sockets of
-the parent) that caps its own address space and runs one call at a time. A call that outlives its time limit
-gets its worker killed and replaced; a worker that dies mid-call (a crash in the parser) is replaced too. Either
-way only that paper fails, with a message that says why.
+Each worker is a long-lived child that runs one call at a time. It never inherits the threads and sockets of
+the parent: on Linux a fork server starts it, elsewhere (macOS, Windows) a fresh interpreter, the platform's own
+way. Its memory is bounded by the OS where the OS offers it (RLIMIT_AS on Linux); macOS refuses that limit and
+Windows has no such call, so there the parent watches the worker's memory while it waits and stops it past the
+limit. A call that outlives its time limit gets its worker killed and replaced; a worker that dies mid-call (a
+crash in the parser) is replaced too. Either way only that paper fails, with a message that says why.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.context
+import multiprocessing.process
+import os
 import queue
-import resource
 import signal
 import threading
+import time
 import traceback
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from notegen.errors import PaperError
 
 T = TypeVar("T")
-_CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["notegen.extract"])  # workers start with PyMuPDF already imported
+WATCH = 0.05  # seconds between looks at a busy worker's memory
+
+
+_Context = (
+    multiprocessing.context.DefaultContext
+    | multiprocessing.context.SpawnContext
+    | multiprocessing.context.ForkServerContext
+)
+
+
+def _context() -> _Context:
+    """The platform's way to start a process, except Linux's `fork` before Python 3.14: a fork of a process
+    with threads can deadlock in the child, so a fork server (a clean process that forks the workers) is used."""
+    context = multiprocessing.get_context()
+    if context.get_start_method() != "fork":
+        return context  # spawn on Windows and macOS, forkserver on Linux from Python 3.14
+    try:
+        server = multiprocessing.get_context("forkserver")
+    except ValueError:
+        return multiprocessing.get_context("spawn")
+    server.set_forkserver_preload(["notegen.extract"])  # workers start with PyMuPDF already imported
+    return server
+
+
+_CONTEXT = _context()
+
+
+def _cap_memory(memory_bytes: int) -> None:
+    """The OS's own bound on the worker's address space, where there is one: an allocation past it fails in
+    the worker (MemoryError) and the worker lives on. macOS raises ValueError here (python/cpython#78783,
+    #84698) and Windows has no resource module: the parent's watch bounds those."""
+    if memory_bytes <= 0:
+        return
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    except (ImportError, ValueError, OSError):
+        pass
 
 
 def _serve(conn: multiprocessing.connection.Connection, memory_bytes: int) -> None:
-    # Ctrl-C reaches the whole process group: the parent stops the run and its workers; a worker left to
-    # handle it itself would print a traceback over the person's terminal.
+    # Ctrl-C reaches every process of the terminal (the process group, or on Windows the console): the parent
+    # stops the run and its workers; a worker left to handle it itself would print a traceback over the
+    # person's terminal.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if memory_bytes > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    _cap_memory(memory_bytes)
     while True:
         try:
             job = conn.recv()
@@ -48,6 +91,56 @@ def _serve(conn: multiprocessing.connection.Connection, memory_bytes: int) -> No
                 conn.send(("crash", "".join(traceback.format_exception_only(type(err), err)).strip()))
 
 
+def _memory(pid: int | None) -> int:
+    """A process's memory in bytes, 0 when it is gone."""
+    if pid is None:
+        return 0
+    with _READER_LOCK:  # several threads may watch workers; the reader is chosen once
+        global _reader
+        if _reader is None:
+            _reader = _choose_reader()
+    return _reader(pid)
+
+
+def _choose_reader() -> Callable[[int], int]:
+    """psutil's view (resident memory, or on Windows the private committed memory when that is more, as pages
+    swapped out still count), else /proc where there is one but psutil does not load."""
+    try:
+        import psutil
+    except ImportError:
+        return _from_proc
+
+    def from_psutil(pid: int) -> int:
+        try:
+            info = psutil.Process(pid).memory_info()
+        except psutil.Error:
+            return 0
+        return max(int(info.rss), int(getattr(info, "private", 0)))
+
+    return from_psutil
+
+
+def _from_proc(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+_reader: Callable[[int], int] | None = None
+_READER_LOCK = threading.Lock()
+
+
+def _kill(process: multiprocessing.process.BaseProcess) -> None:
+    """Stop a worker at once: SIGKILL, or where there is none the hardest stop there is (on Windows
+    terminate() is TerminateProcess)."""
+    if hasattr(signal, "SIGKILL"):
+        process.kill()
+    else:
+        process.terminate()
+
+
 class _Worker:
     def __init__(self, memory_bytes: int) -> None:
         self.conn, child = _CONTEXT.Pipe()
@@ -55,9 +148,13 @@ class _Worker:
         self.process.start()
         child.close()
 
+    def memory(self) -> int:
+        """The bytes the worker holds now (0 once it is gone)."""
+        return _memory(self.process.pid)
+
     def stop(self) -> None:
         if self.process.is_alive():
-            self.process.kill()
+            _kill(self.process)
         self.process.join(timeout=5)
         self.conn.close()
 
@@ -77,6 +174,7 @@ class Bounded:
             self._idle.put(None)  # started on first use
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
+        _OPEN.add(self)
 
     def _start(self) -> _Worker:
         worker = _Worker(self.memory_bytes)
@@ -97,11 +195,10 @@ class Bounded:
         keep: _Worker | None = worker
         try:
             worker.conn.send((fn, args))
-            if not worker.conn.poll(self.seconds):
+            problem = self._wait(worker)
+            if problem is not None:
                 keep = None
-                raise PaperError(
-                    name, f"reading the PDF took longer than {self.seconds:g} s and was stopped; the file may be broken"
-                )
+                raise PaperError(name, problem)
             try:
                 status, value = worker.conn.recv()
             except (EOFError, OSError):
@@ -116,10 +213,26 @@ class Bounded:
         if status == "ok":
             return value  # type: ignore[no-any-return]
         if status == "memory":
-            raise PaperError(name, f"reading the PDF needed more than {self.memory_bytes >> 20} MB of memory")
+            raise PaperError(name, self._over_memory())
         if status == "error":
             raise value
         raise PaperError(name, f"the PDF parser failed ({value})")
+
+    def _wait(self, worker: _Worker) -> str | None:
+        """Wait for the worker's answer within the time bound, watching its memory; what went wrong, or None
+        once there is something to read (an answer, or the end of a worker that died)."""
+        deadline = time.monotonic() + self.seconds
+        while True:
+            left = deadline - time.monotonic()
+            if worker.conn.poll(max(0.0, min(WATCH, left))):
+                return None
+            if left <= 0:
+                return f"reading the PDF took longer than {self.seconds:g} s and was stopped; the file may be broken"
+            if self.memory_bytes > 0 and worker.memory() > self.memory_bytes:
+                return self._over_memory()
+
+    def _over_memory(self) -> str:
+        return f"reading the PDF needed more than {self.memory_bytes >> 20} MB of memory"
 
     def close(self, now: bool = False) -> None:
         """Stop the workers: let them finish and end, or (`now`, on an interrupt) kill them at once."""
@@ -127,11 +240,11 @@ class Bounded:
             workers, self._all = self._all, []
         for worker in workers:
             if now:
-                worker.process.kill()
+                _kill(worker.process)
             worker.conn.close()  # the worker sees EOF and ends
             worker.process.join(timeout=2)
             if worker.process.is_alive():
-                worker.process.kill()
+                _kill(worker.process)
                 worker.process.join(timeout=2)
 
     def __enter__(self) -> Bounded:
@@ -139,3 +252,13 @@ class Bounded:
 
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         self.close(now=kind is not None and issubclass(kind, KeyboardInterrupt))
+        _OPEN.discard(self)
+
+
+_OPEN: weakref.WeakSet[Bounded] = weakref.WeakSet()
+
+
+def stop_all() -> None:
+    """Kill every worker at once: Ctrl-C ends the run, and a worker busy with a slow PDF must not outlive it."""
+    for pool in list(_OPEN):
+        pool.close(now=True)

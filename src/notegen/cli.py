@@ -5,10 +5,13 @@ Exit codes: 0 all papers written, 1 some failed (each named on stderr), 2 usage 
 
 from __future__ import annotations
 
+import codecs
+import io
 import logging
 import os
 import re
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from datetime import date
@@ -219,8 +222,6 @@ def review(directory: Path, as_json: bool, quiet: bool, debug: bool) -> None:
 
     Exit 1 when anything is listed, 0 when nothing is. Deleting the line (or writing the summary) clears an item.
     """
-    import json
-
     from notegen.review import pending
 
     obj = _context(directory, quiet, debug)
@@ -228,7 +229,7 @@ def review(directory: Path, as_json: bool, quiet: bool, debug: bool) -> None:
     items = pending(config)
     for item in items:
         if as_json:
-            click.echo(json.dumps({**item.json(), "file": _shown(item.path)}, ensure_ascii=False))
+            click.echo(_json_line({**item.json(), "file": _shown(item.path)}))
         else:
             click.echo(item.line_text(_shown(item.path)))
     obj.status(f"{len(items)} item{'s' * (len(items) != 1)} waiting for you" if items else "nothing waits for you")
@@ -314,10 +315,8 @@ def _unique(stem: str, taken: set[str]) -> str:
 
 
 def _report(obj: Context, record: dict[str, Any], as_json: bool) -> None:
-    import json
-
     if as_json:
-        click.echo(json.dumps(record, ensure_ascii=False))
+        click.echo(_json_line(record))
     elif record["page"] is None:
         click.echo(f"{record['pdf']}: no figure: {record['reason']}", err=True)
     else:
@@ -551,8 +550,12 @@ def _fail(message: str, code: int) -> NoReturn:
 
 def _interrupted(standalone: bool) -> NoReturn:
     """Ctrl-C: one line and exit 130 at once. Notes are written whole or not at all, so a rerun goes on where
-    this one stopped; requests still in flight in worker threads are not waited for."""
+    this one stopped; requests still in flight in worker threads are not waited for, and the processes reading
+    PDFs are stopped."""
     click.echo("interrupted: nothing was half-written; run the same command again to go on", err=True)
+    bounded = sys.modules.get("notegen.bounded")
+    if bounded is not None:
+        bounded.stop_all()
     if standalone:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -560,10 +563,56 @@ def _interrupted(standalone: bool) -> NoReturn:
     raise SystemExit(130)
 
 
+def _in_thread(command: Callable[[], Any]) -> Any:
+    """Run the command in a thread while the main thread waits for it in short slices. Python delivers Ctrl-C
+    to the main thread only, and on Windows only between its waits (python/cpython#74157, #125541): a main
+    thread blocked on a socket, a lock or a future there would hold Ctrl-C back until that wait ended."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = command()
+        except BaseException as err:  # raised again in the main thread, traceback and all
+            box["error"] = err
+
+    worker = threading.Thread(target=run, name="notegen", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.2)
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def _unicode(encoding: str | None) -> bool:
+    try:
+        name = codecs.lookup(encoding or "ascii").name
+    except LookupError:
+        return False
+    return name.startswith("utf") or name == "gb18030"
+
+
+def _console() -> None:
+    """Output every console can print: where stdout or stderr cannot encode every character (a Windows code
+    page such as cp1252 or GBK when output is redirected, a C locale), a character it cannot encode is written
+    as an escape (\\xf6) instead of ending the run; Windows consoles themselves take Unicode."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and not _unicode(stream.encoding) and stream.errors == "strict":
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    """One JSON object, in plain ASCII escapes where stdout cannot print every character."""
+    import json
+
+    return json.dumps(record, ensure_ascii=not _unicode(getattr(sys.stdout, "encoding", None)))
+
+
 def main(argv: list[str] | None = None) -> Any:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    _console()
     try:
-        return cli.main(args=argv, prog_name="notegen", standalone_mode=False)
+        return _in_thread(lambda: cli.main(args=argv, prog_name="notegen", standalone_mode=False))
     except click.exceptions.Exit as err:
         raise SystemExit(err.exit_code) from None
     except click.ClickException as err:

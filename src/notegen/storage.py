@@ -1,10 +1,11 @@
-"""Files that are whole or absent: atomic writes and the one-writer-per-vault lock."""
+"""Files that are whole or absent: atomic writes and the one-writer-per-vault lock, on every system Dendron runs
+on (no POSIX-only module: the lock is filelock's, file modes and owners are kept where the system has them, and a
+Windows file another program holds open for a moment is waited for)."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import fnmatch
 import os
 import re
@@ -12,6 +13,7 @@ import signal
 import stat
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,19 +55,16 @@ def atomic_file(path: Path, scratch: Path | None = None) -> Iterator[Staged]:
             scratch.mkdir(parents=True, exist_ok=True)
             if scratch.stat().st_dev == folder.stat().st_dev:
                 folder = scratch
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=TMP_SUFFIX)
+        # The name's start is only there to tell a person whose temp file it is: cut, so that a long name plus
+        # mkstemp's 8 characters and the suffix stays within the 255 every file system allows.
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name[:TMP_NAME_KEEP]}.", suffix=TMP_SUFFIX)
     try:
         out = os.fdopen(fd, "wb")
         try:
             yield Staged(out, Path(tmp), path)  # what the block raises passes through as it is
             with _as_notegen_error(path):
                 out.flush()
-                if before is not None:
-                    os.fchmod(out.fileno(), stat.S_IMODE(before.st_mode))
-                    with contextlib.suppress(OSError):  # only root may give a file away; others keep their own
-                        os.fchown(out.fileno(), before.st_uid, before.st_gid)
-                else:
-                    os.fchmod(out.fileno(), 0o666 & ~_umask())
+                _keep_mode(out.fileno(), before)
                 os.fsync(out.fileno())
                 out.close()
         finally:
@@ -73,12 +72,48 @@ def atomic_file(path: Path, scratch: Path | None = None) -> Iterator[Staged]:
                 out.close()
         with _as_notegen_error(path):
             crash_point("before-rename", target)
-            os.replace(tmp, target)
+            _replace(tmp, target)
             crash_point("after-rename", target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     _fsync_dir(target.parent)
+
+
+def _keep_mode(fd: int, before: os.stat_result | None) -> None:
+    """The new file gets the old one's mode (and owner, where allowed), or for a new file what the umask gives.
+    Windows has neither fchmod (before Python 3.13) nor owners: its file keeps the attributes a new file gets."""
+    if not hasattr(os, "fchmod"):
+        return
+    if before is None:
+        os.fchmod(fd, 0o666 & ~_umask())
+        return
+    os.fchmod(fd, stat.S_IMODE(before.st_mode))
+    if hasattr(os, "fchown"):
+        with contextlib.suppress(OSError):  # only root may give a file away; others keep their own
+            os.fchown(fd, before.st_uid, before.st_gid)
+
+
+# Windows refuses to replace a file that another program has open without sharing it for deletion: an editor
+# saving, a sync client or a virus scanner reading the note a moment after notegen wrote it. Those let go within
+# moments, so the replace is tried again for a while before the person is told. (Windows error codes:
+# ERROR_ACCESS_DENIED 5, ERROR_SHARING_VIOLATION 32, ERROR_LOCK_VIOLATION 33; Python raises PermissionError.)
+_HELD_OPEN = {5, 32, 33}
+REPLACE_PATIENCE = 3.0  # seconds, in all
+
+
+def _replace(tmp: str, target: Path) -> None:
+    deadline = time.monotonic() + REPLACE_PATIENCE
+    delay = 0.02
+    while True:
+        try:
+            os.replace(tmp, target)
+            return
+        except PermissionError as err:
+            if getattr(err, "winerror", None) not in _HELD_OPEN or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
 
 
 @contextmanager
@@ -115,12 +150,14 @@ class Staged:
 
 
 _crashes: dict[tuple[str, str], int] = {}
+KILLED = 137  # the exit code of a crash point where there is no SIGKILL (Windows): 128 + 9, as shells report kill -9
 
 
 def crash_point(stage: str, target: Path) -> None:
     """For tests of a kill at the worst moment: NOTEGEN_CRASH_AT=<stage>:<file glob>:<n> kills this process
-    (SIGKILL: no cleanup, no finally) the nth time it reaches `stage` for a file whose name matches the glob.
-    Unset, as it always is for users, this does nothing."""
+    (SIGKILL, or where there is none os._exit, as TerminateProcess ends a Windows process: no cleanup, no
+    finally, no flush) the nth time it reaches `stage` for a file whose name matches the glob. Unset, as it
+    always is for users, this does nothing."""
     wanted = os.environ.get("NOTEGEN_CRASH_AT")
     if not wanted:
         return
@@ -130,10 +167,14 @@ def crash_point(stage: str, target: Path) -> None:
     key = (stage, glob)
     _crashes[key] = _crashes.get(key, 0) + 1
     if _crashes[key] == int(count):
-        os.kill(os.getpid(), signal.SIGKILL)
+        kill = getattr(signal, "SIGKILL", None)
+        if kill is not None:
+            os.kill(os.getpid(), kill)
+        os._exit(KILLED)
 
 
 TMP_SUFFIX = ".notegen-tmp"
+TMP_NAME_KEEP = 120
 # notegen's temp files, this version's and older ones' (mkstemp adds 8 characters of [a-z0-9_]).
 _OURS = re.compile(rf"\..+\.[a-z0-9_]{{8}}(?:{re.escape(TMP_SUFFIX)}|\.tmp)|\.part-[a-z0-9_]{{8}}\.pdf")
 STALE = 600.0  # seconds: a temp file this old belongs to no running notegen (a note is written in milliseconds)
@@ -182,6 +223,17 @@ _UMASK_AT_START = _umask_at_start()  # at import, before any thread: where /proc
 
 
 def _failure(path: Path, err: OSError) -> NotegenError:
+    winerror = getattr(err, "winerror", None)
+    if winerror in _HELD_OPEN:
+        return NotegenError(
+            f"{path}: another program has the file open (an editor, a sync client or a virus scanner), or it is "
+            "read-only; nothing was changed, close it or make it writable and rerun"
+        )
+    if err.errno == errno.ENAMETOOLONG or winerror == 206:  # ERROR_FILENAME_EXCED_RANGE
+        return NotegenError(
+            f"{path}: the path is longer than this system allows; nothing was changed, use a workspace in a "
+            "shorter folder (on Windows, or turn on long paths)"
+        )
     if err.errno == errno.ENOSPC:
         return NotegenError(f"{path}: the disk is full; nothing was changed, free some space and rerun")
     if err.errno == errno.EDQUOT:
@@ -209,23 +261,32 @@ def _fsync_dir(folder: Path) -> None:
 @contextmanager
 def vault_lock(state_dir: Path, wait: float = 30.0) -> Iterator[float]:
     """Hold the workspace's lock; wait up to `wait` seconds for another notegen run to finish writing. Yields
-    the seconds it waited."""
-    state_dir.mkdir(parents=True, exist_ok=True)
+    the seconds it waited.
+
+    The lock is the operating system's (flock on Linux and macOS, LockFileEx on Windows, through filelock), so a
+    run that is killed lets go of it at once. Where neither exists, filelock falls back to a lock file that names
+    its process, and a rerun takes it over once that process is gone.
+    """
+    with warnings.catch_warnings():
+        # Said once at import where only the fallback exists; the docstring above is what it means for a person.
+        warnings.filterwarnings("ignore", "only soft file lock is available")
+        import filelock
+
     path = state_dir / "lock"
-    with open(path, "a+b") as handle:
-        start = time.monotonic()
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() - start >= wait:
-                    raise NotegenError(
-                        f"another notegen run is writing to this workspace ({path} is locked) and did not finish "
-                        "within lock_timeout; wait for it to finish and rerun"
-                    ) from None
-                time.sleep(0.1)
-        try:
-            yield time.monotonic() - start
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    with _as_notegen_error(path):
+        state_dir.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(str(path))
+    start = time.monotonic()
+    try:
+        lock.acquire(timeout=max(0.0, wait), poll_interval=0.1)
+    except filelock.Timeout:
+        raise NotegenError(
+            f"another notegen run is writing to this workspace ({path} is locked) and did not finish "
+            "within lock_timeout; wait for it to finish and rerun"
+        ) from None
+    except OSError as err:
+        raise _failure(path, err) from err
+    try:
+        yield time.monotonic() - start
+    finally:
+        lock.release()

@@ -1,0 +1,34 @@
+"""What the tests do differently on a system without POSIX's process signals (Windows, and the windows-like
+stand-in under ../shared/tools): how a killed notegen exits, how Ctrl-C is sent to it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from typing import Any
+
+from notegen.storage import KILLED as KILLED_WITHOUT_SIGKILL
+
+# A crash point kills notegen with SIGKILL where there is one (the exit status is then -9), else it ends at
+# once with exit code 137, as TerminateProcess ends a Windows process.
+KILLED = -signal.SIGKILL if hasattr(signal, "SIGKILL") else KILLED_WITHOUT_SIGKILL
+
+
+def start_as_from_a_terminal(command: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start notegen as a terminal does, ready for `ctrl_c`: in its own process group where there are process
+    groups, with SIGINT at its default (a job started in the background by a non-interactive shell, as a CI
+    runner may start the suite, inherits SIGINT ignored, and Python then installs no handler for it)."""
+    options: dict[str, Any] = {}
+    if hasattr(os, "killpg"):
+        options = {"start_new_session": True, "preexec_fn": lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)}
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **options)
+
+
+def ctrl_c(process: subprocess.Popen[str]) -> None:
+    """What Ctrl-C in the terminal does: SIGINT to the process group (notegen and its workers); without process
+    groups, to notegen itself (a Windows console sends it to every process attached; the workers ignore it)."""
+    if hasattr(os, "killpg"):
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        os.kill(process.pid, signal.SIGINT)
