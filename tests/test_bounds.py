@@ -285,6 +285,7 @@ def test_a_tag_note_that_cannot_be_written_fails_its_paper_only(arxiv, llm, work
     r = run("draft", "1512.03385", "1505.04597", "--date", "2024-01-30")
 
     assert r.code == 1
-    assert "error: 1512.03385: its tag note could not be written: notes/tags.unwritable.md: cannot write here" in r.err
+    tag_note = Path("notes/tags.unwritable.md")
+    assert f"error: 1512.03385: its tag note could not be written: {tag_note}: cannot write here" in r.err
     text = NOTE.read_text()
     assert "## U-Net" in text and "## Deep Residual" not in text

@@ -38,7 +38,7 @@ def test_a_local_pdf_drafts_offline_without_a_key(tmp_path):
     (tmp_path / "notes").mkdir()
     out = notegen("draft", str(pdf), "--no-llm", "--date", "2024-01-30", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines()[0] == "notes/papers.20240130.md"
+    assert out.stdout.splitlines()[0] == str(Path("notes/papers.20240130.md"))
     assert (tmp_path / out.stdout.splitlines()[1]).is_file()
 
 

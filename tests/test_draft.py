@@ -357,11 +357,11 @@ def test_bad_date_exits_2(workspace, run, day, why):
 def test_a_missing_vault_root_is_created_once(arxiv, llm, workspace, run):
     r = run("draft", "1512.03385", "--date", "2024-01-30", "--no-llm")
 
-    assert "notes/root.md" in r.out.splitlines()
+    assert str(Path("notes/root.md")) in r.out.splitlines()
     root = (workspace / "notes" / "root.md").read_text()
     assert root.startswith("---\nid: ") and "\ntitle: 'root'\n" in root
     r = run("draft", "1505.04597", "--date", "2024-01-31", "--no-llm")
-    assert "notes/root.md" not in r.out
+    assert str(Path("notes/root.md")) not in r.out
 
 
 @pytest.mark.shared

@@ -72,7 +72,7 @@ def test_regen_changes_only_that_summary_and_updated(arxiv, llm, workspace, run)
     r = run("regen", "1512.03385")
 
     assert r.code == 0, r.err
-    assert r.out == "notes/papers.20240130.md\n"
+    assert r.out == f"{NOTE}\n"
     after = NOTE.read_text()
     before_lines, after_lines = edited.splitlines(), after.splitlines()
     changed = [i for i, (a, b) in enumerate(zip(before_lines, after_lines, strict=True)) if a != b]
@@ -195,7 +195,7 @@ def test_a_broken_note_is_refused_with_file_and_line_and_left_alone(arxiv, llm, 
     r = run("regen", "1512.03385")
 
     assert r.code == 2
-    assert r.err.startswith("error: notes/papers.20240130.md:4: broken YAML in the frontmatter")
+    assert r.err.startswith(f"error: {NOTE}:4: broken YAML in the frontmatter")
     assert NOTE.read_text() == broken
 
 

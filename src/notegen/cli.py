@@ -261,7 +261,7 @@ def figure(
     from notegen.bounded import Bounded
     from notegen.errors import PaperError
     from notegen.extract import figure_only
-    from notegen.storage import write_atomic
+    from notegen.storage import name_start, write_atomic
 
     obj = _context(Path("."), quiet, debug)
     missing = [str(p) for p in pdfs if not p.is_file()]
@@ -296,7 +296,7 @@ def figure(
                     page=fig.page, bbox=list(fig.bbox), caption=fig.caption, method=fig.method, doubt=fig.doubt
                 )
                 if out is not None:
-                    target = out / _unique(f"{pdf.stem}.fig{number}", names) if into_folder else out
+                    target = out / _unique(f"{name_start(pdf.stem, 200)}.fig{number}", names) if into_folder else out
                     write_atomic(target, fig.png)
                     record["png"] = str(target)
             _report(obj, record, as_json)
@@ -305,12 +305,13 @@ def figure(
 
 
 def _unique(stem: str, taken: set[str]) -> str:
-    """`stem`.png, or `stem`-2.png, ... when PDFs in different folders share a name."""
+    """`stem`.png, or `stem`-2.png, ... when PDFs in different folders share a name (without regard to case:
+    Windows and macOS keep one file for names that differ only in case)."""
     name, n = f"{stem}.png", 1
-    while name in taken:
+    while name.lower() in taken:
         n += 1
         name = f"{stem}-{n}.png"
-    taken.add(name)
+    taken.add(name.lower())
     return name
 
 

@@ -2,8 +2,9 @@
 
 Dendron is quietly strict: it invents an id and the current time for missing fields, drops one of two notes
 with the same id, treats file names without regard to case, rejects empty name segments and `(),'`, and
-flags hashtags whose `tags.<tag>` note is missing. The per-note rules are pure (`lint_note`); `check_vault`
-adds the rules across notes and the files on disk.
+flags hashtags whose `tags.<tag>` note is missing. A vault also goes from one system to another in git, so a
+file name Windows refuses, or two that differ only in case (one file on Windows and macOS), is reported too.
+The per-note rules are pure (`lint_note`); `check_vault` adds the rules across notes and the files on disk.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from notegen import note
+from notegen.storage import portable_name_problem
 
 _BAD_NAME = re.compile(r"[(),']")
 
@@ -69,7 +71,10 @@ def lint_note(text: str) -> tuple[list[tuple[int, str]], NoteFacts]:
 
 
 def check_name(name: str) -> str | None:
-    """Why a note's file name is one Dendron rejects, or None."""
+    """Why a note's file name is one Dendron rejects, or one Windows, macOS or Linux cannot hold, or None."""
+    portable = portable_name_problem(name)
+    if portable:
+        return portable
     stem = name[:-3] if name.endswith(".md") else name
     if any(segment == "" for segment in stem.split(".")):
         return "the file name has an empty segment (two dots in a row, or a leading or trailing dot)"

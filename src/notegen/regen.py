@@ -15,7 +15,7 @@ from notegen.jobs import Job, job_for, with_metadata
 from notegen.result import DraftResult
 from notegen.session import Session
 from notegen.step import Voice, draft_section
-from notegen.storage import write_atomic
+from notegen.storage import name_start, write_atomic
 
 WITHOUT_KEY = "; regen asks the model, so it needs one"  # the Session's missing-key message ends so
 
@@ -143,7 +143,7 @@ def _guard(path: Path, parsed: note.Note, span: note.SectionSpan, name: str, for
 
 
 def _backup(session: Session, path: Path, old: str, job: Job, now: int) -> Path:
-    slug = re.sub(r"[^A-Za-z0-9._-]", "_", note.paper_key(job.marker))
-    target = session.settings.state / "backups" / f"{path.stem}.{slug}.{now}.md"
+    slug = re.sub(r"[^A-Za-z0-9._-]", "_", note.paper_key(job.marker))[:80]  # a file name every system takes
+    target = session.settings.state / "backups" / f"{name_start(path.stem, 150)}.{slug}.{now}.md"
     write_atomic(target, old.encode("utf-8"))
     return target

@@ -103,15 +103,15 @@ def _section_items(path: Path, parsed: note.Note, section: note.SectionSpan) -> 
 
 def _made_by_notegen(settings: Settings, tag: str) -> bool:
     """Whether the tag's note is the empty one notegen writes for a new tag (a tag the person set up has more)."""
-    for path in settings.vault_dir.glob("tags.*.md"):
-        if path.name.lower() == f"tags.{tag}.md":
-            try:
-                text = vault.read_note(path)
-                head = note.read_head(text, str(path))
-            except (OSError, NotegenError):
-                return False
-            return not text[head.body :].strip()
-    return False
+    path = vault.tag_note(settings.vault_dir, tag)
+    if path is None:
+        return False
+    try:
+        text = vault.read_note(path)
+        head = note.read_head(text, str(path))
+    except (OSError, NotegenError):
+        return False
+    return not text[head.body :].strip()
 
 
 def _day(settings: Settings, path: Path) -> date | None:

@@ -15,6 +15,7 @@ import yaml
 
 from notegen import secret
 from notegen.errors import UsageError
+from notegen.storage import portable_name_problem
 
 CONFIG_FILE = "notegen.toml"
 DEFAULT_NOTE_NAME = "papers.{yyyy}{mm}{dd}"
@@ -307,6 +308,7 @@ def _short(err: Exception) -> str:
 
 
 _NAME_FIELDS = {"yyyy", "mm", "dd"}
+NOTE_NAME_MAX = 150  # leaves room in 255 for the backups notegen names after a note
 
 
 def check_note_name(pattern: str) -> None:
@@ -328,3 +330,8 @@ def check_note_name(pattern: str) -> None:
             f"note_name {pattern!r}: Dendron needs lower-case names of letters, digits, '-' and '_' "
             "separated by single dots"
         )
+    if len(sample) > NOTE_NAME_MAX:
+        raise UsageError(f"note_name {pattern!r}: at most {NOTE_NAME_MAX} characters, so every system can hold it")
+    problem = portable_name_problem(f"{sample}.md")
+    if problem:
+        raise UsageError(f"note_name {pattern!r}: {problem}; choose another start")

@@ -57,7 +57,7 @@ def atomic_file(path: Path, scratch: Path | None = None) -> Iterator[Staged]:
                 folder = scratch
         # The name's start is only there to tell a person whose temp file it is: cut, so that a long name plus
         # mkstemp's 8 characters and the suffix stays within the 255 every file system allows.
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name[:TMP_NAME_KEEP]}.", suffix=TMP_SUFFIX)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name_start(target.name, TMP_NAME_KEEP)}.", suffix=TMP_SUFFIX)
     try:
         out = os.fdopen(fd, "wb")
         try:
@@ -147,6 +147,34 @@ class Staged:
         """Make what was written readable through `path`."""
         with _as_notegen_error(self._target):
             self._out.flush()
+
+
+# Names Windows keeps for devices, whatever follows the first dot ("nul.md", "con.2024.md"), digits in
+# superscript included (learn.microsoft.com/windows/win32/fileio/naming-a-file).
+_DEVICES = {"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in "123456789¹²³"}
+_NOT_ON_WINDOWS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+NAME_BYTES = 255  # the longest file name Linux and macOS take (in UTF-8 bytes) and Windows (in UTF-16 units)
+
+
+def name_start(text: str, max_bytes: int) -> str:
+    """The start of `text` that fits in `max_bytes` of UTF-8, for a file name made from a name notegen does not
+    choose (a PDF's, a note's): every system counts a name's length in bytes or close to it."""
+    return text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
+
+
+def portable_name_problem(name: str) -> str | None:
+    """Why a file name cannot be used on Linux, macOS and Windows alike, or None. A vault lives in git and
+    goes from one system to another; a name one of them refuses cannot be checked out there."""
+    if len(name.encode("utf-8")) > NAME_BYTES:
+        return f"the file name is longer than {NAME_BYTES} bytes"
+    bad = _NOT_ON_WINDOWS.search(name)
+    if bad:
+        return f"the file name contains {bad.group()!r}, which Windows does not allow"
+    if name.endswith((".", " ")):
+        return "the file name ends in a dot or a space, which Windows drops"
+    if name.split(".")[0].rstrip(" ").lower() in _DEVICES:
+        return f"the file name starts with {name.split('.')[0]!r}, a device name Windows keeps for itself"
+    return None
 
 
 _crashes: dict[tuple[str, str], int] = {}

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
+import ntpath
+import posixpath
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePath, PureWindowsPath
 
 from notegen import note
+from notegen.errors import UsageError
 from notegen.note import NoteError, new_id, render_frontmatter
 from notegen.settings import Settings, template
 from notegen.storage import write_atomic
@@ -38,8 +40,22 @@ def daily_notes(settings: Settings) -> list[Path]:
 
 def image_link(settings: Settings, digest: str) -> str:
     """The link from a note in the vault to an image, relative as Dendron's preview resolves it."""
-    target = settings.images_dir / f"{digest}.png"
-    return Path(os.path.relpath(target, settings.vault_dir)).as_posix()
+    return relative_link(settings.images_dir.absolute() / f"{digest}.png", settings.vault_dir.absolute())
+
+
+def relative_link(target: PurePath, start: PurePath) -> str:
+    """The link from a note in the folder `start` to the file `target`: relative, and `/`-separated on every
+    system (Markdown and Dendron's preview read links so; a Windows `\\` would be an escape). Windows paths
+    are compared as Windows compares them, without regard to case."""
+    flavour = ntpath if isinstance(target, PureWindowsPath) else posixpath
+    try:
+        relative: str = flavour.relpath(str(target), str(start))
+    except ValueError:  # Windows: another drive, which no relative link reaches
+        raise UsageError(
+            f"image_dir {target.parent} is on another drive than the vault {start}; a note can only link an "
+            "image on its own drive, so set image_dir to a folder there"
+        ) from None
+    return relative.replace(flavour.sep, "/")
 
 
 def save_image(settings: Settings, png: bytes) -> tuple[Path, str, bool]:
@@ -110,10 +126,19 @@ def tag_note_name(tag: str) -> str:
     return f"tags.{tag}.md"
 
 
+def tag_note(vault_dir: Path, tag: str) -> Path | None:
+    """The note of `tag` in the vault, whatever the case of its name: Dendron matches names without regard to
+    case, and Windows and macOS keep one file for names that differ only in case."""
+    wanted = tag_note_name(tag).lower()
+    found = sorted(p for p in vault_dir.glob("tags.*.md") if p.name.lower() == wanted) if vault_dir.is_dir() else []
+    return found[0] if found else None
+
+
 def ensure_tag_notes(settings: Settings, tags: Iterable[str], now_ms: int) -> list[Path]:
     """A `tags.<tag>.md` note for each tag that has none (Dendron flags hashtags without one).
 
-    Dendron matches note names without regard to case, so an existing tags.mllm.md serves #MLLM.
+    Names are compared without regard to case, as Dendron, Windows and macOS compare them: an existing
+    tags.mllm.md serves #MLLM, and #MLLM and #mllm in one run get one note, named as the first is spelt.
     """
     vault_dir = settings.vault_dir
     existing = {p.name.lower() for p in vault_dir.glob("tags.*.md")} if vault_dir.is_dir() else set()
