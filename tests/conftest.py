@@ -37,6 +37,11 @@ STAND_IN, STAND_IN_LOADED = _stand_in()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if STAND_IN is not None:
+        # The processes the tests start (notegen itself, PDF workers) run in other folders: a relative
+        # PYTHONPATH (../shared/tools/windows-like, as .ci/run gives it) would not find the stand-in there.
+        entries = os.environ["PYTHONPATH"].split(os.pathsep)
+        os.environ["PYTHONPATH"] = os.pathsep.join(str(Path(e).resolve()) if e else e for e in entries)
     if STAND_IN is not None and config.option.basetemp is None and not hasattr(os, "getuid"):
         # pytest checks who owns its temp root with os.getuid on any system but Windows; the windows-like
         # stand-in takes getuid away on Linux, so the run gets a temp root of its own, which pytest does not check.

@@ -19,6 +19,8 @@ from notegen.ids import ArxivId
 from notegen.manifest import parse_manifest
 from tests.systems import KILLED
 
+pytestmark = pytest.mark.e2e  # run again under the stand-ins for Windows and macOS (.ci/run)
+
 MANIFEST = """\
 # January
 2024-01-29 1512.03385 1505.04597

@@ -8,6 +8,8 @@ import pytest
 from notegen.bounded import Bounded
 from notegen.errors import PaperError
 
+pytestmark = pytest.mark.e2e  # run again under the stand-ins for Windows and macOS (.ci/run)
+
 
 def slow(seconds: float) -> str:
     time.sleep(seconds)

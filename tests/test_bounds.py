@@ -19,6 +19,8 @@ from tests.conftest import API_KEY
 from tests.fakes.llm_server import completion
 from tests.systems import ctrl_c, start_as_from_a_terminal
 
+pytestmark = pytest.mark.e2e  # run again under the stand-ins for Windows and macOS (.ci/run)
+
 NOTE = Path("notes/papers.20240130.md")
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,5 +1,8 @@
 """The installed entry points, run as a person runs them."""
 
+import multiprocessing
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,10 +11,13 @@ import pytest
 
 from notegen import __version__
 
+pytestmark = pytest.mark.e2e  # run again under the stand-ins for Windows and macOS (.ci/run)
+
 
 def notegen(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).with_name("notegen")
-    return subprocess.run([str(script), *args], capture_output=True, text=True, cwd=cwd, timeout=60)
+    script = shutil.which("notegen", path=str(Path(sys.executable).parent))  # notegen.exe on Windows
+    assert script is not None, "notegen is not installed beside this Python"
+    return subprocess.run([script, *args], capture_output=True, text=True, cwd=cwd, timeout=60)
 
 
 def test_version_and_help():
@@ -84,3 +90,10 @@ def test_figure_number_two(tmp_path):
     out = notegen("figure", "-n", "2", "--json", str(CORPUS / "1810.04805.pdf"))
     assert out.returncode == 0
     assert '"caption": "Figure 2: BERT input representation.' in out.stdout
+
+
+def test_the_processes_the_tests_start_run_on_the_system_this_test_runs_on(tmp_path):
+    """Under a stand-in for Windows or macOS, notegen's own processes must be under it too, whatever their folder."""
+    probe = "import multiprocessing, os; print(hasattr(os, 'fork'), multiprocessing.get_start_method())"
+    child = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert child.stdout.split() == [str(hasattr(os, "fork")), multiprocessing.get_start_method()]

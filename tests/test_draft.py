@@ -17,6 +17,8 @@ from tests.conftest import API_KEY
 from tests.fakes.http import Canned
 from tests.fakes.llm_server import completion, error
 
+pytestmark = pytest.mark.e2e  # run again under the stand-ins for Windows and macOS (.ci/run)
+
 FIVE = ["1512.03385", "1505.04597", "1612.03144", "1810.04805", "2010.14731"]
 NOTE = Path("notes/papers.20240130.md")
 SECTION = re.compile(

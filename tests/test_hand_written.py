@@ -29,6 +29,8 @@ from notegen.regen import regen_paper
 from notegen.session import Session
 from tests.fakes.llm_server import completion
 
+pytestmark = pytest.mark.e2e  # run again under the stand-ins for Windows and macOS (.ci/run)
+
 GOLDEN = Path(__file__).parent / "golden"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "reference" / "seed-note.md"

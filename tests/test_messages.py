@@ -12,6 +12,8 @@ import pytest
 from tests.fakes.arxiv_server import NS
 from tests.fakes.http import Canned
 
+pytestmark = pytest.mark.e2e  # run again under the stand-ins for Windows and macOS (.ci/run)
+
 NOTE = Path("notes/papers.20240130.md")
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdfs"
 

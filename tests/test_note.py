@@ -14,6 +14,7 @@ SEED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "seed-note
 
 
 @pytest.mark.shared
+@pytest.mark.e2e
 def test_golden_note_from_the_whole_pipeline(arxiv, llm, workspace):
     """Fixed clock and id: the note's bytes, figure, no-figure line and all, are exactly the golden file."""
     with Session(

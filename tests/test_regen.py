@@ -24,6 +24,8 @@ from notegen.storage import vault_lock
 from tests.fakes.llm_server import chinese_answer, completion
 from tests.systems import KILLED
 
+pytestmark = pytest.mark.e2e  # run again under the stand-ins for Windows and macOS (.ci/run)
+
 GOLDEN = Path(__file__).parent / "golden"
 NOTE = Path("notes/papers.20240130.md")
 NEW = "这篇论文试图解决的问题是：如何在保持精度的同时把网络做得更深。作者指出退化问题并非过拟合所致，" * 2

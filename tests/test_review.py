@@ -12,6 +12,8 @@ import pytest
 from notegen import summarize
 from tests.fakes.llm_server import completion
 
+pytestmark = pytest.mark.e2e  # run again under the stand-ins for Windows and macOS (.ci/run)
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "reference" / "seed-note.md"
 NOTE = Path("notes/papers.20240130.md")

@@ -27,6 +27,8 @@ from tests.fakes.http import Canned
 from tests.fakes.llm_server import completion
 from tests.pdfs import paper
 
+pytestmark = pytest.mark.e2e  # run again under the stand-ins for Windows and macOS (.ci/run)
+
 NOTE = Path("notes/papers.20240130.md")
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdfs"
 

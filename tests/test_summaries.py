@@ -10,6 +10,8 @@ import pytest
 
 from tests.fakes.llm_server import chinese_answer, completion, error
 
+pytestmark = pytest.mark.e2e  # run again under the stand-ins for Windows and macOS (.ci/run)
+
 NOTE = Path("notes/papers.20240130.md")
 TWO = ["1512.03385", "1505.04597"]
 
