@@ -16,19 +16,26 @@ KILLED = -signal.SIGKILL if hasattr(signal, "SIGKILL") else KILLED_WITHOUT_SIGKI
 
 
 def start_as_from_a_terminal(command: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    """Start notegen as a terminal does, ready for `ctrl_c`: in its own process group where there are process
-    groups, with SIGINT at its default (a job started in the background by a non-interactive shell, as a CI
-    runner may start the suite, inherits SIGINT ignored, and Python then installs no handler for it)."""
+    """Start notegen as a terminal does, ready for `ctrl_c`: in its own process group, with SIGINT at its
+    default (a job started in the background by a non-interactive shell, as a CI runner may start the suite,
+    inherits SIGINT ignored, and Python then installs no handler for it). On Windows, in a new console process
+    group, the only kind a program can send a console event to."""
     options: dict[str, Any] = {}
     if hasattr(os, "killpg"):
         options = {"start_new_session": True, "preexec_fn": lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)}
+    elif hasattr(signal, "CTRL_BREAK_EVENT"):
+        options = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **options)
 
 
 def ctrl_c(process: subprocess.Popen[str]) -> None:
-    """What Ctrl-C in the terminal does: SIGINT to the process group (notegen and its workers); without process
-    groups, to notegen itself (a Windows console sends it to every process attached; the workers ignore it)."""
+    """What Ctrl-C in the terminal does: SIGINT to the process group (notegen and its workers). On Windows a
+    program can only send Ctrl-Break to a process group, which notegen takes as Ctrl-C; on a system with neither
+    (the windows-like stand-in), SIGINT to notegen itself, as a console delivers Ctrl-C to each of its processes
+    (the workers ignore it)."""
     if hasattr(os, "killpg"):
         os.killpg(process.pid, signal.SIGINT)
+    elif hasattr(signal, "CTRL_BREAK_EVENT"):
+        os.kill(process.pid, signal.CTRL_BREAK_EVENT)
     else:
         os.kill(process.pid, signal.SIGINT)

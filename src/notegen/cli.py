@@ -10,6 +10,7 @@ import io
 import logging
 import os
 import re
+import signal
 import sys
 import threading
 import traceback
@@ -612,6 +613,10 @@ def _json_line(record: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> Any:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     _console()
+    if argv is None and hasattr(signal, "SIGBREAK"):
+        # Windows: Ctrl-Break (what a program can send to a console process group) stops a run as Ctrl-C does,
+        # with the same line and exit code, instead of ending it without a word.
+        signal.signal(signal.SIGBREAK, signal.default_int_handler)
     try:
         return _in_thread(lambda: cli.main(args=argv, prog_name="notegen", standalone_mode=False))
     except click.exceptions.Exit as err:
