@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from pathlib import Path
 from typing import Any
 
 from notegen.storage import KILLED as KILLED_WITHOUT_SIGKILL
@@ -39,3 +40,45 @@ def ctrl_c(process: subprocess.Popen[str]) -> None:
         os.kill(process.pid, signal.CTRL_BREAK_EVENT)
     else:
         os.kill(process.pid, signal.SIGINT)
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes `pid` started, and theirs: through psutil, or from /proc where psutil does not load (the
+    windows-like stand-in takes away the resource module psutil's Linux part imports)."""
+    try:
+        import psutil
+    except ImportError:
+        parents: dict[int, int] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(stat.parent.name)] = int(fields[1])
+        found, todo = [], [pid]
+        while todo:
+            parent = todo.pop()
+            kids = [child for child, ppid in parents.items() if ppid == parent]
+            found += kids
+            todo += kids
+        return found
+    return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+
+
+def running(pids: list[int]) -> list[int]:
+    """Those of `pids` that still run (a zombie waiting for its parent to read its exit does not)."""
+    alive = []
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            continue
+        except OSError:  # no /proc (macOS, Windows): psutil knows
+            import psutil
+
+            if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.append(pid)
+            continue
+        if state != "Z":
+            alive.append(pid)
+    return alive

@@ -17,7 +17,7 @@ import pytest
 from notegen.storage import vault_lock
 from tests.conftest import API_KEY
 from tests.fakes.llm_server import completion
-from tests.systems import ctrl_c, start_as_from_a_terminal
+from tests.systems import ctrl_c, descendants, running, start_as_from_a_terminal
 
 pytestmark = pytest.mark.e2e  # run again under the stand-ins for Windows and macOS (.ci/run)
 
@@ -180,6 +180,47 @@ def interrupt(command: list[str], after: float, env: dict[str, str]) -> tuple[fl
     return took, subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
+def with_root_on_path() -> dict[str, str]:
+    """The environment for a notegen process, this repository on its path after whatever is there (a stand-in
+    for another system stays first)."""
+    entries = [e for e in os.environ.get("PYTHONPATH", "").split(os.pathsep) if e]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([*entries, str(ROOT)])}
+
+
+@pytest.fixture(scope="module")
+def slow_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A page of a million tiny filled squares: a second or so to read, as a figure-heavy scan can take."""
+    import pymupdf
+
+    path = tmp_path_factory.mktemp("slow") / "slow.pdf"
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_text((72, 720), "Figure 1: a million squares.", fontsize=10)
+    squares = b"\n".join(b"%d %d 3 3 re f" % (72 + (i * 7) % 460, 100 + (i * 13) % 560) for i in range(1_000_000))
+    xref = page.get_contents()[0]
+    doc.update_stream(xref, doc.xref_stream(xref) + b"\nq 0 0 0 rg\n" + squares + b"\nQ", compress=True)
+    doc.save(path, deflate=True)
+    return path
+
+
+def test_ctrl_c_while_pdfs_are_read_prints_one_line_and_leaves_no_worker(slow_pdf, tmp_path):
+    command = [sys.executable, "-m", "notegen", "figure", *[str(slow_pdf)] * 4, "--json"]
+    process = start_as_from_a_terminal(command, with_root_on_path())
+    time.sleep(2.0)
+    workers = descendants(process.pid)
+    ctrl_c(process)
+    out, err = process.communicate(timeout=30)
+
+    assert workers, "a worker was reading a PDF"
+    assert process.returncode == 130
+    assert err == "interrupted: nothing was half-written; run the same command again to go on\n"
+    assert all(json.loads(line)["page"] == 0 for line in out.splitlines())  # only what was done before
+    deadline = time.monotonic() + 3
+    while running(workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert running(workers) == []
+
+
 @pytest.mark.parametrize("verb", ["draft", "backfill"])
 def test_ctrl_c_stops_at_once_with_one_line_and_a_rerun_goes_on(arxiv, llm, workspace, verb):
     llm.delay = 20.0  # a model request is in flight when the person presses Ctrl-C
@@ -189,7 +230,7 @@ def test_ctrl_c_stops_at_once_with_one_line_and_a_rerun_goes_on(arxiv, llm, work
         if verb == "backfill"
         else ["draft", "1512.03385", "1505.04597", "--date", "2024-01-30"]
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = with_root_on_path()
 
     took, done = interrupt([sys.executable, "-m", "notegen", *args], after=4.0, env=env)
 

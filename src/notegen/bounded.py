@@ -10,6 +10,7 @@ crash in the parser) is replaced too. Either way only that paper fails, with a m
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.context
@@ -47,7 +48,10 @@ def _context() -> _Context:
         server = multiprocessing.get_context("forkserver")
     except ValueError:
         return multiprocessing.get_context("spawn")
-    server.set_forkserver_preload(["notegen.extract"])  # workers start with PyMuPDF already imported
+    # Nothing preloaded, not even the main script (the default): the server then ignores Ctrl-C from its first
+    # few milliseconds, where importing notegen and PyMuPDF first left a window of a third of a second in which
+    # Ctrl-C printed its traceback. Each worker imports PyMuPDF itself, once, after it ignores Ctrl-C.
+    server.set_forkserver_preload([])
     return server
 
 
@@ -68,7 +72,7 @@ def _cap_memory(memory_bytes: int) -> None:
         pass
 
 
-def _serve(conn: multiprocessing.connection.Connection, memory_bytes: int) -> None:
+def _serve(conn: multiprocessing.connection.Connection, memory_bytes: int, seconds: float) -> None:
     # Ctrl-C reaches every process of the terminal (the process group, or on Windows the console): the parent
     # stops the run and its workers; a worker left to handle it itself would print a traceback over the
     # person's terminal.
@@ -76,19 +80,43 @@ def _serve(conn: multiprocessing.connection.Connection, memory_bytes: int) -> No
     _cap_memory(memory_bytes)
     while True:
         try:
-            job = conn.recv()
+            fn, args = conn.recv()
         except (EOFError, OSError):
-            return
-        fn, args = job
+            return  # the parent is done, or gone
+        _own_deadline(seconds)
         try:
-            conn.send(("ok", fn(*args)))
+            reply: tuple[str, Any] = ("ok", fn(*args))
         except MemoryError:
-            conn.send(("memory", None))
+            reply = ("memory", None)
         except BaseException as err:  # everything goes back to the parent, which decides
-            try:
-                conn.send(("error", err))
-            except Exception:
-                conn.send(("crash", "".join(traceback.format_exception_only(type(err), err)).strip()))
+            reply = ("error", err)
+        _own_deadline(None)
+        if not _send(conn, reply) and reply[0] == "error":  # an exception that cannot be pickled: its text
+            failed: BaseException = reply[1]
+            text = "".join(traceback.format_exception_only(type(failed), failed)).strip()
+            if not _send(conn, ("crash", text)):
+                return
+
+
+def _send(conn: multiprocessing.connection.Connection, reply: tuple[str, Any]) -> bool:
+    """Send a reply; False when it cannot be pickled. A parent that is gone ends the worker quietly."""
+    try:
+        conn.send(reply)
+    except (BrokenPipeError, ConnectionError, EOFError):
+        raise SystemExit(0) from None
+    except Exception:
+        return False
+    return True
+
+
+def _own_deadline(seconds: float | None) -> None:
+    """The worker's own time bound for a call (None: the call is over), a little past the parent's: the parent
+    stops a call at `seconds`, but a parent that was killed (kill -9, a closed terminal) stops nothing, and its
+    worker would read a hostile PDF for ever. SIGALRM, left at its default, ends the process in the kernel,
+    whatever the parser is doing. Windows has no alarm: there a worker left alone ends when its call does."""
+    alarm = getattr(signal, "alarm", None)
+    if alarm is not None:
+        alarm(0 if seconds is None else math.ceil(seconds) + 2)
 
 
 def _memory(pid: int | None) -> int:
@@ -142,9 +170,9 @@ def _kill(process: multiprocessing.process.BaseProcess) -> None:
 
 
 class _Worker:
-    def __init__(self, memory_bytes: int) -> None:
+    def __init__(self, memory_bytes: int, seconds: float) -> None:
         self.conn, child = _CONTEXT.Pipe()
-        self.process = _CONTEXT.Process(target=_serve, args=(child, memory_bytes), daemon=True)
+        self.process = _CONTEXT.Process(target=_serve, args=(child, memory_bytes, seconds), daemon=True)
         self.process.start()
         child.close()
 
@@ -174,11 +202,14 @@ class Bounded:
             self._idle.put(None)  # started on first use
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
+        self._closed = False
         _OPEN.add(self)
 
-    def _start(self) -> _Worker:
-        worker = _Worker(self.memory_bytes)
-        with self._lock:
+    def _start(self, name: str) -> _Worker:
+        with self._lock:  # a pool being closed (Ctrl-C) waits for a worker being started, and starts no more
+            if self._closed:
+                raise PaperError(name, "the run was stopped before this PDF was read")
+            worker = _Worker(self.memory_bytes, self.seconds)
             self._all.append(worker)
         return worker
 
@@ -191,7 +222,11 @@ class Bounded:
     def call(self, name: str, fn: Callable[..., T], *args: Any) -> T:
         worker = self._idle.get()
         if worker is None or not worker.process.is_alive():
-            worker = self._start()
+            try:
+                worker = self._start(name)
+            except BaseException:
+                self._idle.put(None)
+                raise
         keep: _Worker | None = worker
         try:
             worker.conn.send((fn, args))
@@ -238,6 +273,7 @@ class Bounded:
         """Stop the workers: let them finish and end, or (`now`, on an interrupt) kill them at once."""
         with self._lock:
             workers, self._all = self._all, []
+            self._closed = True
         for worker in workers:
             if now:
                 _kill(worker.process)

@@ -7,6 +7,7 @@ unrelated crop costs the reviewer more than no figure.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import math
@@ -14,10 +15,11 @@ import re
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pymupdf
 
@@ -36,6 +38,38 @@ ABSTRACT_CHARS = 3000
 TEXT_PAGES = 4  # the abstract and introduction are in the first pages
 
 pymupdf.TOOLS.mupdf_display_errors(False)  # MuPDF's own warnings are not for the person
+
+_T = TypeVar("_T")
+# How MuPDF says an allocation failed (FzErrorSystem or RuntimeError "code=2: malloc (N bytes) failed"): the only
+# sign it gives that the worker's memory bound was reached.
+_NO_MEMORY = re.compile(r"\b(?:malloc|calloc|realloc) \(\d+ bytes\) failed|\bout of memory\b", re.IGNORECASE)
+
+
+def _bounded_read(fn: Callable[..., _T]) -> Callable[..., _T]:
+    """A read of a PDF run in a bounded worker: an allocation MuPDF could not make is the memory bound reached,
+    raised as MemoryError so that the worker reports the bound, as it does for Python's own allocations."""
+
+    @functools.wraps(fn)
+    def read(*args: Any, **kwargs: Any) -> _T:
+        try:
+            return fn(*args, **kwargs)
+        except MemoryError:
+            raise
+        except Exception as err:
+            if _out_of_memory(err):
+                raise MemoryError(_short(err)) from None
+            raise
+
+    return read
+
+
+def _out_of_memory(err: BaseException) -> bool:
+    seen: BaseException | None = err
+    while seen is not None:  # a PaperError made from MuPDF's error carries it as its cause
+        if isinstance(seen, MemoryError) or _NO_MEMORY.search(str(seen)):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 @dataclass(frozen=True)
@@ -57,6 +91,7 @@ class Extracted:
     figure_reason: str | None  # why there is no figure, for the reviewer
 
 
+@_bounded_read
 def check_pdf(path: Path, name: str | None = None) -> None:
     """Raise PaperError unless `path` is a PDF that opens and has pages."""
     with _open(path, name or str(path)):
@@ -88,6 +123,7 @@ def _short(err: Exception) -> str:
     return " ".join(str(err).split())[:120] or type(err).__name__
 
 
+@_bounded_read
 def extract(path: Path, name: str, number: int = 1, intro_chars: int = 6000) -> Extracted:
     """Everything notegen needs from one PDF."""
     with _open(path, name) as doc:
@@ -109,6 +145,7 @@ class FigureResult:
     ms: float  # opening the PDF, finding the figure and rendering it
 
 
+@_bounded_read
 def figure_only(path: Path, name: str, number: int = 1) -> FigureResult:
     """Figure `number` of one PDF, timed: what `notegen figure` shows."""
     start = time.perf_counter()
@@ -130,6 +167,7 @@ _STAMP = re.compile(r"^\s*arXiv:\s*(?P<id>\S+)\s+\[[^\]\s]+\]\s+\d{1,2}\s+[A-Z][
 _DOCUMENT_ID = re.compile(r"^\[\s*(?:<(?P<hex>[0-9A-Fa-f\s]*)>|\((?P<text>(?:[^()\\]|\\.)*)\))")
 
 
+@_bounded_read
 def identify(path: Path, name: str) -> Identity:
     with _open(path, name) as doc:
         return Identity(_arxiv_stamp(doc[0]), _document_id(doc), pdf_title(doc))
