@@ -243,15 +243,17 @@ def review(directory: Path, as_json: bool, quiet: bool, debug: bool) -> None:
 @click.option("--number", "-n", default=1, show_default=True, type=click.IntRange(1, 999), help="Which figure.")
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),
-    help="Write the PNG here: a file, or a folder that gets <name>.fig<N>.png for each PDF.",
+    "out_arg",
+    type=click.Path(),
+    help="Write the PNG here: a file, or a folder (one that exists, or ends in /) that gets <name>.fig<N>.png "
+    "for each PDF.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per PDF per line.")
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds one PDF may take.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.option("--debug", is_flag=True, help="Log details and show tracebacks.")
 def figure(
-    pdfs: tuple[Path, ...], number: int, out: Path | None, as_json: bool, timeout: float, quiet: bool, debug: bool
+    pdfs: tuple[Path, ...], number: int, out_arg: str | None, as_json: bool, timeout: float, quiet: bool, debug: bool
 ) -> None:
     """Find figure N (default 1) in each PDF, as the pipeline does, and show where it is.
 
@@ -268,7 +270,10 @@ def figure(
     missing = [str(p) for p in pdfs if not p.is_file()]
     if missing:
         raise UsageError("\n".join(f"{m}: no such file; check the path" for m in missing))
-    into_folder = out is not None and (len(pdfs) > 1 or out.is_dir())
+    out = Path(out_arg) if out_arg is not None else None
+    # A folder by name too: `--out figs/` (or `figs\\` on Windows) asks for one, though it is not there yet.
+    named_folder = out_arg is not None and out_arg.endswith(("/", os.sep))
+    into_folder = out is not None and (len(pdfs) > 1 or out.is_dir() or named_folder)
     if out is not None and into_folder:
         if out.exists() and not out.is_dir():
             raise UsageError(f"--out {out}: is a file; for several PDFs give a folder")
@@ -442,6 +447,9 @@ def backfill(
     _finish(obj, config, report.result)
 
 
+_showing: _Progress | None = None  # the bars on the terminal now, for Ctrl-C to take down before its line
+
+
 class _Progress:
     """Bars on a terminal, a line per day otherwise."""
 
@@ -464,13 +472,17 @@ class _Progress:
             self.now = self.bars.add_task("", total=None)
 
     def __enter__(self) -> _Progress:
+        global _showing
         if self.bars is not None:
             self.bars.start()
+            _showing = self
         return self
 
     def __exit__(self, *exc: object) -> None:
+        global _showing
         if self.bars is not None:
             self.bars.stop()
+            _showing = None
 
     def stage(self, message: str) -> None:
         """What the pipeline is doing now (a terminal only: on a log it would be a line per step)."""
@@ -553,14 +565,20 @@ def _fail(message: str, code: int) -> NoReturn:
 def _interrupted(standalone: bool) -> NoReturn:
     """Ctrl-C: one line and exit 130 at once. Notes are written whole or not at all, so a rerun goes on where
     this one stopped; requests still in flight in worker threads are not waited for, and the processes reading
-    PDFs are stopped."""
-    click.echo("interrupted: nothing was half-written; run the same command again to go on", err=True)
+    PDFs are stopped. The command's thread is still running: from here on what it would print goes nowhere, so
+    the line is the last one the person sees (not a paper 'failed' because its worker was just stopped)."""
+    if _showing is not None and _showing.bars is not None:
+        _showing.bars.stop()
+    terminal = sys.stderr
+    if standalone:
+        sys.stdout.flush()
+        sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (left for os._exit)
+    click.echo("interrupted: nothing was half-written; run the same command again to go on", file=terminal)
+    terminal.flush()
     bounded = sys.modules.get("notegen.bounded")
     if bounded is not None:
         bounded.stop_all()
     if standalone:
-        sys.stdout.flush()
-        sys.stderr.flush()
         os._exit(130)
     raise SystemExit(130)
 
@@ -584,6 +602,18 @@ def _in_thread(command: Callable[[], Any]) -> Any:
     if "error" in box:
         raise box["error"]
     return box.get("value")
+
+
+def _main_is_notegen() -> None:
+    """Started as the `notegen` script, the main module is a file; a PDF worker started the platform's way
+    (spawn: macOS, Windows) would run that file again, importing the whole CLI, before it can ignore Ctrl-C.
+    Named as `python -m notegen` names it, the worker skips it: it starts a third of a second sooner, and a
+    Ctrl-C in that time no longer prints a worker's traceback."""
+    import importlib.util
+
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main, "__spec__", None) is None:
+        main.__spec__ = importlib.util.find_spec("notegen.__main__")
 
 
 def _unicode(encoding: str | None) -> bool:
@@ -613,6 +643,8 @@ def _json_line(record: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> Any:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     _console()
+    if argv is None:
+        _main_is_notegen()
     if argv is None and hasattr(signal, "SIGBREAK"):
         # Windows: Ctrl-Break (what a program can send to a console process group) stops a run as Ctrl-C does,
         # with the same line and exit code, instead of ending it without a word.
@@ -641,4 +673,6 @@ def main(argv: list[str] | None = None) -> Any:
             click.echo(_redact(traceback.format_exc()), err=True, nl=False)
         _fail(f"unexpected {type(err).__name__}: {err}; rerun with --debug for details and report it", 1)
     finally:
+        if argv is None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C as it ends does not undo a finished run
         _end_debug()
