@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import stat
+import sys
 import tempfile
 import time
 import warnings
@@ -75,15 +76,18 @@ def atomic_file(path: Path, scratch: Path | None = None) -> Iterator[Staged]:
             _replace(tmp, target)
             crash_point("after-rename", target)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        with contextlib.suppress(OSError):  # a temp file that cannot be removed must not hide why the write failed
+            if os.path.exists(tmp):
+                os.unlink(tmp)
     _fsync_dir(target.parent)
 
 
 def _keep_mode(fd: int, before: os.stat_result | None) -> None:
     """The new file gets the old one's mode (and owner, where allowed), or for a new file what the umask gives.
-    Windows has neither fchmod (before Python 3.13) nor owners: its file keeps the attributes a new file gets."""
-    if not hasattr(os, "fchmod"):
+    Windows has no modes and no owners (only a read-only flag, which os.fchmod sets there from Python 3.13: a
+    read-only temp file could then be neither renamed over the note nor removed), so its files are left as
+    Windows makes them."""
+    if os.name == "nt" or not hasattr(os, "fchmod"):
         return
     if before is None:
         os.fchmod(fd, 0o666 & ~_umask())
@@ -293,14 +297,16 @@ def vault_lock(state_dir: Path, wait: float = 30.0) -> Iterator[float]:
 
     The lock is the operating system's (flock on Linux and macOS, LockFileEx on Windows, through filelock), so a
     run that is killed lets go of it at once. Where neither exists, filelock falls back to a lock file that names
-    its process, and a rerun takes it over once that process is gone.
+    its process, and a rerun takes it over once that process is gone; that file has a name of its own, since the
+    empty file an OS lock leaves behind would read as a holder that never says who it is.
     """
     with warnings.catch_warnings():
         # Said once at import where only the fallback exists; the docstring above is what it means for a person.
         warnings.filterwarnings("ignore", "only soft file lock is available")
         import filelock
 
-    path = state_dir / "lock"
+    os_lock = sys.platform == "win32" or filelock.has_fcntl
+    path = state_dir / ("lock" if os_lock else "lock.pid")
     with _as_notegen_error(path):
         state_dir.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(str(path))
