@@ -253,3 +253,52 @@ def test_a_console_that_cannot_print_every_letter_gets_escapes_not_a_crash(arxiv
     assert "\\u65b9\\u7a0b" in shown or "方程" in shown  # what the console cannot print comes out escaped
     items = [json.loads(line) for line in as_json.stdout.decode(encoding).splitlines()]
     assert [item["title"] for item in items if item["kind"] == "review"] == [title]
+
+
+@pytest.mark.parametrize("image_dir", ["notes/assets/my images", "notes/assets/图片 (Dropbox)"])
+def test_an_image_folder_with_a_space_gets_a_link_commonmark_reads(arxiv, llm, workspace, run, image_dir):
+    from markdown_it import MarkdownIt
+
+    (workspace / "notegen.toml").write_text(f'image_dir = "{image_dir}"\n', encoding="utf-8")
+    assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
+    text = NOTE.read_text(encoding="utf-8")
+    folder = image_dir.removeprefix("notes/")
+    assert f"![图 0](<{folder}/" in text
+
+    images = [t for t in MarkdownIt().parse(text) for t in (t.children or []) if t.type == "image"]
+    assert len(images) == 1  # CommonMark reads it as the image (a bare link with a space is plain text)
+    r = run("regen", "1512.03385")  # notegen finds its own figure line: the summary is not 'edited'
+    assert r.code == 0, r.err
+    assert run("check").out == ""  # and the image is found where the link points
+
+
+def test_figure_out_ending_in_a_separator_is_a_folder_made_for_it(tmp_path, run):
+    paper(tmp_path / "paper.pdf")
+    out = str(tmp_path / "figs") + os.sep  # `--out figs/`, or `figs\` on Windows
+
+    r = run("figure", str(tmp_path / "paper.pdf"), "--out", out)
+
+    assert r.code == 0, r.err
+    assert [p.name for p in (tmp_path / "figs").iterdir()] == ["paper.fig1.png"]
+
+
+def test_a_notegen_toml_written_on_windows_names_the_same_folders_elsewhere(workspace):
+    (workspace / "notegen.toml").write_text("image_dir = 'notes\\assets\\images'\n", encoding="utf-8")
+
+    config = settings.load(Path("."))
+
+    assert config.images_dir == Path("notes/assets/images")
+    assert vault.image_link(config, "ab12") == "assets/images/ab12.png"
+
+
+@pytest.mark.parametrize("name", ["notes #1", "papers: 2024", "论文 笔记"])
+def test_init_writes_a_vault_name_dendron_reads_back_as_it_is(tmp_path, run, monkeypatch, name):
+    monkeypatch.setenv("NOTEGEN_VAULT", name)
+    assert run("init", str(tmp_path / "ws")).code == 0
+    monkeypatch.delenv("NOTEGEN_VAULT")
+
+    config = settings.load(tmp_path / "ws")
+
+    assert config.vault_dir == tmp_path / "ws" / name and config.vault_dir.is_dir()
+    folders = json.loads((tmp_path / "ws" / "dendron.code-workspace").read_text(encoding="utf-8"))["folders"]
+    assert folders == [{"path": name}]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from notegen import note
 from notegen.storage import portable_name_problem
@@ -121,7 +122,8 @@ def check_vault(vault: Path) -> tuple[list[Problem], int]:
         for line, url in facts.images:
             if re.match(r"^[a-z]+://", url):
                 continue
-            if not (vault / url).exists():  # Dendron's preview takes image paths as relative to the vault
+            # Dendron's preview takes image paths as relative to the vault; the parser gives them %-escaped.
+            if not (vault / unquote(url)).exists():
                 problems.append(Problem(where, line, f"image {url} does not exist"))
     for note_id, places in ids.items():
         if len(places) > 1:

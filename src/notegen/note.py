@@ -199,7 +199,14 @@ def missing_figure_line(reason: str | None) -> str:
 
 
 def figure_line(number: int, image: str) -> str:
-    return f"![图 {number}]({image})  "
+    return f"![图 {number}]({link_destination(image)})  "
+
+
+def link_destination(link: str) -> str:
+    """A relative link as CommonMark reads it whatever the folders are called: one with a space or a parenthesis
+    (`OneDrive - Lab`, `Dropbox (Personal)`) goes between < and >, where only <, > and \\ need escaping."""
+    link = link.replace("\\", "%5C").replace("<", "%3C").replace(">", "%3E")
+    return f"<{link}>" if re.search(r"[\s()]", link) else link
 
 
 def doubt_line(reason: str) -> str:

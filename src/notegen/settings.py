@@ -149,6 +149,9 @@ def load(
     for name, value in (flags or {}).items():
         if value is not None:
             values[name] = value
+    for folder in ("image_dir", "vault"):  # a notegen.toml written on Windows works on macOS and Linux as well
+        if isinstance(values.get(folder), str):
+            values[folder] = values[folder].replace("\\", "/")
     chosen = choose_vault(workspace, values.get("vault"))
     values["vault"] = chosen.notes
     if "image_dir" not in values and chosen.self_contained:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import ntpath
 import posixpath
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
@@ -216,20 +218,27 @@ schemas:
 
 
 def dendron_config(vault: str) -> str:
+    shown = _yaml_scalar(PurePath(vault).as_posix())
     return f"""\
 version: 5
 workspace:
   vaults:
-    - fsPath: {vault}
-      name: {vault}
+    - fsPath: {shown}
+      name: {shown}
   enableHashTags: true
 """
+
+
+def _yaml_scalar(text: str) -> str:
+    """`text` as a YAML value: plain when it can be (`notes`), else quoted (a JSON string is YAML too), so a
+    vault called `notes #1` or `a: b` reads back as itself."""
+    return text if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_./-]*", text) else json.dumps(text, ensure_ascii=False)
 
 
 def code_workspace(vault: str) -> str:
     return (
         "{\n"
-        f'    "folders": [{{ "path": "{vault}" }}],\n'
+        f'    "folders": [{{ "path": {json.dumps(PurePath(vault).as_posix(), ensure_ascii=False)} }}],\n'
         '    "settings": {},\n'
         '    "extensions": { "recommendations": ["dendron.dendron"] }\n'
         "}\n"
