@@ -337,3 +337,16 @@ def test_rendered_notes_parse_back(items):
     assert [note.normal_title(s.title) for s in spans] == [note.normal_title(t) for t, _, _ in items]
     assert all(not note.edited(parsed, s) for s in spans)  # the hash of what was written reads back
     assert parsed.next_figure == len(items)
+
+
+def test_two_runs_drafting_the_same_paper_at_once_write_it_once_and_say_so(arxiv, llm, workspace):
+    llm.delay = 1.0  # both runs are asking the model when the first one writes
+    command = [sys.executable, "-m", "notegen", "draft", "1512.03385", "--date", "2024-01-30"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    done = [(run.wait(timeout=120), *run.communicate()) for run in runs]
+
+    assert [code for code, _, _ in done] == [0, 0]
+    assert NOTE.read_text(encoding="utf-8").count("\n## ") == 1
+    wrote, skipped = sorted(done, key=lambda d: "already in the note" in d[2])
+    assert wrote[1].splitlines()[0] == str(NOTE)
+    assert skipped[1] == "" and "1512.03385: already in the note; skipped" in skipped[2]

@@ -31,6 +31,7 @@ def write(session: Session, path: Path, day: date, named: list[tuple[str, note.S
         sections: list[note.Section] = []
         for name, section in named:
             if existing is not None and existing.has([section.paper], section.title):
+                result.skipped.append(name)  # another run wrote it meanwhile
                 continue
             if session.dry_run:
                 sections.append(section)
