@@ -149,7 +149,7 @@ HOSTILE = (
 
 @pytest.mark.shared
 def test_3_model_text_opens_no_fence_heading_comment_or_hashtag(arxiv, llm, workspace, run):
-    llm.script = [completion(json.dumps({"summary": HOSTILE, "tag": "cv"}, ensure_ascii=False))]
+    llm.answer_for = {"U-Net": completion(json.dumps({"summary": HOSTILE, "tag": "cv"}, ensure_ascii=False))}
     with clocked(workspace, 1706621579616) as session:
         assert draft(session, [ArxivId("1512.03385"), ArxivId("1505.04597")], date(2024, 1, 30)).failures == []
 

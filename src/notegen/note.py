@@ -143,9 +143,14 @@ def _plain(text: str) -> str:
 
 
 def _inline(text: str) -> str:
-    """Escapes inside a line: no HTML comment, no Dendron hashtag (which would want a tag note), no wikilink."""
+    """Escapes inside a line: no HTML comment or tag (a title such as "Predicting <mask> Tokens" would be an
+    empty heading around an unknown element), no Dendron hashtag (which would want a tag note), no wikilink."""
     text = text.replace("<!--", "&lt;!--").replace("[[", "\\[[")
+    text = _HTML_START.sub(r"\\<", text)
     return HASHTAG.sub(lambda m: "\\" + m.group(0), text)
+
+
+_HTML_START = re.compile(r"<(?=[A-Za-z/?!])")  # how CommonMark's inline HTML begins: a tag, </, <?, <!
 
 
 def neutral_line(text: str) -> str:

@@ -40,6 +40,9 @@ class LoopbackServer:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if len(body) < length:  # the client went away mid-request (a killed run): nothing to answer
+                    self.close_connection = True
+                    return
                 seen = Seen(self.command, self.path, dict(self.headers), body, time.monotonic())
                 with server._lock:
                     server.requests.append(seen)

@@ -50,6 +50,7 @@ class FakeLLM(LoopbackServer):
         super().__init__()
         self.default_tag = "deep_learning"
         self.tag_for: dict[str, str] = {}  # a word of the title -> the tag to answer with
+        self.answer_for: dict[str, Canned] = {}  # a word of the title -> the whole answer (papers run side by side)
         self.refuse: set[str] = set()  # response_format types answered with HTTP 400, as some servers do
         self.refuse_text = False  # refuses even plain requests (a misconfigured endpoint)
         self.gullible = False  # obeys "ignore previous instructions ... English" in the paper's text
@@ -86,6 +87,9 @@ class FakeLLM(LoopbackServer):
             tag = vocabulary.group(1).split(", ")[0]
         name = title.group(1) if title else "?"
         time.sleep(next((t for word, t in self.delay_for.items() if word in name), 0.0))
+        scripted = next((canned for word, canned in self.answer_for.items() if word in name), None)
+        if scripted is not None:
+            return scripted
         if self.echo_key:
             auth = next((v for k, v in seen.headers.items() if k.lower() == "authorization"), "")
             return completion(json.dumps({"summary": f"echo {auth} 这篇论文", "tag": auth}, ensure_ascii=False))
