@@ -221,6 +221,19 @@ def test_ctrl_c_while_pdfs_are_read_prints_one_line_and_leaves_no_worker(slow_pd
     assert running(workers) == []
 
 
+def test_ctrl_c_pressed_twice_still_gives_one_line_and_130(slow_pdf):
+    command = [sys.executable, "-m", "notegen", "figure", *[str(slow_pdf)] * 4]
+    process = start_as_from_a_terminal(command, with_root_on_path())
+    time.sleep(1.5)
+    ctrl_c(process)
+    time.sleep(0.002)
+    ctrl_c(process)
+    _, err = process.communicate(timeout=30)
+
+    assert process.returncode == 130
+    assert err == "interrupted: nothing was half-written; run the same command again to go on\n"
+
+
 @pytest.mark.parametrize("verb", ["draft", "backfill"])
 def test_ctrl_c_stops_at_once_with_one_line_and_a_rerun_goes_on(arxiv, llm, workspace, verb):
     llm.delay = 20.0  # a model request is in flight when the person presses Ctrl-C

@@ -169,11 +169,31 @@ def _kill(process: multiprocessing.process.BaseProcess) -> None:
         process.terminate()
 
 
+def _start_deaf_to_ctrl_c(process: multiprocessing.process.BaseProcess) -> None:
+    """Start a worker (and the fork server, the first time) with SIGINT blocked, a mask a new process keeps:
+    Ctrl-C to the terminal's process group then cannot break one that is still starting Python, before `_serve`
+    ignores it, which printed that process's traceback beside notegen's one line. multiprocessing's resource
+    tracker unblocks SIGINT in the thread that first starts it, so it is started before the mask is set.
+    Windows has no signal masks; there a worker is deaf to Ctrl-C only once `_serve` runs."""
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None:
+        process.start()
+        return
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    before = block(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        process.start()
+    finally:
+        block(signal.SIG_SETMASK, before)
+
+
 class _Worker:
     def __init__(self, memory_bytes: int, seconds: float) -> None:
         self.conn, child = _CONTEXT.Pipe()
         self.process = _CONTEXT.Process(target=_serve, args=(child, memory_bytes, seconds), daemon=True)
-        self.process.start()
+        _start_deaf_to_ctrl_c(self.process)
         child.close()
 
     def memory(self) -> int:

@@ -567,6 +567,8 @@ def _interrupted(standalone: bool) -> NoReturn:
     this one stopped; requests still in flight in worker threads are not waited for, and the processes reading
     PDFs are stopped. The command's thread is still running: from here on what it would print goes nowhere, so
     the line is the last one the person sees (not a paper 'failed' because its worker was just stopped)."""
+    if standalone:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C does not cut this short
     if _showing is not None and _showing.bars is not None:
         _showing.bars.stop()
     terminal = sys.stderr
@@ -575,9 +577,9 @@ def _interrupted(standalone: bool) -> NoReturn:
         sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (left for os._exit)
     click.echo("interrupted: nothing was half-written; run the same command again to go on", file=terminal)
     terminal.flush()
-    bounded = sys.modules.get("notegen.bounded")
-    if bounded is not None:
-        bounded.stop_all()
+    stop_all = getattr(sys.modules.get("notegen.bounded"), "stop_all", None)  # (None while it is imported)
+    if stop_all is not None:
+        stop_all()
     if standalone:
         os._exit(130)
     raise SystemExit(130)

@@ -209,8 +209,9 @@ def figure_line(number: int, image: str) -> str:
 
 def link_destination(link: str) -> str:
     """A relative link as CommonMark reads it whatever the folders are called: one with a space or a parenthesis
-    (`OneDrive - Lab`, `Dropbox (Personal)`) goes between < and >, where only <, > and \\ need escaping."""
-    link = link.replace("\\", "%5C").replace("<", "%3C").replace(">", "%3E")
+    (`OneDrive - Lab`, `Dropbox (Personal)`) goes between < and >; what a link would read otherwise (`%20`, an
+    entity such as `&amp;`, `#` and `?` that start a URL's fragment and query, `<`, `>`, `\\`) is %-escaped."""
+    link = re.sub(r"[%&#?<>\\]", lambda m: f"%{ord(m.group()):02X}", link)
     return f"<{link}>" if re.search(r"[\s()]", link) else link
 
 

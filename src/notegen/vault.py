@@ -231,8 +231,12 @@ workspace:
 
 def _yaml_scalar(text: str) -> str:
     """`text` as a YAML value: plain when it can be (`notes`), else quoted (a JSON string is YAML too), so a
-    vault called `notes #1` or `a: b` reads back as itself."""
-    return text if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_./-]*", text) else json.dumps(text, ensure_ascii=False)
+    vault called `notes #1`, `a: b`, `2024` or `yes` reads back as that text."""
+    plain = re.fullmatch(r"[A-Za-z][A-Za-z0-9_./-]*", text) and text.lower() not in _YAML_WORDS
+    return text if plain else json.dumps(text, ensure_ascii=False)
+
+
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}  # read as booleans or nothing
 
 
 def code_workspace(vault: str) -> str:
