@@ -303,3 +303,21 @@ def test_init_writes_a_vault_name_dendron_reads_back_as_it_is(tmp_path, run, mon
     assert config.vault_dir == tmp_path / "ws" / name and config.vault_dir.is_dir()
     folders = json.loads((tmp_path / "ws" / "dendron.code-workspace").read_text(encoding="utf-8"))["folders"]
     assert folders == [{"path": name}]
+
+
+def test_a_days_note_named_in_another_case_is_that_days_note(arxiv, llm, workspace, run):
+    """Dendron, Windows and macOS take `Papers.20240130.md` for the day's note; on Linux a second file beside it
+    would duplicate the person's papers and clash as soon as the vault is cloned on another system."""
+    theirs = workspace / "notes" / "Papers.20240130.md"
+    theirs.write_text(
+        "---\nid: abcdefghijklmnopqrstuvw\ntitle: '20240130'\ndesc: ''\nupdated: 1\ncreated: 1\n---\n\n"
+        "## Deep Residual Learning for Image Recognition\n\n#cv\n\n我自己写的。\n",
+        encoding="utf-8",
+    )
+
+    r = run("draft", "1512.03385", "1505.04597", "--date", "2024-01-30", "--no-llm")
+
+    assert r.code == 0, r.err
+    assert "1512.03385: already in the note; skipped" in r.err
+    assert sorted(p.name for p in (workspace / "notes").glob("*.20240130.md")) == ["Papers.20240130.md"]
+    assert theirs.read_text(encoding="utf-8").count("\n## ") == 2

@@ -6,6 +6,7 @@ import functools
 import hashlib
 import json
 import ntpath
+import os
 import posixpath
 import re
 from collections import Counter
@@ -21,8 +22,17 @@ from notegen.storage import write_atomic
 
 
 def note_path(settings: Settings, day: date) -> Path:
-    name = settings.note_name.format(yyyy=f"{day:%Y}", mm=f"{day:%m}", dd=f"{day:%d}")
-    return settings.vault_dir / f"{name}.md"
+    """The day's note: the one the vault has under that name in any case (`Papers.20240130.md`, which Dendron,
+    Windows and macOS take for the same note; a second file beside it would clash there), else a new one."""
+    name = settings.note_name.format(yyyy=f"{day:%Y}", mm=f"{day:%m}", dd=f"{day:%d}") + ".md"
+    path = settings.vault_dir / name
+    if path.is_file():
+        return path
+    try:
+        with os.scandir(settings.vault_dir) as entries:
+            return next((Path(e.path) for e in entries if e.name.lower() == name), path)
+    except OSError:
+        return path
 
 
 def read_note(path: Path) -> str:
