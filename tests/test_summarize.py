@@ -28,7 +28,7 @@ def test_new_tag_is_flagged_only_when_the_vault_has_a_vocabulary():
     ("text", "error"),
     [
         ("Sure! Here is the summary.", "the answer is not JSON"),
-        ('{"summary": "x", ', "the answer is not JSON"),
+        ('{"summary": "x", ', 'the JSON has no "tag" string'),  # cut: repaired as far as it goes
         ("[1, 2]", "the answer is not a JSON object"),
         (answer(summary=""), 'the JSON has no "summary" string'),
         (json.dumps({"summary": GOOD}), 'the JSON has no "tag" string'),

@@ -6,7 +6,6 @@ win over the defaults shipped with notegen.
 
 from __future__ import annotations
 
-import json
 import re
 import string
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
+from notegen.answer_json import NoJson, read_object
 from notegen.errors import UsageError
 from notegen.note import TAG, TAG_MAX
 
@@ -81,6 +81,7 @@ class Answer:
     summary: str
     tag: str
     new_tag: bool  # not in the vault's vocabulary: flagged for review
+    repaired: bool = False  # read out of broken JSON (answer_json.Found.repaired)
 
 
 class AnswerError(ValueError):
@@ -190,26 +191,6 @@ def reask_messages(messages: list[dict[str, str]], answer: str, error: str) -> l
     ]
 
 
-def _json_object(text: str) -> dict[str, object]:
-    text = text.strip()
-    fenced = re.fullmatch(r"```(?:json)?\s*(.*?)\s*```", text, re.DOTALL)
-    if fenced:
-        text = fenced.group(1)
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        start, end = text.find("{"), text.rfind("}")
-        if start < 0 or end <= start:
-            raise AnswerError("the answer is not JSON", "回答不是 JSON") from None
-        try:
-            value = json.loads(text[start : end + 1])
-        except json.JSONDecodeError:
-            raise AnswerError("the answer is not valid JSON", "回答不是有效的 JSON") from None
-    if not isinstance(value, dict):
-        raise AnswerError("the answer is not a JSON object", "回答不是 JSON 对象")
-    return value
-
-
 def cjk_share(text: str) -> tuple[int, float]:
     """How many CJK characters `text` has, and their share of all letters (CJK and Latin)."""
     cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf")
@@ -221,7 +202,11 @@ def parse_answer(
     text: str, vocabulary: list[str], opening: str, abstract: str = "", length: Length = DEFAULT_LENGTH
 ) -> Answer:
     """The model's JSON answer as an Answer, or AnswerError saying what is wrong with it."""
-    value = _json_object(text)
+    try:
+        found = read_object(text)
+    except NoJson as err:
+        raise AnswerError(str(err), err.zh) from None
+    value = found.value
     summary, tag = value.get("summary"), value.get("tag")
     if not isinstance(summary, str) or not summary.strip():
         raise AnswerError('the JSON has no "summary" string', "回答里没有 summary")
@@ -256,8 +241,8 @@ def parse_answer(
         )
     known = {t.lower(): t for t in vocabulary}
     if tag.lower() in known:
-        return Answer(summary, known[tag.lower()], new_tag=False)
-    return Answer(summary, tag, new_tag=bool(vocabulary))
+        return Answer(summary, known[tag.lower()], new_tag=False, repaired=found.repaired)
+    return Answer(summary, tag, new_tag=bool(vocabulary), repaired=found.repaired)
 
 
 def _copies(summary: str, abstract: str) -> bool:
