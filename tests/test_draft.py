@@ -175,7 +175,8 @@ def test_401_is_one_line_about_the_key(arxiv, llm, workspace, run):
 
     assert r.code == 1
     assert r.err.splitlines()[-1] == (
-        f"error: the LLM endpoint rejected the API key (HTTP 401); set OPENAI_API_KEY to a valid key for {llm.url}/v1"
+        f"error: {llm.url}/v1 rejected the API key (HTTP 401: “Incorrect API key provided: ***”); set "
+        "OPENAI_API_KEY to a valid key for it"
     )
     assert "Traceback" not in r.err and API_KEY not in r.err
     assert not NOTE.exists()

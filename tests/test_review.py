@@ -36,8 +36,10 @@ def test_a_short_summary_in_the_persons_style_is_accepted_in_their_vault(arxiv, 
     assert summarize.cjk_share(SHORT)[0] == 45
     DAY2.write_bytes(SEED.read_bytes().replace(b"20240130", b"20240131"))
     llm.script = [answer(SHORT)]
+    # A paper the summary is about: what it names (Image-to-Video, I2V) is in the paper's own words.
+    arxiv.add("2401.00001", "Consistent and Controllable Image-to-Video (I2V) Generation", arxiv.pdfs["1512.03385"])
 
-    r = run("draft", "1512.03385", "--date", "2024-01-30")
+    r = run("draft", "2401.00001", "--date", "2024-01-30")
 
     assert r.code == 0, r.err
     assert "待核对" not in NOTE.read_text() and SHORT in NOTE.read_text()

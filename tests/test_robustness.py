@@ -191,7 +191,9 @@ def test_a_429_storm_from_the_model_fails_each_paper_by_name(arxiv, llm, workspa
 
     assert r.code == 1
     for name in ("1512.03385", "1505.04597"):
-        assert f"error: {name}: the LLM endpoint answered HTTP 429 after 2 tries; retry later" in r.err.splitlines()
+        assert f"error: {name}: the LLM endpoint answered HTTP 429 (“rate limited”) after 2 tries; retry later" in (
+            r.err.splitlines()
+        )
     assert not NOTE.exists()
 
 

@@ -131,6 +131,7 @@ def test_every_environment_variable_sets_its_setting(tmp_path, field):
     kind = settings._TYPES[field.name]
     value, expected = {
         float: ("2.5", 2.5),
+        float | None: ("0.7", 0.7),
         Path | None: ("elsewhere", Path("elsewhere")),
     }.get(kind, ("daily.{yyyy}.{mm}.{dd}", "daily.{yyyy}.{mm}.{dd}"))
 

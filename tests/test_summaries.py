@@ -96,7 +96,9 @@ def test_an_answer_cut_at_the_token_limit_is_asked_again(arxiv, llm, workspace, 
     r = run("draft", TWO[0], "--date", "2024-01-30")
 
     assert r.code == 0, r.err
-    assert "the answer was cut off at the token limit" in llm.chats[1]["messages"][-1]["content"]
+    assert "the answer was cut at the token limit; asking again with more room" in r.err
+    assert llm.chats[1]["messages"] == llm.chats[0]["messages"]  # the same question, not a re-ask
+    assert llm.chats[1]["max_tokens"] == 2 * llm.chats[0]["max_tokens"]
     assert len(summaries(NOTE.read_text())) == 1
 
 
@@ -125,12 +127,13 @@ def test_403_and_404_fail_fast_with_the_fix(arxiv, llm, workspace, run):
     r = run("draft", TWO[0], "--date", "2024-01-30")
     assert r.code == 1 and len(llm.chats) == 1
     assert r.err.splitlines()[-1] == (
-        f"error: model 'loopback-model' not found at {llm.url}/v1 (HTTP 404); check NOTEGEN_MODEL and OPENAI_BASE_URL"
+        f"error: model 'loopback-model' not found at {llm.url}/v1 (HTTP 404: “The model `nope` does not exist”); "
+        "check NOTEGEN_MODEL and OPENAI_BASE_URL (notegen doctor lists the models it serves)"
     )
     llm.script = [error(403, "no access")]
     r = run("draft", TWO[0], "--date", "2024-01-30")
     assert r.code == 1
-    assert "(HTTP 403); check NOTEGEN_MODEL and the key's permissions" in r.err.splitlines()[-1]
+    assert "(HTTP 403: “no access”); check NOTEGEN_MODEL and the key's permissions" in r.err.splitlines()[-1]
 
 
 @pytest.mark.shared
@@ -196,4 +199,7 @@ def test_a_server_that_refuses_everything_says_why(arxiv, llm, workspace, run):
     r = run("draft", TWO[0], "--date", "2024-01-30")
 
     assert r.code == 1
-    assert r.err.splitlines()[-1].startswith("error: 1512.03385: the LLM endpoint refused the request (HTTP 400: ")
+    assert r.err.splitlines()[-1] == (
+        f"error: 1512.03385: {llm.url}/v1 refused the request (HTTP 400: “This response_format type is unavailable "
+        "now: text”)"
+    )

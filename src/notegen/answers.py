@@ -43,29 +43,31 @@ class Answers:
         messages: list[dict[str, str]],
         name: str,
         refresh: bool = False,
-        accept: Callable[[str], bool] | None = None,
+        accept: Callable[[str, bool], bool] | None = None,
         deadline: float | None = None,
+        at_least: int = 0,
     ) -> Reply:
         """The model's answer to `messages` for the paper `name`, from the cache unless `refresh`.
 
-        Only an answer `accept` takes is cached (a cached one it refuses is asked again), so an unusable answer
-        never comes back on a rerun. `deadline` (time.monotonic()) bounds the whole call, tries and waits.
+        Only an answer `accept(text, truncated)` takes is cached (a cached one it refuses is asked again), so an
+        unusable answer never comes back on a rerun. `deadline` (time.monotonic()) bounds the whole call, tries and
+        waits; `at_least` is the answer budget needed (the last answer was cut at a smaller one).
         """
         path = self._path(self.key(messages))
-        if not refresh and path.is_file():
+        if not refresh and not at_least and path.is_file():
             try:
                 text = json.loads(path.read_text(encoding="utf-8"))["text"]
             except (ValueError, KeyError, TypeError, OSError):
                 log.info("ignoring unreadable cache entry %s", path)
             else:
-                if accept is None or accept(text):
+                if accept is None or accept(text, False):
                     with self._lock:
                         self.usage.cached += 1
                     return Reply(text, 0, 0, cached=True, truncated=False)
                 path.unlink(missing_ok=True)
-        reply = self.llm.call(messages, name, deadline)
+        reply = self.llm.call(messages, name, deadline, at_least=at_least)
         self.count(reply.prompt_tokens, reply.completion_tokens)
-        if not reply.truncated and (accept is None or accept(reply.text)):
+        if accept(reply.text, reply.truncated) if accept is not None else not reply.truncated:
             self.store(self.key(messages), reply.text)
         return reply
 

@@ -103,8 +103,8 @@ def backfill_days(
                 section = result.merge(job.name, future.result())
                 if section is not None:
                     sections[day].append((index, job.name, section))
-                    report.papers_ok += 0 if section.review else 1
-                on_paper(job.name, section is not None and not section.review)
+                    report.papers_ok += 0 if section.unanswered else 1
+                on_paper(job.name, section is not None and not section.unanswered)
                 settle(day)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)  # an interrupt does not wait for requests in flight

@@ -4,8 +4,11 @@ Batch API needs. The answer cache is notegen.answers; the Batch API's requests a
 Only this module imports `openai`. The client runs with max_retries=0: notegen's retry policy (notegen.retrying)
 is the one retry layer, so retries never multiply and a server's Retry-After is honoured once.
 
-Structured output differs between servers, so the first call asks for json_schema and falls back to json_object,
-then to plain text, when a server refuses the format; the mode that worked is kept for the rest of the run.
+Endpoints differ in what they take, and say so only by refusing. What a refusal teaches (a response_format it
+does not take, a temperature only at its default, max_completion_tokens instead of max_tokens, enable_thinking
+off, the room a reasoning model needs) is kept in a Shape for the run and, keyed by base URL and model, in the
+workspace's cache (notegen.endpoints), so the next run does not pay for the lesson again. An error is the
+provider's own words: a quota or balance message, in a 200 or a 4xx, stops the run at once, quoting them.
 """
 
 from __future__ import annotations
@@ -15,24 +18,45 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import openai
 
+from notegen.endpoints import MODES, Endpoints, Shape, starting_shape
 from notegen.errors import FatalError, PaperError
 from notegen.retrying import Transient, call_with_retries, parse_retry_after, tries
 
 log = logging.getLogger(__name__)
 
-# Tried in this order; a server that refuses one (HTTP 400/422, or a 5xx whose message is about the request's
-# response_format, as llama.cpp's server answers json_schema) gets the next. json_object with a "schema" field is
-# how llama.cpp-style servers constrain decoding to a schema.
-MODES = ("json_schema", "json_object+schema", "json_object", "text")
-# Seconds other papers wait for the first call to find the mode before asking themselves: a refusal comes back at
-# once, an answer takes longer, and a first call that hangs must not hold the others back.
+# Seconds other papers wait for the first call to learn the endpoint's shape before asking themselves: a refusal
+# comes back at once, an answer takes longer, and a first call that hangs must not hold the others back.
 PROBE_WAIT = 2.0
-_FORMAT_WORDS = ("response_format", "json_schema", "json_object", "structured", "input should be")
+# The answer budget of a reasoning model: OpenAI's reasoning guide advises reserving at least 25,000 tokens for
+# reasoning and output (developers.openai.com/docs/guides/reasoning). A budget is a cap, not a cost.
+REASONING_ROOM = 25_000
+ROOM_CAP = 65_536  # the most notegen gives on its own, unless max_tokens asks for more
+_FORMAT_WORDS = ("response_format", "json_schema", "json_object", "structured", "input should be", "json mode")
+# A quota or balance that is spent: no retry helps (DeepSeek 402 "Insufficient Balance", Moonshot 429
+# exceeded_current_quota_error, OpenAI 429 insufficient_quota, SiliconFlow 403, GLM 1113 欠费, MiniMax).
+_SPENT_WORDS = (
+    "insufficient balance", "insufficient_balance", "balance is insufficient", "insufficient_quota",
+    "exceeded your current quota", "exceeded_current_quota", "recharge", "out of credits", "insufficient credits",
+    "arrearage", "欠费", "余额不足", "billing",
+)  # fmt: skip
+# A refusal of the content, not of the request's shape: asking in another format would only pay again
+# (DeepSeek "Content Exists Risk", DashScope data_inspection_failed, Kimi/Azure content_filter, GLM 1301).
+_MODERATION_WORDS = (
+    "content exists risk", "data_inspection_failed", "datainspectionfailed", "inappropriate content",
+    "content_filter", "content management policy", "considered high risk", "敏感", "不安全",
+)  # fmt: skip
+_CONTEXT_WORDS = (
+    "context length", "context_length", "too long", "context size", "max_seq_len", "exceed_context_size",
+    "model token limit", "超长",
+)  # fmt: skip
+_CONTEXT_LIMIT = re.compile(
+    r"context length is (\d+)|context size \((\d+) tokens\)|max_seq_len \((\d+)\)|token limit ?: ?(\d+)"
+)
 
 
 @dataclass(frozen=True)
@@ -41,19 +65,27 @@ class Reply:
     prompt_tokens: int
     completion_tokens: int
     cached: bool
-    truncated: bool
+    truncated: bool  # finish_reason "length": cut, unless the text turns out whole
+    reasoning_tokens: int = 0
+    budget: int = 0  # the answer budget it was asked with
 
 
 class LLM:
+    """`temperature` None leaves it out; `reasoning_effort` is sent when set and the endpoint takes it; `memory`
+    keeps what the endpoint was found to take (notegen.endpoints)."""
+
     def __init__(
         self,
         api_key: str,
         model: str,
         base_url: str | None,
-        timeout: float = 120.0,
-        attempts: int = 4,
+        timeout: float,
+        attempts: int,
+        max_tokens: int,
         schema: dict[str, Any] | None = None,
-        max_tokens: int = 1200,
+        temperature: float | None = None,
+        reasoning_effort: str | None = None,
+        memory: Endpoints | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.model = model
@@ -61,9 +93,13 @@ class LLM:
         self.attempts = attempts
         self.schema = schema or {}
         self.max_tokens = max_tokens
-        self._mode = 0
-        self._settled = False
-        self._limit_name = "max_tokens"
+        self.temperature = temperature
+        self.reasoning_effort = reasoning_effort
+        self.memory = memory or Endpoints(None)
+        remembered = self.memory.get(self.base_url, model)
+        self.shape = remembered or starting_shape(self.base_url)
+        self._settled = remembered is not None  # the first call of a run learns; the others wait for it
+        self._fatal: FatalError | None = None  # a spent balance, a wrong key: every later call says it at once
         self._probe = threading.Lock()
         self._lock = threading.Lock()
         self._sleep = sleep
@@ -75,28 +111,109 @@ class LLM:
 
     @property
     def mode(self) -> str:
-        """The structured-output mode in use: what this endpoint has been found to take."""
-        return MODES[self._mode]
+        """The answer format in use: what this endpoint has been found to take."""
+        return self.shape.format
 
-    def call(self, messages: list[dict[str, str]], name: str, deadline: float | None = None) -> Reply:
+    @property
+    def budget(self) -> int:
+        """Tokens an answer may take: max_tokens, or the room a reasoning model was found to need."""
+        return max(self.max_tokens, self.shape.room)
+
+    def call(
+        self, messages: list[dict[str, str]], name: str, deadline: float | None = None, at_least: int = 0
+    ) -> Reply:
         """The model's answer to `messages` for the paper `name`; `deadline` (time.monotonic()) bounds the whole
-        call, every try and wait (default: `timeout` from now)."""
+        call, every try and wait (default: `timeout` from now). `at_least`: the answer budget this call needs
+        (the last answer was cut at a smaller one)."""
+        deadline = deadline if deadline is not None else time.monotonic() + self.timeout
+        if at_least > self.budget:
+            self._make_room(at_least, name, "the answer was cut at the token limit")
+        if not self._settled:
+            waited = self._probe.acquire(timeout=max(0.0, min(PROBE_WAIT, (deadline - time.monotonic()) / 4)))
+            if waited:
+                try:
+                    if not self._settled:
+                        reply = self._call(messages, name, deadline)
+                        self._settled = True
+                        return reply
+                finally:
+                    self._probe.release()
         return self._call(messages, name, deadline)
+
+    def ask_once(self, messages: list[dict[str, str]], mode: str, budget: int, deadline: float) -> Reply:
+        """One request in `mode` with this endpoint's shape, no retries and no lessons: notegen doctor's probe."""
+        return self._once(messages, "doctor", replace(self.shape, mode=MODES.index(mode)), budget, deadline)
+
+    def served(self, timeout: float) -> list[Served] | None:
+        """The models the endpoint lists (GET /models), with the context each says it has; None when the endpoint
+        has no such list (HTTP 404/405). Errors are the FatalError the chat call would give."""
+        try:
+            page = self._client.models.list(timeout=timeout)
+        except openai.APIStatusError as err:
+            if err.status_code in (404, 405):
+                return None
+            raise self._status_error(err, "doctor", {}) from err
+        except openai.APITimeoutError as err:
+            raise FatalError(f"{self.base_url} gave no answer within {timeout:g} s") from err
+        except openai.APIConnectionError as err:
+            raise FatalError(f"{self.base_url} is unreachable ({_first_line(err.__cause__ or err)})") from err
+        return [Served(m.id, _context_of(m.model_dump())) for m in page.data if getattr(m, "id", None)]
+
+    def learn(self, err: openai.APIStatusError, sent: dict[str, Any]) -> str | None:
+        """What `err` (a refusal of the request `sent`) teaches about the endpoint: the shape is changed and the
+        change said in words; None when it teaches nothing."""
+        said, param = _said(err).lower(), str(_field(err, "param") or "").lower()
+        shape = self.shape
+        # Only reasoning models refuse max_tokens for max_completion_tokens, or take no temperature but 1 (OpenAI's
+        # o-series and gpt-5 family, Kimi's thinking models). Their thinking counts against the answer budget and
+        # they take no other temperature: both are learned from the first of these refusals, not one by one.
+        reasoning = any(w in said for w in ("use 'max_completion_tokens'", "only the default (1)", "only 1 is allowed"))
+        if reasoning:
+            limit = "max_completion_tokens" if "max_completion_tokens" in said else shape.limit_name
+            room = max(shape.room, REASONING_ROOM)
+            lesson = replace(shape, temperature=False, limit_name=limit, room=room)
+            if lesson != shape:
+                return self._change(lesson, f"a reasoning model: {', '.join(lesson.said())}")
+        if "temperature" in sent and (param == "temperature" or "temperature" in said):
+            return self._change(replace(shape, temperature=False), "leaving out temperature")
+        if "max_tokens" in sent and (param == "max_tokens" or "max_completion_tokens" in said):
+            return self._change(replace(shape, limit_name="max_completion_tokens"), "using max_completion_tokens")
+        if "max_completion_tokens" in sent and (param == "max_completion_tokens" or "max_completion_tokens" in said):
+            return self._change(replace(shape, limit_name="max_tokens"), "using max_tokens")
+        if "reasoning_effort" in sent and (param == "reasoning_effort" or "reasoning_effort" in said):
+            return self._change(replace(shape, reasoning_effort=False), "leaving out reasoning_effort")
+        if "enable_thinking" in said and not shape.thinking_off:
+            return self._change(replace(shape, thinking_off=True), "sending enable_thinking: false")
+        formats = any(w in said for w in _FORMAT_WORDS) or param.startswith("response_format")
+        if (formats or err.status_code == 422 or not said) and shape.mode + 1 < len(MODES):
+            return self._change(replace(shape, mode=_next_mode(shape.mode, said)), "")
+        return None
+
+    def _change(self, shape: Shape, words: str) -> str:
+        with self._lock:
+            before, self.shape = self.shape, shape
+        if before.mode != shape.mode:
+            words = f"it refused {MODES[before.mode]} answers; asking for {MODES[shape.mode]}"
+        log.info("%s (%s): %s", self.base_url, self.model, words)
+        self.memory.put(self.base_url, self.model, shape)
+        return words
+
+    def _make_room(self, room: int, name: str, why: str) -> None:
+        cap = max(ROOM_CAP, self.max_tokens)
+        if self.budget >= cap:
+            raise PaperError(
+                name,
+                f"{why} with {self.budget} tokens; raise max_tokens (now {self.max_tokens}) in notegen.toml"
+                + ("" if self.reasoning_effort else ', or set reasoning_effort = "low"'),
+            )
+        self._change(replace(self.shape, room=min(cap, max(room, self.budget + 1))), f"{why}: asking with more room")
 
     # -- the raw calls of the Batch API (notegen.batch_api builds its requests and reads its answers) --------
 
     def batch_body(self, messages: list[dict[str, str]]) -> dict[str, Any]:
         """The body of one chat request in a Batch API job, as this endpoint would be asked directly."""
-        return {
-            "model": self.model,
-            "messages": messages,
-            "temperature": 0.2,
-            self._limit_name: self.max_tokens,
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": "paper_note", "schema": self.schema, "strict": True},
-            },
-        }
+        body, extra = self._request(messages, self.shape, self.budget)
+        return {**body, **(extra or {})}
 
     def send_batch(self, jsonl: bytes) -> str:
         """Upload the job's requests and start it; returns the batch id."""
@@ -107,7 +224,7 @@ class LLM:
             )
         except (openai.NotFoundError, openai.BadRequestError) as err:
             raise FatalError(
-                f"{self.base_url} does not take Batch API jobs ({_first_line(err.message)}); run without --batch-api"
+                f"{self.base_url} does not take Batch API jobs ({_first_line(_said(err))}); run without --batch-api"
             ) from err
         except openai.APIError as err:
             raise FatalError(f"the Batch API job could not be sent ({_first_line(err)}); rerun to try again") from err
@@ -130,39 +247,49 @@ class LLM:
         except openai.APIError as err:
             raise FatalError(f"the batch answers could not be fetched ({_first_line(err)}); rerun later") from err
 
-    def _call(self, messages: list[dict[str, str]], name: str, deadline: float | None) -> Reply:
-        """The first call of a run finds the structured-output mode the server takes; calls made meanwhile wait
-        for it (up to PROBE_WAIT), so a server that refuses a mode is asked with it once, not once per paper,
-        and a first call that hangs holds no other paper back for long."""
-        deadline = deadline if deadline is not None else time.monotonic() + self.timeout
-        if not self._settled:
-            waited = self._probe.acquire(timeout=max(0.0, min(PROBE_WAIT, (deadline - time.monotonic()) / 4)))
-            if waited:
-                try:
-                    if not self._settled:
-                        reply = self._call_in_mode(messages, name, deadline)
-                        self._settled = True
-                        return reply
-                finally:
-                    self._probe.release()
-        return self._call_in_mode(messages, name, deadline)
+    # -- one paper's call ------------------------------------------------------------------------------------
 
-    def _call_in_mode(self, messages: list[dict[str, str]], name: str, deadline: float) -> Reply:
-        while True:
-            mode = self._mode
+    def _call(self, messages: list[dict[str, str]], name: str, deadline: float) -> Reply:
+        try:
+            return self._learning(messages, name, deadline)
+        except FatalError as err:
+            self._fatal = err
+            raise
+
+    def _learning(self, messages: list[dict[str, str]], name: str, deadline: float) -> Reply:
+        """Asks in the endpoint's current shape; a refusal that teaches something is asked again at once in the
+        new shape, and an empty answer cut at the limit (a reasoning model that spent its budget thinking) once
+        more with room to answer. An answer cut at the limit gives the next ones more room."""
+        if self._fatal is not None:
+            raise self._fatal
+        roomed = False
+        for _ in range(len(MODES) + 6):  # every lesson changes the shape for good: this ends
+            shape = self.shape
             try:
-                return self._with_retries(messages, name, MODES[mode], deadline)
-            except _FormatRefused as refused:
-                with self._lock:
-                    if self._mode == mode and mode + 1 < len(MODES):
-                        self._mode = mode + 1
-                        log.info("%s refused %s output; using %s", self.base_url, MODES[mode], MODES[mode + 1])
-                    elif self._mode == mode:
-                        raise PaperError(name, f"the LLM endpoint refused the request ({refused})") from None
+                reply = self._with_retries(messages, name, shape, deadline)
+            except _Learned:
+                continue
+            if reply.truncated and not reply.text.strip():
+                if roomed:
+                    raise PaperError(
+                        name,
+                        f"the model spent all {self.budget} answer tokens"
+                        + (f" ({reply.reasoning_tokens} of them reasoning)" if reply.reasoning_tokens else "")
+                        + f" and wrote no answer; raise max_tokens (now {self.max_tokens}) in notegen.toml"
+                        + ("" if self.reasoning_effort else ', or set reasoning_effort = "low"'),
+                    )
+                room = 4 * self.budget if not reply.reasoning_tokens else self.budget + 2 * reply.reasoning_tokens
+                self._make_room(max(room, 4 * self.max_tokens), name, "the model reasoned until the token limit")
+                roomed = True
+                continue
+            if reply.truncated and reply.budget >= self.budget and self.budget < max(ROOM_CAP, self.max_tokens):
+                self._make_room(2 * reply.budget, name, "an answer reached the token limit")  # for the next ones
+            return reply
+        raise PaperError(name, f"{self.base_url} refused every way of asking; run notegen doctor")
 
-    def _with_retries(self, messages: list[dict[str, str]], name: str, mode: str, deadline: float) -> Reply:
+    def _with_retries(self, messages: list[dict[str, str]], name: str, shape: Shape, deadline: float) -> Reply:
         def once() -> Reply:
-            return self._once(messages, name, mode, deadline)
+            return self._answer(messages, name, shape, deadline)
 
         sleep = self._sleep or time.sleep
         try:
@@ -178,7 +305,7 @@ class LLM:
             f"the LLM endpoint gave no answer within llm_timeout ({self.timeout:g} s for the paper, every try included)"
         )
 
-    def _within_deadline(self, deadline: float, **request: Any) -> Any:
+    def _within_deadline(self, deadline: float, request: dict[str, Any], extra: dict[str, Any] | None) -> Any:
         """The request, given up at `deadline`. The client's own timeout may bound only each read, so a server
         that drips out a byte now and then would otherwise hold the paper as long as it likes; whichever of the
         two fires, the person reads the same bound."""
@@ -189,7 +316,7 @@ class LLM:
 
         def run() -> None:
             try:
-                box["value"] = self._client.chat.completions.create(**request, timeout=left)
+                box["value"] = self._client.chat.completions.create(**request, extra_body=extra, timeout=left)
             except BaseException as err:  # handed to the caller's thread as it is
                 box["error"] = err
 
@@ -202,59 +329,91 @@ class LLM:
             raise box["error"]
         return box["value"]
 
-    def _once(self, messages: list[dict[str, str]], name: str, mode: str, deadline: float) -> Reply:
-        kwargs: dict[str, Any] = {}
-        if mode == "json_schema":
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "paper_note", "schema": self.schema, "strict": True},
-            }
-        elif mode == "json_object+schema":
-            kwargs["response_format"] = {"type": "json_object", "schema": self.schema}
-        elif mode == "json_object":
-            kwargs["response_format"] = {"type": "json_object"}
+    def _request(
+        self, messages: list[dict[str, str]], shape: Shape, budget: int
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The request's body and the fields the openai client does not know (extra_body)."""
+        request: dict[str, Any] = {"model": self.model, "messages": messages, shape.limit_name: budget}
+        if self.temperature is not None and shape.temperature:
+            request["temperature"] = self.temperature
+        if self.reasoning_effort and shape.reasoning_effort:
+            request["reasoning_effort"] = self.reasoning_effort
+        if shape.format == "json_schema":
+            schema = {"name": "paper_note", "schema": self.schema, "strict": True}
+            request["response_format"] = {"type": "json_schema", "json_schema": schema}
+        elif shape.format == "json_object+schema":
+            request["response_format"] = {"type": "json_object", "schema": self.schema}
+        elif shape.format == "json_object":
+            request["response_format"] = {"type": "json_object"}
+        return request, ({"enable_thinking": False} if shape.thinking_off else None)
+
+    def _answer(self, messages: list[dict[str, str]], name: str, shape: Shape, deadline: float) -> Reply:
+        """One try: a refusal that teaches something raises _Learned (asked again at once, not a try)."""
         try:
-            kwargs[self._limit_name] = self.max_tokens
-            response = self._within_deadline(deadline, model=self.model, messages=messages, temperature=0.2, **kwargs)
-        except openai.AuthenticationError as err:
-            raise FatalError(
-                f"the LLM endpoint rejected the API key (HTTP 401); set OPENAI_API_KEY to a valid key for "
-                f"{self.base_url}"
-            ) from err
-        except openai.PermissionDeniedError as err:
-            raise FatalError(
-                f"the API key may not use model {self.model!r} (HTTP 403); check NOTEGEN_MODEL and the key's "
-                "permissions"
-            ) from err
-        except openai.NotFoundError as err:
-            raise FatalError(
-                f"model {self.model!r} not found at {self.base_url} (HTTP 404); check NOTEGEN_MODEL and OPENAI_BASE_URL"
-            ) from err
-        except openai.RateLimitError as err:
-            raise Transient("the LLM endpoint answered HTTP 429", parse_retry_after(err.response.headers)) from err
+            return self._once(messages, name, shape, self.budget, deadline)
+        except _Refused as refused:
+            if refused.sent is not None and self.learn(refused.error, refused.sent) is not None:
+                raise _Learned from refused
+            said = _first_line(_said(refused.error))
+            raise PaperError(
+                name, f"{self.base_url} refused the request (HTTP {refused.error.status_code}: “{said}”)"
+            ) from refused
+
+    def _once(self, messages: list[dict[str, str]], name: str, shape: Shape, budget: int, deadline: float) -> Reply:
+        request, extra = self._request(messages, shape, budget)
+        sent = {**request, **(extra or {})}
+        try:
+            response = self._within_deadline(deadline, request, extra)
         except openai.APITimeoutError as err:
             raise self._too_slow from err
         except openai.APIConnectionError as err:
             raise Transient(f"the LLM endpoint {self.base_url} is unreachable (check OPENAI_BASE_URL)") from err
         except openai.APIStatusError as err:
-            text = str(err.message).lower()
-            if "context length" in text or "context_length" in text or "too long" in text:
-                limit = re.search(r"context length is (\d+)", text)
-                raise ContextTooLong(name, int(limit.group(1)) if limit else None) from err
-            if "max_completion_tokens" in text and self._limit_name == "max_tokens":
-                self._limit_name = "max_completion_tokens"  # newer OpenAI models take only this name
-                raise Transient("the model wants max_completion_tokens", retry_after=0) from err
-            if err.status_code in (400, 422) or any(w in text for w in _FORMAT_WORDS):
-                if mode != "text":
-                    raise _FormatRefused(f"HTTP {err.status_code}: {_first_line(err.message)}") from err
-                raise PaperError(
-                    name, f"the LLM endpoint refused the request (HTTP {err.status_code}: {_first_line(err.message)})"
-                ) from err
-            if err.status_code >= 500:
-                raise Transient(
-                    f"the LLM endpoint answered HTTP {err.status_code}", parse_retry_after(err.response.headers)
-                ) from err
-            raise PaperError(name, f"the LLM endpoint answered HTTP {err.status_code}") from err
+            raise self._status_error(err, name, sent) from err
+        return self._reply(response, name, budget)
+
+    def _status_error(self, err: openai.APIStatusError, name: str, sent: dict[str, Any]) -> Exception:
+        """What an HTTP error means for the run: the provider's words in every message."""
+        said = _said(err)
+        words, status = said.lower(), err.status_code
+        quoted = f"“{_first_line(said)}”" if said else "no reason given"
+        if status == 401:
+            return FatalError(
+                f"{self.base_url} rejected the API key (HTTP 401: {quoted}); set OPENAI_API_KEY to a valid key for it"
+            )
+        if status == 402 or any(w in words or w in str(_field(err, "type")).lower() for w in _SPENT_WORDS):
+            return FatalError(
+                f"{self.base_url} refused the request (HTTP {status}: {quoted}); the account's balance or quota "
+                "is spent: top it up, or use another key or endpoint"
+            )
+        if status == 403:
+            return FatalError(
+                f"{self.base_url} refused model {self.model!r} with this key (HTTP 403: {quoted}); check "
+                "NOTEGEN_MODEL and the key's permissions"
+            )
+        if status == 404:
+            return FatalError(
+                f"model {self.model!r} not found at {self.base_url} (HTTP 404: {quoted}); check NOTEGEN_MODEL "
+                "and OPENAI_BASE_URL (notegen doctor lists the models it serves)"
+            )
+        if status == 429:
+            return Transient(f"the LLM endpoint answered HTTP 429 ({quoted})", parse_retry_after(err.response.headers))
+        if any(w in words for w in _CONTEXT_WORDS):
+            limit = _CONTEXT_LIMIT.search(words)
+            return ContextTooLong(name, int(next(g for g in limit.groups() if g)) if limit else None)
+        if any(w in words for w in _MODERATION_WORDS):
+            return PaperError(
+                name,
+                f"{self.base_url} refused the paper's text (HTTP {status}: {quoted}); its moderation "
+                "flagged it: try another model or endpoint for this paper",
+            )
+        if status >= 500 and not any(w in words for w in _FORMAT_WORDS):
+            return Transient(
+                f"the LLM endpoint answered HTTP {status} ({quoted})", parse_retry_after(err.response.headers)
+            )
+        return _Refused(err, sent)
+
+    def _reply(self, response: Any, name: str, budget: int) -> Reply:
         if isinstance(response, str) or not hasattr(response, "choices"):  # not JSON: a web page, a login portal
             shown = " ".join(str(response).split())[:60]
             raise FatalError(
@@ -262,16 +421,98 @@ class LLM:
                 "check OPENAI_BASE_URL"
             )
         if not response.choices:
+            problem = getattr(response, "error", None)  # a gateway's error inside HTTP 200 (OpenRouter, relays)
+            if problem:
+                raise _error_in_200(problem, self.base_url, name)
             raise Transient("the LLM endpoint returned no choices")
         choice = response.choices[0]
         usage = response.usage
+        details = getattr(usage, "completion_tokens_details", None) if usage else None
+        text = choice.message.content or "" if choice.message else ""
+        if choice.finish_reason in ("content_filter", "sensitive") and not text.strip():
+            raise PaperError(
+                name,
+                f"{self.base_url} withheld the answer (finish_reason {choice.finish_reason!r}: its content "
+                "filter); try another model or endpoint for this paper",
+            )
+        if not text.strip() and choice.finish_reason != "length":
+            # DeepSeek's JSON mode may answer only spaces ("handle blank content ... retry the request",
+            # api-docs.deepseek.com/guides/json_mode); GLM now and then ends a thinking stream with no text.
+            raise Transient("the model answered with blank text", retry_after=0.5)
         return Reply(
-            text=choice.message.content or "",
+            text=text,
             prompt_tokens=usage.prompt_tokens if usage else 0,
             completion_tokens=usage.completion_tokens if usage else 0,
             cached=False,
             truncated=choice.finish_reason == "length",
+            reasoning_tokens=int(getattr(details, "reasoning_tokens", None) or 0),
+            budget=budget,
         )
+
+
+@dataclass(frozen=True)
+class Served:
+    model: str
+    context: int | None  # tokens, when the listing says
+
+
+def _context_of(entry: dict[str, Any]) -> int | None:
+    """The context length a model listing gives: vLLM's max_model_len, OpenRouter's and LM Studio's
+    context_length / max_context_length, llama.cpp's meta.n_ctx_train."""
+    meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
+    for value in (
+        entry.get("max_model_len"),
+        entry.get("context_length"),
+        entry.get("max_context_length"),
+        entry.get("context_window"),
+        meta.get("n_ctx") if meta else None,
+        meta.get("n_ctx_train") if meta else None,
+    ):
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+def _error_in_200(problem: Any, base_url: str, name: str) -> Exception:
+    """A gateway's error object in a 200: transient when it says so (an upstream 429 or 5xx), else the run stops
+    with the provider's words (a spent balance repeats for every paper)."""
+    message = problem.get("message") if isinstance(problem, dict) else problem
+    code = problem.get("code") if isinstance(problem, dict) else None
+    quoted = f"“{_first_line(message)}”" if message else "no reason given"
+    if str(code) in ("408", "429", "500", "502", "503", "504") and not any(
+        w in str(message).lower() for w in _SPENT_WORDS
+    ):
+        return Transient(f"the LLM endpoint passed on an error ({quoted})")
+    return FatalError(f"{base_url} answered with an error instead of an answer ({quoted}); fix that and rerun")
+
+
+def _next_mode(mode: int, said: str) -> int:
+    """The next answer format to try; when the refusal names the types it takes (LM Studio: "must be 'json_schema'
+    or 'text'"; Volcengine: "supported values are: `json_object` and `text`"), the first of those."""
+    named = [m for m in range(mode + 1, len(MODES)) if MODES[m].split("+")[0] in said]
+    return named[0] if named else mode + 1
+
+
+def _said(err: openai.APIStatusError) -> str:
+    """The provider's own words: the error object's message, a plain-string error (LM Studio), another envelope's
+    message (SiliconFlow's {code, message, data}, vLLM's old top-level body), else what the client made of it."""
+    body = err.body
+    if isinstance(body, str):
+        return body.strip()
+    if isinstance(body, dict):
+        for key in ("message", "msg", "detail", "error"):
+            value = body.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+            if isinstance(value, dict) and isinstance(value.get("message"), str):
+                return str(value["message"]).strip()
+    message = str(err.message)
+    return "" if re.fullmatch(r"Error code: \d+", message) else message
+
+
+def _field(err: openai.APIStatusError, name: str) -> object:
+    body = err.body
+    return body.get(name) if isinstance(body, dict) else None
 
 
 def _first_line(message: object) -> str:
@@ -282,8 +523,17 @@ class _OutOfTime(Transient):
     """The paper's model step used up llm_timeout: no further try."""
 
 
-class _FormatRefused(Exception):
-    """The server does not take this response_format."""
+class _Refused(Exception):
+    """The endpoint refused the request `sent` for a reason that may be its shape (a format, a parameter)."""
+
+    def __init__(self, error: openai.APIStatusError, sent: dict[str, Any] | None) -> None:
+        super().__init__(_said(error))
+        self.error = error
+        self.sent = sent
+
+
+class _Learned(Exception):
+    """The endpoint's shape changed: ask again at once."""
 
 
 class ContextTooLong(PaperError):

@@ -99,6 +99,11 @@ class Section:
     review_detail: str | None = None  # the same in English with the details, for stderr; not written
     figure_doubt: str | None = None  # why the image may not be the figure alone, shown under it (Chinese)
 
+    @property
+    def unanswered(self) -> bool:
+        """The model gave no usable summary: a review line says why, and the placeholder stands in."""
+        return self.review is not None and self.summary == PLACEHOLDER
+
 
 def new_id() -> str:
     """A Dendron note id: 23 characters of [0-9a-z], like Dendron's own nanoid."""

@@ -13,10 +13,12 @@ from notegen.errors import PaperError
 
 @dataclass(frozen=True)
 class Review:
-    """Why a summary awaits the person: in the note in Chinese, on stderr in English."""
+    """Why a summary awaits the person: in the note in Chinese, on stderr in English. A `doubt` is about a usable
+    summary (written, with its review line); otherwise there is no summary, only the placeholder."""
 
     zh: str
     en: str
+    doubt: bool = False
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class DraftResult:
     written: list[Path] = field(default_factory=list)  # note and new images, in the order written
     failures: list[PaperError] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # already in the note
+    doubts: list[PaperError] = field(default_factory=list)  # summaries written with a review line to check
     usage: Usage | None = None
     preview: str = ""  # with dry_run: what would have been written, in the note's format
 
@@ -45,6 +48,8 @@ class DraftResult:
             return None
         if outcome.stored is not None:
             self.written.append(outcome.stored)
-        if outcome.section.review:
+        if outcome.section.unanswered:
             self.failures.append(PaperError(name, f"summary needs review: {outcome.section.review_detail}"))
+        elif outcome.section.review:
+            self.doubts.append(PaperError(name, f"summary to check: {outcome.section.review_detail}"))
         return outcome.section

@@ -14,6 +14,7 @@ from typing import Self
 from notegen import note, secret, summarize
 from notegen.answers import Answers
 from notegen.bounded import Bounded
+from notegen.endpoints import ENDPOINTS_FILE, Endpoints
 from notegen.errors import UsageError
 from notegen.fetch import Arxiv
 from notegen.llm import LLM
@@ -74,8 +75,11 @@ class Session:
                 settings.base_url,
                 timeout=settings.llm_timeout,
                 attempts=settings.retries,
-                schema=summarize.SCHEMA,
                 max_tokens=settings.max_tokens,
+                schema=summarize.SCHEMA,
+                temperature=settings.temperature,
+                reasoning_effort=settings.reasoning_effort,
+                memory=Endpoints(settings.state / ENDPOINTS_FILE),
             )
             self.answers = Answers(model, settings.state / "llm")
 

@@ -77,7 +77,20 @@ class Settings:
     retries: int = _setting(4, "tries for transient network errors, within the bounds above")
     intro_chars: int = _setting(6000, "how much of the introduction the model sees, in characters")
     context_tokens: int = _setting(0, "the model's context in tokens (0: learn it from the server's error)")
-    max_tokens: int = _setting(1200, "the longest answer asked for, in tokens")
+    max_tokens: int = _setting(
+        1200, "the longest answer asked for, in tokens (a reasoning model is given more room when it needs it)"
+    )
+    temperature: float | None = _setting(
+        0.2,
+        'sampling temperature; `"default"` sends none (a model that takes only its own is found out anyway)',
+        "NOTEGEN_TEMPERATURE",
+    )
+    reasoning_effort: str | None = _setting(
+        None,
+        "how much a reasoning model thinks (`none`, `minimal`, `low`, `medium`, `high`), where the endpoint takes it",
+        "NOTEGEN_REASONING_EFFORT",
+        "not sent",
+    )
     batch_poll: float = _setting(60.0, "Batch API: seconds between looks at a job")
     batch_wait: float = _setting(
         0.0, "Batch API: seconds to wait for a job before leaving it for a rerun (0: until done)"
@@ -163,6 +176,11 @@ def load(
     secret.register(raw)  # whatever it holds is scrubbed from every file and message, checked or not
     settings = replace(settings, api_key=raw.strip() or None)
     check_note_name(settings.note_name)
+    if settings.temperature is not None and not 0 <= settings.temperature <= 2:
+        raise UsageError(
+            f"temperature = {settings.temperature:g}: OpenAI-compatible endpoints take 0 to 2; "
+            'or "default" to send none'
+        )
     if settings.state.exists() and not settings.state.is_dir():
         where = f"NOTEGEN_STATE_DIR ({settings.state})" if settings.state_dir else str(settings.state)
         raise UsageError(f"{where} is a file; notegen keeps its caches in a folder there, so point it elsewhere")
@@ -173,6 +191,8 @@ def _coerce(name: str, value: Any, source: str) -> Any:
     """`value` (from TOML or an environment variable) as the setting's type, or a message naming both."""
     kind = _TYPES[name]
     accepted = set(get_args(kind)) - {type(None)} or {kind}
+    if type(None) in get_args(kind) and isinstance(value, str) and value.strip().lower() == "default":
+        return None  # the setting's own default: for temperature, none is sent
     try:
         if int in accepted and not isinstance(value, bool):
             return int(value)
@@ -199,7 +219,7 @@ def template() -> str:
         "# The API key is never read from here: export OPENAI_API_KEY.",
         "",
     ]
-    examples = {"base_url": "https://api.openai.com/v1", "pdf_url": "https://arxiv.org"}
+    examples = {"base_url": "https://api.openai.com/v1", "pdf_url": "https://arxiv.org", "reasoning_effort": "low"}
     for f in SETTINGS:
         if not f.metadata["file"]:
             continue

@@ -10,7 +10,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from notegen import extract, note, summarize, vault
+from notegen import claims, extract, note, summarize, vault
 from notegen.bounded import Bounded
 from notegen.errors import FatalError, NotegenError, PaperError
 from notegen.ids import LocalPdf
@@ -137,15 +137,15 @@ def _summarize(
     def parse(text: str) -> summarize.Answer:
         return summarize.parse_answer(text, vocabulary, note.OPENING, inputs.abstract, voice.length)
 
-    def usable(text: str) -> bool:  # only such answers are cached: an unusable one is asked again next run
+    def usable(text: str, truncated: bool = False) -> bool:  # only such answers are cached
         try:
-            parse(text)
+            answer = parse(text)
         except summarize.AnswerError:
             return False
-        return True
+        return not (truncated and answer.repaired)
 
-    def ask(messages: list[dict[str, str]]) -> Reply:
-        return answers.ask(messages, name, refresh=refresh, accept=usable, deadline=deadline)
+    def ask(messages: list[dict[str, str]], at_least: int = 0) -> Reply:
+        return answers.ask(messages, name, refresh=refresh, accept=usable, deadline=deadline, at_least=at_least)
 
     messages = first_messages(prompts, inputs, voice, session.prompt_budget)
     try:
@@ -158,22 +158,32 @@ def _summarize(
         reply = ask(messages)
     for attempt in (1, 2):
         try:
-            if reply.truncated:
-                raise summarize.AnswerError("the answer was cut off at the token limit", "回答在字数上限处被截断")
             answer = parse(reply.text)
+            if reply.truncated and answer.repaired:  # whole answers are taken whatever finish_reason says
+                raise summarize.AnswerError("the answer was cut off at the token limit", "回答在字数上限处被截断")
         except summarize.AnswerError as err:
             if attempt == 2:
                 log.info("%s: the model's answers: %r", name, reply.text[:2000])
                 twice = f"the model's answer was unusable twice ({err})"
                 return note.PLACEHOLDER, note.UNTAGGED, Review(f"模型两次给出的回答都不能用（{err.zh}）", twice)
-            session.status(f"{name}: asking again: {err}")
             try:
-                reply = ask(summarize.reask_messages(messages, reply.text, str(err)))
+                if reply.truncated:  # cut at the token limit: the same question, with room for the whole answer
+                    session.status(f"{name}: the answer was cut at the token limit; asking again with more room")
+                    reply = ask(messages, at_least=2 * max(reply.budget, settings.max_tokens))
+                else:
+                    session.status(f"{name}: asking again: {err}")
+                    reply = ask(summarize.reask_messages(messages, reply.text, str(err)))
             except ContextTooLong:
                 why = Review(f"模型的回答不能用（{err.zh}），提示太长，无法再问一次", f"{err}; no room to ask again")
                 return note.PLACEHOLDER, note.UNTAGGED, why
             continue
         if answer.new_tag:
             session.status(f"{name}: new tag #{answer.tag} (not used in the vault yet)")
+        given = "\n".join(m["content"] for m in messages if m["role"] == "user")
+        unsupported = claims.unsupported(answer.summary, given)
+        if unsupported:
+            session.status(f"{name}: {claims.review_detail(unsupported)}; marked for review")
+            doubt = Review(claims.review_reason(unsupported), claims.review_detail(unsupported), doubt=True)
+            return answer.summary, answer.tag, doubt
         return answer.summary, answer.tag, None
     raise AssertionError("unreachable")

@@ -9,11 +9,29 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
+from typing import Any
 
 from tests.fakes.http import Canned, LoopbackServer, Seen
 
 
-def completion(content: str, finish_reason: str = "stop", prompt_tokens: int = 100) -> Canned:
+def completion(
+    content: str | None,
+    finish_reason: str = "stop",
+    prompt_tokens: int = 100,
+    completion_tokens: int = 50,
+    reasoning_tokens: int | None = None,
+    **message: object,
+) -> Canned:
+    """A chat completion as OpenAI documents it; `reasoning_tokens` fills usage.completion_tokens_details (as
+    OpenAI's reasoning models report them) and `message` adds fields to the message (reasoning_content, ...)."""
+    usage: dict[str, object] = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+    if reasoning_tokens is not None:
+        usage["completion_tokens_details"] = {"reasoning_tokens": reasoning_tokens}
     body = {
         "id": "chatcmpl-loopback",
         "object": "chat.completion",
@@ -22,18 +40,25 @@ def completion(content: str, finish_reason: str = "stop", prompt_tokens: int = 1
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": content},
+                "message": {"role": "assistant", "content": content, **message},
                 "finish_reason": finish_reason,
             }
         ],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": 50, "total_tokens": prompt_tokens + 50},
+        "usage": usage,
     }
     return Canned(200, json.dumps(body, ensure_ascii=False).encode(), {"Content-Type": "application/json"})
 
 
-def error(status: int, message: str, headers: dict[str, str] | None = None) -> Canned:
-    body = {"error": {"message": message, "type": "invalid_request_error", "code": None}}
-    return Canned(status, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})})
+def error(status: int, message: str, headers: dict[str, str] | None = None, **fields: object) -> Canned:
+    """OpenAI's error envelope; `fields` replace type, code, param."""
+    body = {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": None, **fields}}
+    return raw(status, body, headers)
+
+
+def raw(status: int, body: object, headers: dict[str, str] | None = None) -> Canned:
+    """Any JSON body: the envelopes servers use that are not OpenAI's."""
+    data = json.dumps(body, ensure_ascii=False).encode()
+    return Canned(status, data, {"Content-Type": "application/json", **(headers or {})})
 
 
 def chinese_answer(title: str, tag: str) -> str:
@@ -57,6 +82,14 @@ class FakeLLM(LoopbackServer):
         self.delay = 0.0  # seconds before each answer, like a real model
         self.delay_for: dict[str, float] = {}  # a word of the title -> seconds before answering about it
         self.echo_key = False  # puts the request's Authorization header into its answer, as a broken proxy might
+        # Named provider behaviours (BEHAVIOURS below), applied in order: each either answers or passes.
+        self.behaviours: list[str] = []
+        self.reasoning_tokens = 1500  # what a reasoning model spends before it answers
+        self.asked: dict[str, int] = {}  # a paper's title -> how often it was asked
+        # GET /v1/models: the models served (None: no such route, as some servers have none) and the context
+        # the listing gives (vLLM's max_model_len).
+        self.models: list[str] | None = ["loopback-model"]
+        self.context: int | None = None
         # The Batch API: uploaded files, batches, and how many looks a batch takes before it completes.
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, dict[str, object]] = {}
@@ -71,6 +104,10 @@ class FakeLLM(LoopbackServer):
         if "/files" in seen.path or "/batches" in seen.path:
             return self._batch_api(seen)
         time.sleep(self.delay)
+        if seen.path.endswith("/models") and self.models is not None:
+            extra = {"max_model_len": self.context} if self.context else {}
+            listed = [{"id": m, "object": "model", "created": 0, "owned_by": "loopback", **extra} for m in self.models]
+            return _json({"object": "list", "data": listed})
         if not seen.path.endswith("/chat/completions"):
             return error(404, f"no route {seen.path}")
         request = json.loads(seen.body)
@@ -90,6 +127,13 @@ class FakeLLM(LoopbackServer):
         scripted = next((canned for word, canned in self.answer_for.items() if word in name), None)
         if scripted is not None:
             return scripted
+        with self._lock:
+            self.asked[name] = self.asked.get(name, 0) + 1
+        good = chinese_answer(name, next((t for word, t in self.tag_for.items() if word in name), tag))
+        for behaviour in self.behaviours:
+            canned = BEHAVIOURS[behaviour](self, request, good, name)
+            if canned is not None:
+                return canned
         if self.echo_key:
             auth = next((v for k, v in seen.headers.items() if k.lower() == "authorization"), "")
             return completion(json.dumps({"summary": f"echo {auth} 这篇论文", "tag": auth}, ensure_ascii=False))
@@ -181,3 +225,231 @@ class FakeLLM(LoopbackServer):
 
 def _json(data: dict[str, object]) -> Canned:
     return Canned(200, json.dumps(data, ensure_ascii=False).encode(), {"Content-Type": "application/json"})
+
+
+# -- provider behaviours, each as its provider documents it or its users reported it (sources: the comment) ------
+
+Behaviour = Callable[[FakeLLM, dict[str, Any], str, str], Canned | None]
+
+
+def _budget(request: dict[str, Any]) -> int:
+    return int(request.get("max_completion_tokens") or request.get("max_tokens") or 100_000)
+
+
+def _openai_reasoning(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """OpenAI's reasoning models (o-series, gpt-5 family): `max_tokens` refused (openai/openai-python#2104,
+    FoundationAgents/MetaGPT#1709), a temperature other than 1 refused (altic-dev/FluidVoice#55,
+    NVlabs/cvdp_benchmark#29), and hidden reasoning counted against max_completion_tokens: a small budget gives
+    HTTP 200 with empty content and finish_reason "length" (langchain#32477, 64bit/async-openai#424)."""
+    if "max_tokens" in request:
+        return error(
+            400,
+            "Unsupported parameter: 'max_tokens' is not supported with this model. "
+            "Use 'max_completion_tokens' instead.",
+            param="max_tokens",
+            code="unsupported_parameter",
+        )
+    if request.get("temperature", 1) != 1:
+        return error(
+            400,
+            f"Unsupported value: 'temperature' does not support {request['temperature']} with this model. "
+            "Only the default (1) value is supported.",
+            param="temperature",
+            code="unsupported_value",
+        )
+    budget, spent = _budget(request), server.reasoning_tokens
+    if budget <= spent:
+        return completion("", "length", completion_tokens=budget, reasoning_tokens=budget)
+    return completion(good, completion_tokens=spent + 150, reasoning_tokens=spent)
+
+
+def _o_series_temperature(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """o1/o3-mini: temperature refused whatever its value (openai/openai-python#2104)."""
+    if "temperature" in request:
+        message = "Unsupported parameter: 'temperature' is not supported with this model."
+        return error(400, message, param="temperature", code="unsupported_parameter")
+    return None
+
+
+def _kimi_temperature(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """Kimi k2.5/k2.6/k3 on api.moonshot.cn: only temperature 1 (countbot-ai/CountBot#61); the body has no
+    param or code field."""
+    if request.get("temperature", 1) != 1:
+        body = {
+            "error": {
+                "message": "invalid temperature: only 1 is allowed for this model",
+                "type": "invalid_request_error",
+            }
+        }
+        return raw(400, body)
+    return None
+
+
+def _think_block(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """Qwen3 or a DeepSeek-R1 distill served without a reasoning parser (vLLM, Ollama, llama.cpp): the thinking
+    comes first, inside <think>, and quotes the shape it was asked for (not valid JSON)."""
+    thinking = (
+        '用户要我输出 {"summary": ..., "tag": ...} 这样的 JSON。先想想论文要解决什么问题……\n{summary: 问题, tag: ?}'
+    )
+    return completion(f"<think>\n{thinking}\n</think>\n\n{good}")
+
+
+def _think_close_only(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """A chat template that opens <think> in the prompt (DeepSeek-R1 distills, QwQ): the answer has only the
+    closing tag."""
+    return completion('好的，我需要给出 {"summary": ..., "tag": ...}。\n</think>\n' + good)
+
+
+def _paragraphs(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """Two paragraphs with raw line breaks inside the JSON string: what models write when the prompt allows one
+    to three paragraphs (strict JSON wants them escaped)."""
+    value = json.loads(good)
+    summary = value["summary"].replace("。作者指出", "。\n\n作者指出", 1)
+    text = json.dumps({"summary": summary, "tag": value["tag"]}, ensure_ascii=False).replace("\\n", "\n")
+    return completion(text)
+
+
+def _remark_after(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """Prose before the JSON and a remark after it that contains braces."""
+    return completion(f"好的。\n{good}\n\n注：以上 {{summary}} 与 {{tag}} 两个字段已按要求填写。")
+
+
+def _repeated(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """The same object twice (small local models repeat themselves until the stop token)."""
+    return completion(f"{good}\n{good}")
+
+
+def _fenced(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """A markdown fence with prose around it (LM Studio's /v1/responses with json_schema, lmstudio-bug-tracker#2403;
+    most chat models in text mode)."""
+    return completion(f"下面是结果：\n```json\n{good}\n```\n如需调整请告诉我。")
+
+
+def _length_on_complete(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """finish_reason "length" on an answer that is whole: the stop token fell just past the limit."""
+    return completion(good, "length")
+
+
+def _cut_short(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """An answer truly cut at the token limit (finish_reason "length") while the budget is under 2000 tokens."""
+    budget = _budget(request)
+    if budget < 2000:
+        return completion(good[: len(good) // 2], "length", completion_tokens=budget)
+    return None
+
+
+def _error_in_200(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """A gateway's error inside HTTP 200, no choices: OpenRouter documents it ("any error occurred while the LLM
+    is producing the output will be emitted in the response body", openrouter.ai/docs/api/reference/errors-and-
+    debugging; UKGovernmentBEIS/inspect_ai#1534); relays do it for an empty balance."""
+    body = {"id": None, "choices": None, "error": {"message": "Insufficient Balance", "code": 402}, "user_id": "u"}
+    return raw(200, body)
+
+
+def _deepseek_balance(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """DeepSeek: 402 Insufficient Balance (api-docs.deepseek.com/quick_start/error_codes;
+    harry0703/MoneyPrinterTurbo#628)."""
+    return error(402, "Insufficient Balance", type="unknown_error", code="invalid_request_error")
+
+
+def _kimi_quota(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """Moonshot: an exhausted balance is HTTP 429 without Retry-After, and never succeeds on retry
+    (MoonshotAI/kimi-code PR#1857)."""
+    message = (
+        "Your account org-0000 <ak-0000> is suspended due to insufficient balance, please recharge your account "
+        "or check your plan and billing details"
+    )
+    return raw(429, {"error": {"message": message, "type": "exceeded_current_quota_error"}})
+
+
+def _openai_quota(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """OpenAI: 429 insufficient_quota (platform.openai.com/docs/guides/error-codes)."""
+    message = (
+        "You exceeded your current quota, please check your plan and billing details. For more information on "
+        "this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors."
+    )
+    return error(429, message, type="insufficient_quota", code="insufficient_quota")
+
+
+def _siliconflow_balance(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """SiliconFlow: its own envelope, not OpenAI's, and 403 for an empty balance (docs.siliconflow.cn/faqs/
+    error-code)."""
+    return raw(403, {"code": 30001, "message": "Sorry, your account balance is insufficient", "data": None})
+
+
+def _lm_studio(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """LM Studio: response_format json_schema or text only; the error is a plain string, not an object
+    (lmstudio-bug-tracker#189, LoadShine/tada#16)."""
+    kind = (request.get("response_format") or {}).get("type", "text")
+    if kind not in ("json_schema", "text"):
+        return raw(400, {"error": "'response_format.type' must be 'json_schema' or 'text'"})
+    return None
+
+
+def _deepseek_formats(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """DeepSeek's chat completions: json_schema refused (llm-exe/llm-exe#662, UKGovernmentBEIS/inspect_ai#4916);
+    json_object needs the word "json" in the messages (api-docs.deepseek.com/guides/json_mode)."""
+    kind = (request.get("response_format") or {}).get("type", "text")
+    if kind == "json_schema":
+        return error(400, "This response_format type is unavailable now", code="invalid_request_error")
+    if kind == "json_object" and "json" not in json.dumps(request["messages"], ensure_ascii=False).lower():
+        message = "Prompt must contain the word 'json' in some form to use 'response_format' of type 'json_object'"
+        return error(400, message, code="invalid_request_error")
+    return None
+
+
+def _dashscope_thinking(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """Open Qwen3 models on DashScope/Bailian think by default and refuse that without streaming
+    (help.aliyun.com/en/model-studio/error-code; PDFMathTranslate#972): enable_thinking false is the fix."""
+    if request.get("enable_thinking") is not False:
+        message = "parameter.enable_thinking must be set to false for non-streaming calls"
+        return error(400, message, code="invalid_parameter_error")
+    return None
+
+
+def _reasoning_content(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """DeepSeek's thinking mode returns its chain of thought in reasoning_content (api-docs.deepseek.com/guides/
+    thinking_mode); vLLM and Ollama call the field `reasoning` (vllm#27752, ollama#15288). Neither is the
+    answer, even when it quotes JSON."""
+    thought = '我应当输出 {"summary": "不是答案", "tag": "wrong"}，先分析论文。'
+    return completion(good, reasoning_content=thought, reasoning=thought)
+
+
+def _blank_first(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """DeepSeek's JSON mode may answer only spaces with finish_reason "stop" ("handle blank content in your
+    code (e.g., retry the request)", api-docs.deepseek.com/guides/json_mode): the first ask of each paper."""
+    if server.asked.get(name, 0) == 1:
+        return completion("   \n  ")
+    return None
+
+
+def _moderation(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """DeepSeek's moderation: HTTP 400 with the same type as a format error (666ghj/BettaFish#108): not a reason
+    to walk the format ladder."""
+    return error(400, "Content Exists Risk", code="invalid_request_error")
+
+
+BEHAVIOURS: dict[str, Behaviour] = {
+    "openai-reasoning": _openai_reasoning,
+    "o-series-temperature": _o_series_temperature,
+    "kimi-temperature": _kimi_temperature,
+    "think-block": _think_block,
+    "think-close-only": _think_close_only,
+    "paragraphs": _paragraphs,
+    "remark-after": _remark_after,
+    "repeated": _repeated,
+    "fenced": _fenced,
+    "length-on-complete": _length_on_complete,
+    "cut-short": _cut_short,
+    "error-in-200": _error_in_200,
+    "deepseek-balance": _deepseek_balance,
+    "kimi-quota": _kimi_quota,
+    "openai-quota": _openai_quota,
+    "siliconflow-balance": _siliconflow_balance,
+    "lm-studio": _lm_studio,
+    "deepseek-formats": _deepseek_formats,
+    "dashscope-thinking": _dashscope_thinking,
+    "reasoning-content": _reasoning_content,
+    "blank-first": _blank_first,
+    "moderation": _moderation,
+}
