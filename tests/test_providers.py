@@ -34,7 +34,8 @@ WORKS = {
     "deepseek-formats": 4,  # json_schema refused once, then json_object
     "dashscope-thinking": 4,  # one refusal: enable_thinking false
     "reasoning-content": 3,
-    "blank-first": 6,  # DeepSeek's blank JSON-mode answer: asked again, as its documentation says to
+    "blank-first": 4,  # DeepSeek's blank JSON-mode answer: asked again, as its documentation says to
+    "answer-in-reasoning": 3,
 }
 
 
@@ -118,6 +119,8 @@ STOPS = {
     "kimi-quota": "(HTTP 429: “Your account org-0000 <ak-0000> is suspended due to insufficient balance",
     "openai-quota": "(HTTP 429: “You exceeded your current quota, please check your plan and billing details.",
     "siliconflow-balance": "(HTTP 403: “Sorry, your account balance is insufficient”)",
+    "minimax-balance": "answered with an error instead of an answer (“insufficient balance”)",
+    "envelope-in-200": "answered with an error instead of an answer (“您的账户已欠费，请充值后重试”)",
 }
 
 

@@ -421,9 +421,9 @@ class LLM:
                 "check OPENAI_BASE_URL"
             )
         if not response.choices:
-            problem = getattr(response, "error", None)  # a gateway's error inside HTTP 200 (OpenRouter, relays)
+            problem = _problem_in_200(response.model_extra or {})
             if problem:
-                raise _error_in_200(problem, self.base_url, name)
+                raise _error_in_200(problem, self.base_url)
             raise Transient("the LLM endpoint returned no choices")
         choice = response.choices[0]
         usage = response.usage
@@ -436,9 +436,15 @@ class LLM:
                 "filter); try another model or endpoint for this paper",
             )
         if not text.strip() and choice.finish_reason != "length":
-            # DeepSeek's JSON mode may answer only spaces ("handle blank content ... retry the request",
-            # api-docs.deepseek.com/guides/json_mode); GLM now and then ends a thinking stream with no text.
-            raise Transient("the model answered with blank text", retry_after=0.5)
+            side = _reasoning_of(choice.message)
+            if '"summary"' in side:
+                # The answer went to the reasoning field: LM Studio applies json_schema to the reasoning stream
+                # (lmstudio-bug-tracker#1773), GLM-5 at times answers only in reasoning_content (Vibe-Trading#458).
+                text = side
+            else:
+                # DeepSeek's JSON mode may answer only spaces ("handle blank content ... retry the request",
+                # api-docs.deepseek.com/guides/json_mode); GLM now and then ends a thinking stream with no text.
+                raise Transient("the model answered with blank text", retry_after=0.5)
         return Reply(
             text=text,
             prompt_tokens=usage.prompt_tokens if usage else 0,
@@ -473,11 +479,35 @@ def _context_of(entry: dict[str, Any]) -> int | None:
     return None
 
 
-def _error_in_200(problem: Any, base_url: str, name: str) -> Exception:
+def _reasoning_of(message: Any) -> str:
+    """The reasoning a message carries beside its content: reasoning_content (DeepSeek, Qwen, GLM) or reasoning
+    (vLLM since 0.11, Ollama, OpenRouter)."""
+    extra = getattr(message, "model_extra", None) or {}
+    for key in ("reasoning_content", "reasoning"):
+        if isinstance(extra.get(key), str):
+            return str(extra[key])
+    return ""
+
+
+def _problem_in_200(extra: dict[str, Any]) -> dict[str, Any] | None:
+    """An error reported in a 200 without choices, in the envelopes gateways use: OpenAI's `error` object
+    (OpenRouter, relays), a top-level code and message (SiliconFlow's and GLM's envelope), MiniMax's base_resp."""
+    error = extra.get("error")
+    if isinstance(error, dict):
+        return error
+    if isinstance(error, str) and error.strip():
+        return {"message": error}
+    base = extra.get("base_resp")
+    if isinstance(base, dict) and base.get("status_code") not in (None, 0):
+        return {"message": base.get("status_msg"), "code": base.get("status_code")}
+    message = next((extra[k] for k in ("message", "msg", "detail") if isinstance(extra.get(k), str)), None)
+    return {"message": message, "code": extra.get("code")} if message else None
+
+
+def _error_in_200(problem: dict[str, Any], base_url: str) -> Exception:
     """A gateway's error object in a 200: transient when it says so (an upstream 429 or 5xx), else the run stops
     with the provider's words (a spent balance repeats for every paper)."""
-    message = problem.get("message") if isinstance(problem, dict) else problem
-    code = problem.get("code") if isinstance(problem, dict) else None
+    message, code = problem.get("message"), problem.get("code")
     quoted = f"“{_first_line(message)}”" if message else "no reason given"
     if str(code) in ("408", "429", "500", "502", "503", "504") and not any(
         w in str(message).lower() for w in _SPENT_WORDS

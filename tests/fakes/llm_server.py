@@ -417,10 +417,30 @@ def _reasoning_content(server: FakeLLM, request: dict[str, Any], good: str, name
 
 def _blank_first(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
     """DeepSeek's JSON mode may answer only spaces with finish_reason "stop" ("handle blank content in your
-    code (e.g., retry the request)", api-docs.deepseek.com/guides/json_mode): the first ask of each paper."""
-    if server.asked.get(name, 0) == 1:
+    code (e.g., retry the request)", api-docs.deepseek.com/guides/json_mode): now and then, here the run's first."""
+    if len(server.chats) == 1:
         return completion("   \n  ")
     return None
+
+
+def _answer_in_reasoning(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """LM Studio with a thinking model applies json_schema to the reasoning stream: content comes back empty and
+    the answer is in reasoning_content (lmstudio-bug-tracker#1773); GLM-5 does the same at times
+    (HKUDS/Vibe-Trading#458)."""
+    return completion("", reasoning_content=good)
+
+
+def _minimax_balance(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """MiniMax's OpenAI-compatible API: HTTP 200, no choices, the error in base_resp (MiniMax-AI/MiniMax-M2#62
+    quotes "insufficient balance (1008)")."""
+    body = {"id": "x", "choices": None, "base_resp": {"status_code": 1008, "status_msg": "insufficient balance"}}
+    return raw(200, body)
+
+
+def _envelope_in_200(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """A relay that answers 200 with its own {code, message, data} envelope (SiliconFlow's error shape,
+    docs.siliconflow.cn/faqs/error-code; GLM's code 1113 "您的账户已欠费，请充值后重试", docs.bigmodel.cn api-code)."""
+    return raw(200, {"code": 1113, "message": "您的账户已欠费，请充值后重试", "data": None})
 
 
 def _moderation(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
@@ -451,5 +471,8 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "dashscope-thinking": _dashscope_thinking,
     "reasoning-content": _reasoning_content,
     "blank-first": _blank_first,
+    "answer-in-reasoning": _answer_in_reasoning,
+    "minimax-balance": _minimax_balance,
+    "envelope-in-200": _envelope_in_200,
     "moderation": _moderation,
 }
