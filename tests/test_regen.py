@@ -22,6 +22,7 @@ from notegen.regen import regen_paper
 from notegen.session import Session
 from notegen.storage import vault_lock
 from tests.fakes.llm_server import chinese_answer, completion
+from tests.pdfs import paper
 from tests.systems import KILLED
 
 pytestmark = pytest.mark.e2e  # run again under the stand-ins for Windows and macOS (.ci/run)
@@ -342,3 +343,138 @@ def test_regen_of_an_id_arxiv_does_not_know(arxiv, llm, workspace, run):
 
     assert r.code == 1
     assert r.err.splitlines()[-1] == "error: 2401.99999: arXiv has no paper with this ID; check it for typos"
+
+
+# -- several papers at once -------------------------------------------------------------------------------
+
+
+def _changed(before: str, after: str) -> list[str]:
+    """The lines of `after` that differ from `before` (same number of lines)."""
+    old, new = before.splitlines(), after.splitlines()
+    assert len(old) == len(new)
+    return [b for a, b in zip(old, new, strict=True) if a != b]
+
+
+def test_several_papers_of_one_note_all_end_up_in_it(arxiv, llm, workspace, run):
+    assert run("draft", "1512.03385", "1505.04597", "1612.03144", "--date", "2024-01-30").code == 0
+    before = NOTE.read_text()
+    llm.answer_for = {
+        "Residual": completion(chinese_answer("x", "deep_learning").replace("现有方法", "残差网络之前的方法")),
+        "U-Net": completion(chinese_answer("x", "deep_learning").replace("现有方法", "分割网络之前的方法")),
+    }
+
+    r = run("regen", "1512.03385", "1505.04597")
+
+    assert r.code == 0, r.err
+    assert r.out == f"{NOTE}\n"  # the note once, though written twice
+    after = NOTE.read_text()
+    changed = _changed(before, after)
+    assert changed[0].startswith("updated: ")
+    assert [line.split(" summary=")[0] for line in changed[1::2]] == [
+        "<!-- notegen paper=arxiv:1512.03385v1",
+        "<!-- notegen paper=arxiv:1505.04597v1",
+    ]
+    assert "残差网络之前的方法" in changed[2] and "分割网络之前的方法" in changed[4]
+    assert len(changed) == 5  # updated, and each paper's marker and summary; Feature Pyramid as it was
+    assert len(llm.chats) == 3 + 2
+
+
+def test_several_papers_in_several_notes(arxiv, llm, workspace, run):
+    other = Path("notes/papers.20240131.md")
+    assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
+    assert run("draft", "1505.04597", "--date", "2024-01-31").code == 0
+    before = {NOTE: NOTE.read_text(), other: other.read_text()}
+    llm.script = [completion(chinese_answer("x", "deep_learning").replace("现有方法", "以往的方法"))] * 2
+
+    r = run("regen", "1512.03385", "1505.04597")
+
+    assert r.code == 0, r.err
+    assert r.out == f"{NOTE}\n{other}\n"
+    for path, text in before.items():
+        changed = _changed(text, path.read_text())
+        assert len(changed) == 3 and "以往的方法" in changed[2]
+
+
+def test_papers_are_drafted_side_by_side(arxiv, llm, workspace, run):
+    three = ("1512.03385", "1505.04597", "1612.03144")
+    assert run("draft", *three, "--date", "2024-01-30").code == 0
+    llm.delay_for = {"Residual": 1.0, "U-Net": 1.0, "Pyramid": 1.0}
+
+    r = run("regen", *three)
+
+    assert r.code == 0, r.err
+    # The first request goes alone (it finds the structured output the endpoint takes); the others together.
+    probe, second, third = llm.requests[-3:]
+    assert second.at - probe.at >= 1.0 and third.at - second.at < 0.9
+
+
+def test_a_paper_that_fails_does_not_stop_the_others(arxiv, llm, workspace, run):
+    assert run("draft", "1512.03385", "1505.04597", "--date", "2024-01-30").code == 0
+    before = NOTE.read_text()
+    llm.script = [completion(chinese_answer("x", "deep_learning").replace("现有方法", "以往的方法"))] * 2
+
+    r = run("regen", "1512.03385", "2401.99999", "1505.04597")
+
+    assert r.code == 1
+    assert r.out == f"{NOTE}\n"
+    assert r.err.splitlines()[-1] == "error: 2401.99999: arXiv has no paper with this ID; check it for typos"
+    assert len([line for line in _changed(before, NOTE.read_text()) if "以往的方法" in line]) == 2
+
+
+def test_an_edited_summary_stops_only_its_paper(arxiv, llm, workspace, run):
+    assert run("draft", "1512.03385", "1505.04597", "--date", "2024-01-30").code == 0
+    text = NOTE.read_text()
+    i = text.index("现有方法难以兼顾效果与效率")  # the first paper's summary
+    mine = text[:i] + "我改过的句子" + text[i + len("现有方法难以兼顾效果与效率") :]
+    NOTE.write_text(mine)
+    llm.script = [completion(chinese_answer("x", "deep_learning").replace("现有方法", "以往的方法"))]
+
+    r = run("regen", "1512.03385", "1505.04597")
+
+    assert r.code == 1
+    assert r.err.splitlines()[-1] == (
+        "error: 1512.03385: the summary in papers.20240130.md:10 was edited since notegen wrote it; "
+        "pass --force to replace it (the current text is kept in a backup)"
+    )
+    after = NOTE.read_text()
+    assert "我改过的句子" in after and "以往的方法" in after.split("## U-Net")[1]
+    assert len(llm.chats) == 2 + 1  # the edited paper was not asked about
+
+
+def test_a_dry_run_of_several_papers_prints_each_section(arxiv, llm, workspace, run):
+    assert run("draft", "1512.03385", "1505.04597", "--date", "2024-01-30").code == 0
+    before = NOTE.read_bytes()
+
+    r = run("regen", "1512.03385", "1505.04597", "--dry-run")
+
+    assert r.code == 0, r.err
+    assert NOTE.read_bytes() == before
+    shown = r.out.split("\n\n## ")
+    assert len(shown) == 2
+    assert shown[0].startswith("## Deep Residual Learning for Image Recognition\n<!-- notegen paper=")
+    assert shown[1].startswith("U-Net: Convolutional Networks for Biomedical Image Segmentation\n<!-- notegen")
+
+
+def test_figure_goes_with_one_paper_only(arxiv, llm, workspace, run):
+    r = run("regen", "1512.03385", "1505.04597", "--figure", "2")
+
+    assert r.code == 2
+    assert r.err == "error: --figure N chooses one paper's figure; pass one paper with it\n"
+    assert arxiv.requests == [] and llm.requests == []
+
+
+def test_papers_regen_cannot_place_are_named_together_before_anything_is_asked(arxiv, llm, workspace, run):
+    paper(workspace / "2401.16420.pdf", title="A Local Paper Nobody Drafted")
+    assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
+    assert run("draft", "1512.03385", "1505.04597", "--date", "2024-01-31").code == 0
+    calls = len(arxiv.api_calls)
+
+    r = run("regen", "1512.03385", "1505.04597", "2401.16420.pdf", "1612.03144")
+
+    assert r.code == 2  # refused before arXiv is asked for the title that would place 1612.03144
+    assert r.err == (
+        "error: 1512.03385: in several notes (papers.20240130.md:10, papers.20240131.md:10); "
+        "pass --date to choose one\n"
+        "error: 2401.16420.pdf: not in any note of the vault; draft it first, or pass the --date of its note\n"
+    )
+    assert len(arxiv.api_calls) == calls and len(llm.chats) == 1 + 2

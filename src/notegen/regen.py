@@ -1,91 +1,423 @@
-"""notegen regen: one paper's section regenerated in place: the summary (asking the model again), and the tag or
-the figure when asked. What the person wrote (an edited summary, words added to a review line, a hand-written
-section) is only replaced with `force`, and kept in a backup."""
+"""notegen regen: papers' sections regenerated in place: the summary (asking the model again), and the tag or
+the figure when asked. Either the papers the person names, or every summary that waits (`--waiting`: the
+placeholder `draft --no-llm` leaves, or a review line after an unusable answer). What the person wrote (an
+edited summary, words added to a review line, a hand-written section) is only replaced with `force`, and kept
+in a backup.
+
+The papers are drafted side by side, `concurrency` at a time, in one Session and one pool of PDF workers; each
+is written once it is done, in the order given, under the workspace's lock, into the note as it is then: several
+papers of one note all end up in it, and an interrupted run keeps what it wrote."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from notegen import note, vault
-from notegen.errors import NotegenError, PaperError, UsageError
-from notegen.ids import ArxivId, Ref
+from notegen import note, review, vault
+from notegen.bounded import Bounded
+from notegen.errors import FatalError, NotegenError, PaperError, UsageError
+from notegen.ids import ArxivId, LocalPdf, Ref, parse_arxiv_id
 from notegen.jobs import Job, job_for, with_metadata
-from notegen.result import DraftResult
+from notegen.result import Drafted, DraftResult
 from notegen.session import Session
+from notegen.settings import Settings
 from notegen.step import Voice, draft_section
 from notegen.storage import name_start, write_atomic
 
 WITHOUT_KEY = "; regen asks the model, so it needs one"  # the Session's missing-key message ends so
+WAITING = ("placeholder", "review")  # the kinds `notegen review` lists that a new summary clears
+LOCAL = ("pdf:", "pdfid:")  # the markers of papers drafted from a local PDF (see jobs.job_for)
+FORCE = "pass --force to replace it (the current text is kept in a backup)"
+
+Found = tuple[Path, note.Note, note.SectionSpan]  # a paper's section: its note's file, the note, where it is
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One section to regenerate: the paper, the note it is in, and whether its tag line is replaced too."""
+
+    job: Job
+    path: Path
+    tag: bool
 
 
 def regen_paper(
     session: Session, ref: Ref, day: date | None, tag: bool = False, figure: int | None = None, force: bool = False
 ) -> DraftResult:
-    """Regenerate the section of `ref` in the note of `day` (None: wherever it is in the vault); `tag` and
-    `figure` (its number in the PDF) replace those too."""
+    """Regenerate one paper's section (see regen_papers)."""
+    return regen_papers(session, [ref], day, tag=tag, figure=figure, force=force)
+
+
+def regen_papers(
+    session: Session,
+    refs: list[Ref],
+    day: date | None,
+    tag: bool = False,
+    figure: int | None = None,
+    force: bool = False,
+) -> DraftResult:
+    """Regenerate the sections of `refs` in the note of `day` (None: wherever each is in the vault); `tag` and
+    `figure` (its number in the PDF; one paper) replace those too. A paper regen cannot place (in no note, in
+    several) is bad input: a UsageError names each such paper, before arXiv is asked (or, for a paper only its
+    arXiv title can find, before the model is). Any other paper that fails is named in the result, and the
+    others go on."""
     settings = session.settings
     result = DraftResult()
     paths = [vault.note_path(settings, day)] if day else vault.daily_notes(settings)
     # Every note is read first: one notegen cannot edit safely is refused before anything is fetched.
     notes = [(path, note.parse_note(vault.read_note(path), str(path))) for path in paths if path.is_file()]
-    with session.bounded(1) as bounded:
-        job = job_for(ref, bounded)
+    where = f"the note of {day:%Y-%m-%d}" if day else "any note of the vault"
+    problems: list[str] = []
+    with session.bounded(min(settings.concurrency, len(refs))) as bounded:
+        jobs = _jobs(refs, bounded, result)
+        placed: dict[str, Found] = {}
+        refused: set[str] = set()
+        for job in jobs:  # by marker, else by the title a local PDF gives
+            found = _place(notes, job, where, problems, need=not isinstance(job.ref, ArxivId))
+            if found is not None and _refused(found, job, force, result):
+                refused.add(job.name)  # before anything is asked
+            elif found is not None:
+                placed[job.name] = found
+        if problems:  # before any network call
+            raise UsageError("\n".join(problems))
+        asked = [j for j in jobs if isinstance(j.ref, ArxivId) and j.name not in refused]
+        known = {j.name: j for j in with_metadata(session.arxiv, asked, result, session.status)}
+        chosen: list[tuple[Job, Found]] = []
+        for job in jobs:
+            if job.name in refused or (isinstance(job.ref, ArxivId) and job.name not in known):
+                continue  # named in the result (arXiv does not know it, or the person's text stops it)
+            job = known.get(job.name, job)
+            if job.name not in placed:  # a hand-written section: by the title arXiv gives
+                found = _place(notes, job, where, problems, need=True)
+                if found is None or _refused(found, job, force, result):
+                    continue
+                placed[job.name] = found
+            chosen.append((job, placed[job.name]))
+        if problems:
+            raise UsageError("\n".join(problems))
+        targets: list[_Target] = []
+        seen: dict[tuple[Path, int], str] = {}
+        for job, (path, parsed, span) in chosen:
+            twin = seen.setdefault((path, span.start), job.name)
+            if twin != job.name:
+                session.status(f"warning: {job.name}: the same section as {twin}; regenerating it once")
+            elif tag and span.tag is None:
+                why = f"{path.name}:{span.line}: the section has no tag line (#tag) to replace"
+                result.failures.append(PaperError(job.name, why))
+            else:
+                targets.append(_Target(job, path, tag or _untagged(parsed, span)))
+        _regenerate(session, targets, bounded, figure, force, result)
+    result.usage = session.answers.usage if session.answers else None
+    return result
+
+
+def waiting(settings: Settings, day: date | None, status: Callable[[str], None]) -> list[review.Item]:
+    """What `notegen review` lists as a summary waiting (a placeholder, a review line), in the note of `day` or
+    in the whole vault. A note that cannot be read is named and left out; with `day`, it is refused."""
+    only = vault.note_path(settings, day) if day else None
+    if only is not None:
+        if not only.is_file():
+            raise UsageError(f"--date {day:%Y-%m-%d}: the vault has no note of that day ({only.name}); check the date")
+        note.parse_note(vault.read_note(only), str(only))  # refused with its file and line
+    items = []
+    for item in review.pending(settings):
+        if only is not None and not _same_file(item.path, only):
+            continue
+        if item.kind == "unreadable note":
+            status(f"warning: {item.path.name}:{item.line}: {item.reason}; its summaries were left out")
+        elif item.kind in WAITING:
+            items.append(item)
+    return items
+
+
+def regen_waiting(session: Session, items: list[review.Item], tag: bool = False, force: bool = False) -> DraftResult:
+    """Regenerate the section of each waiting item (see `waiting`), keeping its tag unless `tag`. A section the
+    person wrote to (an edited summary, words added to the review line, a hand-written section) is skipped with
+    a status line, unless `force`. A section drafted from a local PDF is regenerated from that PDF when it is in
+    the workspace (it is known by the keys in its marker)."""
+    result = DraftResult()
+    sections = _sections_of(items)
+    notes = len({path for path, _, _ in sections})
+    plural = "summaries wait" if len(sections) > 1 else "summary waits"
+    session.status(f"{len(sections)} {plural} in {notes} note{'s' * (notes > 1)}")
+    with session.bounded(min(session.settings.concurrency, len(sections))) as bounded:
+        by_id: list[tuple[Job, Found]] = []
+        local: list[Found] = []
+        for found in sections:
+            path, parsed, span = found
+            paper = span.paper or ""
+            arxiv_id = parse_arxiv_id(paper.removeprefix("arxiv:")) if paper.startswith("arxiv:") else None
+            name = str(arxiv_id) if arxiv_id else span.title
+            reason = None if force else _edited(parsed, span)
+            if reason:
+                where = f"{path.name}:{span.line}"
+                session.status(f"{name}: the summary in {where} {reason}; skipped it (pass --force to replace it)")
+            elif arxiv_id is not None:
+                by_id.append((job_for(arxiv_id), found))
+            elif paper.startswith(LOCAL):
+                local.append(found)
+            else:
+                fix = "pass its arXiv ID or PDF (notegen regen <ID or PDF> --force)"
+                why = f"{path.name}:{span.line} has no notegen marker that names the paper; {fix}"
+                result.failures.append(PaperError(name, why))
+        asked = list({j.name: j for j, _ in by_id}.values())  # a paper waiting in two notes is looked up once
+        known = {j.name: j for j in with_metadata(session.arxiv, asked, result, session.status)}
+        chosen = [(found, known[job.name]) for job, found in by_id if job.name in known]
+        chosen.extend(_local_jobs(session, local, bounded, result))
+        chosen = [(found, job) for found, job in chosen if _alone(found, job, result)]
+        order = {(path, span.start): i for i, (path, _, span) in enumerate(sections)}
+        chosen.sort(key=lambda pair: order[pair[0][0], pair[0][2].start])  # the notes' order, top to bottom
+        targets = [_Target(job, path, tag or _untagged(parsed, span)) for (path, parsed, span), job in chosen]
+        _regenerate(session, targets, bounded, None, force, result)
+    result.usage = session.answers.usage if session.answers else None
+    return result
+
+
+# -- which section, and may it be replaced ------------------------------------------------------------------
+
+
+def _jobs(refs: list[Ref], bounded: Bounded, result: DraftResult) -> list[Job]:
+    jobs = []
+    for ref in refs:
+        try:
+            jobs.append(job_for(ref, bounded))
+        except PaperError as err:
+            result.failures.append(err)
+    return jobs
+
+
+def _place(notes: list[tuple[Path, note.Note]], job: Job, where: str, problems: list[str], need: bool) -> Found | None:
+    """The paper's one section; None when there is none (a problem when `need`) or several (a problem)."""
+    try:
         found = _locate(notes, job)
-        if not found and isinstance(job.ref, ArxivId):  # a hand-written section: by the title arXiv gives
-            looked_up = _looked_up(session, job, result)
-            if looked_up is None:
-                return result  # arXiv does not know it: named in result.failures
-            job, found = looked_up, _locate(notes, looked_up)
-        where = f"the note of {day:%Y-%m-%d}" if day else "any note of the vault"
-        if not found:
-            raise UsageError(f"{job.name}: not in {where}; draft it first, or pass the --date of its note")
-        if len(found) > 1:
-            names = ", ".join(f"{path.name}:{span.line}" for path, span in found)
-            raise UsageError(f"{job.name}: in several notes ({names}); pass --date to choose one")
-        path, span = found[0]
-        _guard(path, next(n for p, n in notes if p == path), span, job.name, force)
-        if job.meta is None and isinstance(job.ref, ArxivId):
-            looked_up = _looked_up(session, job, result)
-            if looked_up is None:
-                return result
-            job = looked_up
+    except PaperError as err:
+        problems.append(str(err))
+        return None
+    if not found and need:
+        problems.append(f"{job.name}: not in {where}; draft it first, or pass the --date of its note")
+    if len(found) > 1:
+        names = ", ".join(f"{path.name}:{span.line}" for path, _, span in found)
+        problems.append(f"{job.name}: in several notes ({names}); pass --date to choose one")
+    return found[0] if len(found) == 1 else None
+
+
+def _locate(notes: list[tuple[Path, note.Note]], job: Job) -> list[Found]:
+    """The paper's section in each note: by marker, else by title. Two in one note is for the person to sort out
+    (`notegen check` lists them), not for notegen to guess."""
+    found: list[Found] = []
+    for path, parsed in notes:
+        matches = parsed.find((job.marker, *job.keys), job.title)
+        if len(matches) > 1:
+            lines = ", ".join(str(m.line) for m in matches)
+            raise PaperError(
+                job.name,
+                f"{path.name} has {len(matches)} sections of this paper (lines {lines}); "
+                "keep one and rerun (notegen check lists such sections)",
+            )
+        found.extend((path, parsed, m) for m in matches)
+    return found
+
+
+def _alone(found: Found, job: Job, result: DraftResult) -> bool:
+    """Whether the paper has only this section in its note; two are named (once) in the result, not guessed."""
+    path, parsed, _ = found
+    try:
+        _locate([(path, parsed)], job)
+    except PaperError as err:
+        if str(err) not in map(str, result.failures):
+            result.failures.append(err)
+        return False
+    return True
+
+
+def _refused(found: Found, job: Job, force: bool, result: DraftResult) -> bool:
+    """Whether what the person wrote stops this paper (then named in the result)."""
+    path, parsed, span = found
+    reason = None if force else _edited(parsed, span)
+    if reason:
+        result.failures.append(PaperError(job.name, f"the summary in {path.name}:{span.line} {reason}; {FORCE}"))
+    return reason is not None
+
+
+def _edited(parsed: note.Note, span: note.SectionSpan) -> str | None:
+    """What the person did to the part regen replaces, as the end of a sentence; None when it is notegen's."""
+    if not note.edited(parsed, span):
+        return None
+    if span.written is None:
+        return "was written by hand"
+    if not note.review_is_notegens(parsed, span):
+        return "has words added to notegen's review line"
+    return "was edited since notegen wrote it"
+
+
+def _untagged(parsed: note.Note, span: note.SectionSpan) -> bool:
+    """Whether the tag line is still the stand-in notegen writes when the model gave no tag (`#untagged`): it
+    waits for a tag as the placeholder waits for a summary, so the model's tag replaces it."""
+    if span.tag is None:
+        return False
+    return parsed.text[span.tag[0] : span.tag[1]].strip() == f"#{note.UNTAGGED}"
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a == b
+
+
+def _sections_of(items: list[review.Item]) -> list[Found]:
+    """The section each item is in, once per section, in the items' order (a note's sections top to bottom)."""
+    notes: dict[Path, note.Note] = {}
+    found: dict[tuple[Path, int], Found] = {}
+    for item in items:
+        if item.path not in notes:
+            notes[item.path] = note.parse_note(vault.read_note(item.path), str(item.path))
+        parsed = notes[item.path]
+        above = [s for s in parsed.sections if s.line <= item.line]
+        if above:  # (always: review lists lines inside sections)
+            found.setdefault((item.path, above[-1].start), (item.path, parsed, above[-1]))
+    return list(found.values())
+
+
+# -- local PDFs ---------------------------------------------------------------------------------------------
+
+
+def _local_jobs(
+    session: Session, sections: list[Found], bounded: Bounded, result: DraftResult
+) -> list[tuple[Found, Job]]:
+    """Sections drafted from a local PDF, each with the job of its PDF: the one their marker names (by its bytes'
+    hash or its document ID), looked for in the workspace. A section whose PDF is not there fails with the fix."""
+    if not sections:
+        return []
+    wanted = {note.paper_key(span.paper or "") for _, _, span in sections}
+    session.status(f"looking for {len(wanted)} local PDF{'s' * (len(wanted) > 1)} in the workspace")
+    pdfs = _pdfs_with(session.settings.workspace, wanted, bounded)
+    jobs = []
+    for found in sections:
+        path, _, span = found
+        job = pdfs.get(note.paper_key(span.paper or ""))
+        if job is None:
+            fix = "pass the PDF: notegen regen <path to the PDF>"
+            why = f"{path.name}:{span.line} was drafted from a local PDF that is not in the workspace; {fix}"
+            result.failures.append(PaperError(span.title, why))
+        else:
+            jobs.append((found, job))
+    return jobs
+
+
+def _pdfs_with(folder: Path, keys: set[str], bounded: Bounded) -> dict[str, Job]:
+    """The job of the PDF under `folder` each key means, for the keys a PDF there has."""
+    found: dict[str, Job] = {}
+    for pdf in _pdf_files(folder):
+        if keys <= found.keys():
+            break
+        try:
+            job = job_for(LocalPdf(pdf), bounded)
+        except FatalError:
+            raise
+        except NotegenError:
+            continue  # unreadable, broken: not the one
+        for key in job.keys:
+            if key in keys:
+                found.setdefault(key, job)
+    return found
+
+
+def _pdf_files(folder: Path) -> Iterator[Path]:
+    """The PDFs under `folder`, but not in hidden folders (.notegen's caches, .git) or node_modules."""
+    for top, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
+        for name in sorted(files):
+            if name.lower().endswith(".pdf"):
+                yield Path(top) / name
+
+
+# -- drafting and writing ------------------------------------------------------------------------------------
+
+
+def _regenerate(
+    session: Session, targets: list[_Target], bounded: Bounded, figure: int | None, force: bool, result: DraftResult
+) -> None:
+    """Draft every target's section, `concurrency` at a time, and write each, in order, once it is done. A
+    FatalError (a wrong key, say) stops the rest; what was written stays."""
+    if not targets:
+        return
+    voice = Voice.of(session.settings)
+    pool = ThreadPoolExecutor(max_workers=max(1, min(session.settings.concurrency, len(targets))))
+    try:
         # Regenerating means asking the model again, not reading its last answer.
-        outcome = draft_section(session, job, Voice.of(settings), bounded, figure or 1, refresh=True)
+        futures = [pool.submit(draft_section, session, t.job, voice, bounded, figure or 1, True) for t in targets]
+        for target, future in zip(targets, futures, strict=True):
+            _settle(session, target, future.result(), figure, force, result)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)  # an interrupt does not wait for requests in flight
+        raise
+    pool.shutdown()
+
+
+def _settle(
+    session: Session,
+    target: _Target,
+    outcome: Drafted | PaperError,
+    figure: int | None,
+    force: bool,
+    result: DraftResult,
+) -> None:
+    """Write one paper's new section, or name why not in the result."""
+    job, path = target.job, target.path
     if isinstance(outcome, PaperError):
         result.failures.append(outcome)
-        return result
+        return
     section = outcome.section
-    if section.review:
-        result.failures.append(
-            PaperError(job.name, f"{section.review_detail}; the summary in {path.name} was left as it was")
-        )
-        return result
+    if section.unanswered:
+        why = f"{section.review_detail}; the summary in {path.name} was left as it was"
+        result.failures.append(PaperError(job.name, why))
+        return
+    if section.review:  # a usable summary with a doubt: written with its review line
+        result.doubts.append(PaperError(job.name, f"summary to check: {section.review_detail}"))
     if figure is not None and section.image is None:
         result.failures.append(PaperError(job.name, f"no figure {figure}: {section.missing_figure}"))
-        return result
-    if tag and span.tag is None:
-        result.failures.append(
-            PaperError(job.name, f"{path.name}:{span.line}: the section has no tag line (#tag) to replace")
-        )
-        return result
-    if outcome.stored is not None:
-        result.written.append(outcome.stored)
+        return
+    try:
+        written = _write(session, target, section, figure, force, result)
+    except FatalError:
+        raise
+    except NotegenError as err:
+        result.failures.append(err if isinstance(err, PaperError) else PaperError(job.name, str(err)))
+        written = []
+    if outcome.stored is not None:  # the new figure's image, whether or not the note took it
+        written.insert(min(1, len(written)), outcome.stored)
+    result.written.extend([p for p in dict.fromkeys(written) if p not in result.written])
+
+
+def _write(
+    session: Session, target: _Target, section: note.Section, figure: int | None, force: bool, result: DraftResult
+) -> list[Path]:
+    """The new section into the note as it is now, under the lock; the files written, the note first. With a
+    dry run, the section goes to the result's preview instead."""
+    settings, job, path = session.settings, target.job, target.path
     with session.writing():
         current = note.parse_note(vault.read_note(path), str(path))
         again = _locate([(path, current)], job)
         if len(again) != 1:
-            raise NotegenError(f"{path}: the section of {job.name} changed while notegen worked; run it again")
-        span = again[0][1]
-        _guard(path, current, span, job.name, force)
+            raise PaperError(job.name, f"its section in {path} changed while notegen worked; run it again")
+        span = again[0][2]
+        reason = None if force else _edited(current, span)
+        if reason:
+            raise PaperError(job.name, f"the summary in {path.name}:{span.line} {reason}; {FORCE}")
         now = session.clock()
         new = note.replace_section_parts(
             current,
             span,
             now,
             summary=section.summary,
-            tag=section.tag if tag else None,
+            review=section.review,
+            tag=section.tag if target.tag else None,
             figure=section.image if figure is not None else None,
             paper=job.marker,
             figure_doubt=section.figure_doubt,
@@ -93,53 +425,16 @@ def regen_paper(
         if session.dry_run:
             after = note.parse_note(new, str(path))
             changed = next(s for s in after.sections if s.line == span.line)
-            result.preview = new[changed.start : changed.end].rstrip() + "\n"
-            return result
+            shown = new[changed.start : changed.end].rstrip() + "\n"
+            result.preview += ("\n" if result.preview else "") + shown
+            return []
         if note.edited(current, span):
             backup = _backup(session, path, current.text[span.start : span.end], job, now)
             session.status(f"{job.name}: the replaced section is kept in {backup}")
-        if tag:
-            result.written.extend(vault.ensure_tag_notes(settings, [section.tag], now))
+        tagged = target.tag and span.tag is not None
+        tag_notes = vault.ensure_tag_notes(settings, [section.tag], now) if tagged else []
         write_atomic(path, new.encode("utf-8"), settings.scratch)
-    result.written.insert(0, path)
-    result.usage = session.answers.usage if session.answers else None
-    return result
-
-
-def _looked_up(session: Session, job: Job, result: DraftResult) -> Job | None:
-    found = with_metadata(session.arxiv, [job], result, session.status)
-    return found[0] if found else None
-
-
-def _locate(notes: list[tuple[Path, note.Note]], job: Job) -> list[tuple[Path, note.SectionSpan]]:
-    """The paper's section in each note: by marker, else by title. Two in one note is for the person to sort out
-    (`notegen check` lists them), not for notegen to guess."""
-    found: list[tuple[Path, note.SectionSpan]] = []
-    for path, parsed in notes:
-        matches = parsed.find((job.marker, *job.keys), job.title)
-        if len(matches) > 1:
-            lines = ", ".join(str(m.line) for m in matches)
-            raise UsageError(
-                f"{job.name}: {path.name} has {len(matches)} sections of this paper (lines {lines}); "
-                "keep one and rerun (notegen check lists such sections)"
-            )
-        found.extend((path, m) for m in matches)
-    return found
-
-
-def _guard(path: Path, parsed: note.Note, span: note.SectionSpan, name: str, force: bool) -> None:
-    if force or not note.edited(parsed, span):
-        return
-    if span.written is None:
-        who = "was written by hand"
-    elif not note.review_is_notegens(parsed, span):
-        who = "has words added to notegen's review line"
-    else:
-        who = "was edited since notegen wrote it"
-    raise NotegenError(
-        f"{name}: the summary in {path.name}:{span.line} {who}; pass --force to replace it "
-        "(the current text is kept in a backup)"
-    )
+    return [path, *tag_notes]
 
 
 def _backup(session: Session, path: Path, old: str, job: Job, now: int) -> Path:
