@@ -239,6 +239,36 @@ def review(directory: Path, as_json: bool, quiet: bool, debug: bool) -> None:
 
 
 @cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line: check, ok, found, fix.")
+@click.option("--debug", is_flag=True, help="Log details and show tracebacks.")
+def doctor(directory: Path, as_json: bool, debug: bool) -> None:
+    """Check everything a run needs, in one go: the workspace and its vault, the prompts, the API key, the
+    endpoint (reachable, serving the model, which answer formats and parameters it takes, its context) and
+    arXiv. Each problem comes with its fix; exit 1 when anything is wrong. Run it first.
+
+    What the endpoint was found to take is kept, so the next draft asks the right way at once.
+    """
+    from notegen.doctor import run
+
+    obj = _context(directory, False, debug)
+    checks = run(directory)
+    fancy = _unicode(getattr(sys.stdout, "encoding", None))
+    for check in checks:
+        if as_json:
+            click.echo(_json_line({"check": check.name, "ok": check.ok, "found": check.found, "fix": check.fix}))
+            continue
+        mark = ("✔" if check.ok else "✘") if fancy else ("ok" if check.ok else "XX")
+        click.echo(_redact(f"{mark} {check.name:<10}  {check.found}"))
+        if check.fix:
+            click.echo(_redact(f"{'':{len(mark) + 13}}fix: {check.fix}"))
+    failed = sum(not c.ok for c in checks)
+    obj.status(f"{failed} of {len(checks)} checks failed" if failed else f"all {len(checks)} checks passed")
+    if failed:
+        raise SystemExit(1)
+
+
+@cli.command()
 @click.argument("pdfs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PDF...")
 @click.option("--number", "-n", default=1, show_default=True, type=click.IntRange(1, 999), help="Which figure.")
 @click.option(
@@ -337,15 +367,17 @@ def _report(obj: Context, record: dict[str, Any], as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("paper", metavar="ID|PDF")
-@click.option("--date", "day", metavar="YYYY-MM-DD", help="The note the paper is in [default: search the vault].")
+@click.argument("papers", nargs=-1, metavar="[ID|PDF]...")
+@click.option("--waiting", is_flag=True, help="Every summary that waits (placeholders, review lines), no PAPERS.")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="The note the papers are in [default: search the vault].")
 @click.option("--tag", is_flag=True, help="Let the model choose the tag again too.")
-@click.option("--figure", type=click.IntRange(1, 999), metavar="N", help="Use figure N as the key figure.")
+@click.option("--figure", type=click.IntRange(1, 999), metavar="N", help="Use figure N as the key figure (one paper).")
 @click.option("--force", is_flag=True, help="Replace a summary that was edited by hand (kept in a backup).")
-@click.option("--dry-run", is_flag=True, help="Print the new section instead of writing it; the note stays as it is.")
+@click.option("--dry-run", is_flag=True, help="Print the new sections instead of writing them; notes stay as they are.")
 @common
 def regen(
-    paper: str,
+    papers: tuple[str, ...],
+    waiting: bool,
     day: str | None,
     tag: bool,
     figure: int | None,
@@ -355,23 +387,47 @@ def regen(
     quiet: bool,
     debug: bool,
 ) -> None:
-    """Regenerate one paper's summary in its note, asking the model again; nothing else in the note changes
-    but `updated` (and, when asked, the tag or the figure).
+    """Regenerate papers' summaries in their notes, asking the model again; nothing else in a note changes but
+    `updated` (and, when asked, the tag or the figure).
 
-    A summary edited by hand since notegen wrote it is only replaced with --force; the replaced section is then
-    kept under .notegen/backups/.
+    PAPERS are arXiv IDs or local PDFs, as for draft. --waiting takes instead every summary that waits, as
+    notegen review lists them: placeholders (待填写, after draft --no-llm) and review lines (待核对). A section
+    keeps its tag unless --tag; a tag still #untagged gets the model's. A summary edited by hand since notegen
+    wrote it is only replaced with --force, and the replaced section is kept under .notegen/backups/; --waiting
+    skips such summaries and says so.
+
+    \b
+    notegen regen 2401.16420 2401.15977        the two papers, wherever they are in the vault
+    notegen regen --waiting --date 2024-01-30  every summary waiting in that day's note
     """
-    from notegen.regen import WITHOUT_KEY, regen_paper
-    from notegen.session import Session
+    from notegen import regen as regenerate
 
     obj = _context(workspace, quiet, debug)
+    if waiting and papers:
+        raise UsageError("--waiting finds the papers itself; give either paper IDs or --waiting, not both")
+    if not waiting and not papers:
+        raise UsageError("no paper given; pass its arXiv ID or PDF, or --waiting for every summary that waits")
+    if figure is not None and (waiting or len(papers) > 1):
+        raise UsageError("--figure N chooses one paper's figure; pass one paper with it")
     when = _parse_date(day) if day else None
-    (ref,), _ = parse_refs([paper])
+    refs, warnings = parse_refs(list(papers))
+    for warning in warnings:
+        obj.status(f"warning: {warning}")
     config = settings.load(workspace)
     if not dry_run:
         _ready(obj, config)
-    with Session(config, status=obj.status, dry_run=dry_run, without_key=WITHOUT_KEY) as session:
-        result = regen_paper(session, ref, when, tag=tag, figure=figure, force=force)
+    found = regenerate.waiting(config, when, obj.status) if waiting else []
+    if waiting and not found:  # no model, no key, no network
+        where = f"the note of {when:%Y-%m-%d}" if when else "the vault"
+        obj.status(f"nothing waits in {where}: no summary is a placeholder (待填写) or has a review line (待核对)")
+        return
+    from notegen.session import Session
+
+    with Session(config, status=obj.status, dry_run=dry_run, without_key=regenerate.WITHOUT_KEY) as session:
+        if waiting:
+            result = regenerate.regen_waiting(session, found, tag=tag, force=force)
+        else:
+            result = regenerate.regen_papers(session, refs, when, tag=tag, figure=figure, force=force)
     _finish(obj, config, result)
 
 
@@ -538,6 +594,8 @@ def _finish(obj: Context, config: settings.Settings, result: Any) -> None:
             f"tokens: {u.prompt_tokens} in, {u.completion_tokens} out "
             f"({u.calls} call{'s' * (u.calls != 1)}, {u.cached} from cache{priced})"
         )
+    for doubt in getattr(result, "doubts", ()):
+        click.echo(_redact(f"review: {doubt}"), err=True)
     for failure in result.failures:
         click.echo(_redact(f"error: {failure}"), err=True)
     if result.failures:

@@ -182,7 +182,6 @@ def _summarize(
         given = "\n".join(m["content"] for m in messages if m["role"] == "user")
         unsupported = claims.unsupported(answer.summary, given)
         if unsupported:
-            session.status(f"{name}: {claims.review_detail(unsupported)}; marked for review")
             doubt = Review(claims.review_reason(unsupported), claims.review_detail(unsupported), doubt=True)
             return answer.summary, answer.tag, doubt
         return answer.summary, answer.tag, None
