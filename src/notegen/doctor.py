@@ -21,6 +21,7 @@ from notegen.retrying import Transient
 log = logging.getLogger(__name__)
 
 NETWORK_TIMEOUT = 15.0  # seconds for each network check: doctor answers in seconds, not minutes
+PROBE_BUDGET = 16  # tokens: whether a format is taken shows in the status, not in the answer
 KNOWN_PAPER = "1706.03762"  # any paper arXiv has: its answer shows the API works
 # The probe's question: tiny, and with the word "json" (OpenAI, DeepSeek and DashScope refuse json_object without).
 PROBE = [
@@ -170,7 +171,7 @@ def _answers(llm: LLM) -> Check:
 
 def _takes(llm: LLM, mode: str) -> bool:
     try:
-        reply: Reply = llm.ask_once(PROBE, mode, 64, time.monotonic() + NETWORK_TIMEOUT)
+        reply: Reply = llm.ask_once(PROBE, mode, PROBE_BUDGET, time.monotonic() + NETWORK_TIMEOUT)
     except (NotegenError, Transient, Exception) as err:  # a refusal, in whatever form: not taken
         log.info("doctor: %s in %s: %s", llm.base_url, mode, err)
         return False
