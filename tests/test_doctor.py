@@ -25,7 +25,7 @@ def lines(out: str) -> dict[str, str]:
     found: dict[str, str] = {}
     name = ""
     for line in out.splitlines():
-        if line.startswith(("✔", "✘")):
+        if line.startswith(("✔", "✘", "·")):
             name = line[2:].split("  ")[0].strip()
             found[name] = line
         elif name:
@@ -90,6 +90,8 @@ def test_no_key(ready, llm, monkeypatch, run):
     assert checks["API key"].startswith("✘ API key")
     assert "export OPENAI_API_KEY=<your key>" in checks["API key"]
     assert checks["endpoint"].startswith("✔")  # a local server is checked all the same
+    assert checks["answers"] == "· answers     not run: needs the checks above"
+    assert r.err.splitlines()[-1] == "1 of 8 checks failed, 2 not run"
     assert not llm.chats
 
 
@@ -101,6 +103,7 @@ def test_a_model_the_endpoint_does_not_serve(ready, llm, monkeypatch, run):
 
     assert r.code == 1
     assert "loopback-modle is not among the 2 models served" in r.out
+    assert list(lines(r.out)) == ["workspace", "prompts", "API key", "endpoint", "model", "answers", "context", "arXiv"]
     assert "one of: loopback-model" in r.out
     assert not llm.chats
 
@@ -133,8 +136,37 @@ def test_not_a_workspace(arxiv, llm, tmp_path, monkeypatch, run):
     r = run("doctor")
 
     assert r.code == 1
-    assert lines(r.out)["workspace"].startswith("✘") and "notegen init" in r.out
+    assert lines(r.out)["workspace"].startswith(f"✘ workspace   {tmp_path} has no vault folder notes")
+    assert "fix: cd to your workspace (or pass it: notegen doctor DIRECTORY), or make one" in r.out
     assert not (tmp_path / ".notegen").exists()
+
+
+def test_a_folder_that_does_not_exist(arxiv, llm, tmp_path, monkeypatch, run):
+    monkeypatch.chdir(tmp_path)
+
+    r = run("doctor", "papres")
+
+    assert r.code == 1
+    assert lines(r.out)["workspace"].startswith(f"✘ workspace   {tmp_path / 'papres'} does not exist")
+    assert "fix: notegen init papres makes one" in r.out
+    assert r.err.splitlines()[-1] == "1 of 8 checks failed, 7 not run"
+    assert not (tmp_path / "papres").exists()
+
+
+def test_a_console_that_cannot_print_the_marks(ready, run, monkeypatch):
+    import io
+    import sys
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding="cp1252")
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.delenv("OPENAI_API_KEY")
+
+    r = run("doctor")
+
+    assert r.code == 1
+    out.flush()
+    shown = out.buffer.getvalue().decode("cp1252")  # type: ignore[attr-defined]
+    assert "ok workspace" in shown and "XX API key" in shown and "-- answers" in shown
 
 
 def test_json_output(ready, run):

@@ -27,8 +27,10 @@ from notegen.ids import parse_day, parse_refs
 from notegen.note import NoteError
 
 EXAMPLE = """\b
-First run (in the folder that holds notes/):
+First run:
+  notegen init ~/papers && cd ~/papers
   export OPENAI_API_KEY=sk-...
+  notegen doctor
   notegen draft 2401.16420 2401.15977 --date 2024-01-30
 """
 
@@ -243,9 +245,10 @@ def review(directory: Path, as_json: bool, quiet: bool, debug: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line: check, ok, found, fix.")
 @click.option("--debug", is_flag=True, help="Log details and show tracebacks.")
 def doctor(directory: Path, as_json: bool, debug: bool) -> None:
-    """Check everything a run needs, in one go: the workspace and its vault, the prompts, the API key, the
-    endpoint (reachable, serving the model, which answer formats and parameters it takes, its context) and
-    arXiv. Each problem comes with its fix; exit 1 when anything is wrong. Run it first.
+    """Check everything a run needs in the workspace DIRECTORY (default: here), in one go: the workspace and its
+    vault, the prompts, the API key, the endpoint (reachable, serving the model, which answer formats and
+    parameters it takes, its context) and arXiv. Each problem comes with its fix; exit 1 when anything is
+    wrong; a check that needs an earlier one to pass is shown as not run. Run it first.
 
     What the endpoint was found to take is kept, so the next draft asks the right way at once.
     """
@@ -258,12 +261,17 @@ def doctor(directory: Path, as_json: bool, debug: bool) -> None:
         if as_json:
             click.echo(_json_line({"check": check.name, "ok": check.ok, "found": check.found, "fix": check.fix}))
             continue
-        mark = ("✔" if check.ok else "✘") if fancy else ("ok" if check.ok else "XX")
+        mark = (
+            {True: "✔", False: "✘", None: "·"}[check.ok] if fancy else {True: "ok", False: "XX", None: "--"}[check.ok]
+        )
         click.echo(_redact(f"{mark} {check.name:<10}  {check.found}"))
         if check.fix:
             click.echo(_redact(f"{'':{len(mark) + 13}}fix: {check.fix}"))
-    failed = sum(not c.ok for c in checks)
-    obj.status(f"{failed} of {len(checks)} checks failed" if failed else f"all {len(checks)} checks passed")
+    failed, skipped = sum(c.ok is False for c in checks), sum(c.ok is None for c in checks)
+    if failed:
+        obj.status(f"{failed} of {len(checks)} checks failed" + (f", {skipped} not run" if skipped else ""))
+    else:
+        obj.status(f"all {len(checks)} checks passed")
     if failed:
         raise SystemExit(1)
 
@@ -368,7 +376,7 @@ def _report(obj: Context, record: dict[str, Any], as_json: bool) -> None:
 
 @cli.command()
 @click.argument("papers", nargs=-1, metavar="[ID|PDF]...")
-@click.option("--waiting", is_flag=True, help="Every summary that waits (placeholders, review lines), no PAPERS.")
+@click.option("--waiting", is_flag=True, help="Every summary that waits (placeholders, review lines), no papers named.")
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="The note the papers are in [default: search the vault].")
 @click.option("--tag", is_flag=True, help="Let the model choose the tag again too.")
 @click.option("--figure", type=click.IntRange(1, 999), metavar="N", help="Use figure N as the key figure (one paper).")
@@ -390,9 +398,9 @@ def regen(
     """Regenerate papers' summaries in their notes, asking the model again; nothing else in a note changes but
     `updated` (and, when asked, the tag or the figure).
 
-    PAPERS are arXiv IDs or local PDFs, as for draft. --waiting takes instead every summary that waits, as
-    notegen review lists them: placeholders (待填写, after draft --no-llm) and review lines (待核对). A section
-    keeps its tag unless --tag; a tag still #untagged gets the model's. A summary edited by hand since notegen
+    The papers (ID|PDF) are arXiv IDs or local PDFs, as for draft. --waiting takes instead every summary that
+    waits, as notegen review lists them: placeholders (待填写, after draft --no-llm) and review lines (待核对). A
+    section keeps its tag unless --tag; a tag still #untagged gets the model's. A summary edited by hand since notegen
     wrote it is only replaced with --force, and the replaced section is kept under .notegen/backups/; --waiting
     skips such summaries and says so.
 

@@ -30,10 +30,13 @@ PROBE = [
 ]
 
 
+NAMES = ("workspace", "prompts", "API key", "endpoint", "model", "answers", "context", "arXiv")  # every run's
+
+
 @dataclass(frozen=True)
 class Check:
-    name: str
-    ok: bool
+    name: str  # one of NAMES
+    ok: bool | None  # None: not run, as a check before it failed
     found: str  # what was found
     fix: str = ""  # what to do about it, for a failed check
 
@@ -41,25 +44,41 @@ class Check:
 def run(workspace: Path) -> list[Check]:
     """Every check, in the order a newcomer fixes them."""
     checks: list[Check] = []
+    if not workspace.is_dir():
+        where = workspace.resolve()
+        checks.append(Check("workspace", False, f"{where} does not exist", f"notegen init {workspace} makes one"))
+        return _all(checks, "needs a workspace")
     try:
         config = settings.load(workspace)
     except NotegenError as err:
-        return [Check("settings", False, str(err), "fix the file or variable it names")]
+        checks.append(Check("workspace", False, str(err), "fix the file or variable it names"))
+        return _all(checks, "needs the workspace's settings")
     checks.append(_workspace(config))
     checks.append(_prompts(config))
     key = _key(config)
     checks.append(key)
     with ThreadPoolExecutor(2) as pool:
         arxiv = pool.submit(_arxiv, config)
-        checks.extend(_endpoint(config, key.ok))
+        checks.extend(_endpoint(config, bool(key.ok)))
         checks.append(arxiv.result())
-    return checks
+    return _all(checks, "needs the checks above")
+
+
+def _all(checks: list[Check], why: str) -> list[Check]:
+    """Every check in NAMES order, those that could not run marked so."""
+    done = {c.name: c for c in checks}
+    return [done.get(name) or Check(name, None, f"not run: {why}") for name in NAMES]
 
 
 def _workspace(config: settings.Settings) -> Check:
     where = config.workspace.resolve()
     if not config.vault_dir.is_dir():
-        return Check("workspace", False, f"{where}: no vault folder {config.vault}", "run notegen init here")
+        return Check(
+            "workspace",
+            False,
+            f"{where} has no vault folder {config.vault}",
+            "cd to your workspace (or pass it: notegen doctor DIRECTORY), or make one: notegen init DIRECTORY",
+        )
     missing = [
         name
         for name, path in (("dendron.yml", where / settings.DENDRON_CONFIG), ("root.md", config.vault_dir / "root.md"))
@@ -118,11 +137,8 @@ def _endpoint(config: settings.Settings, have_key: bool) -> list[Check]:
         checks = [Check("endpoint", True, f"{url} answers" + ("" if served is not None else " (lists no models)"))]
         model = _model(config, served)
         checks.append(model)
-        if not model.ok:
-            return checks
-        if not have_key:
-            checks.append(Check("answers", False, "not asked: no key", f"set {settings.KEY_ENV} first"))
-            return checks
+        if not model.ok or not have_key:
+            return checks  # the model is not asked: the checks after are shown as not run
         checks.append(_answers(llm))
         context = next((s.context for s in served or [] if s.model == config.model), None)
         checks.append(_context(config, context))
@@ -141,7 +157,8 @@ def _model(config: settings.Settings, served: list[Served] | None) -> Check:
     return Check(
         "model",
         False,
-        f"{config.model} is not among the {len(names)} models served",
+        f"{config.model} is not "
+        + ("the model served" if len(names) == 1 else f"among the {len(names)} models served"),
         f"set NOTEGEN_MODEL (or model in notegen.toml) to one of: {', '.join(close)}",
     )
 

@@ -135,6 +135,7 @@ class LLM:
                     if not self._settled:
                         reply = self._call(messages, name, deadline)
                         self._settled = True
+                        self.memory.put(self.base_url, self.model, self.shape)  # the next run need not wait
                         return reply
                 finally:
                     self._probe.release()

@@ -69,6 +69,8 @@ def pending(settings: Settings) -> list[Item]:
     for tag, uses in users.items():
         notes = {path for path, _, _ in uses}
         chosen_by_notegen = all(section.paper is not None for _, _, section in uses)  # none the person wrote
+        if tag == note.UNTAGGED.lower():  # notegen's stand-in: the placeholder beside it is the item, and regen
+            continue  # replaces it
         if len(notes) == 1 and chosen_by_notegen and _made_by_notegen(settings, tag):
             path, parsed, section = uses[0]
             assert section.tag is not None

@@ -16,7 +16,7 @@ from tests.fakes.llm_server import FakeLLM
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, FakeArxiv(Path(tmp)) as arxiv, FakeLLM() as llm:
         print(f"export NOTEGEN_ARXIV_URL={arxiv.url}/api/query NOTEGEN_PDF_URL={arxiv.url}")
-        print(f"export OPENAI_BASE_URL={llm.url}/v1 OPENAI_API_KEY=sk-loopback NOTEGEN_MODEL=loopback")
+        print(f"export OPENAI_BASE_URL={llm.url}/v1 OPENAI_API_KEY=sk-loopback NOTEGEN_MODEL=loopback-model")
         served = sorted({short.rsplit("v", 1)[0] for short in arxiv.catalogue})
         print(f"# {len(served)} papers served: " + " ".join(served), flush=True)
         try:
