@@ -36,6 +36,10 @@ WORKS = {
     "reasoning-content": 3,
     "blank-first": 4,  # DeepSeek's blank JSON-mode answer: asked again, as its documentation says to
     "answer-in-reasoning": 3,
+    "vllm-context": 6,  # each paper started before the first refusal is cut once; the context is kept
+    "openrouter-parameters": 4,
+    "modelscope-thinking": 4,
+    "deepseek-thinking": 4,  # reasoning seen but not counted: a reasoning model's room at once
 }
 
 
@@ -91,9 +95,37 @@ def test_a_reasoning_model_that_never_answers_says_which_setting_to_raise(arxiv,
     r = run("draft", THREE[0], "--date", "2024-01-30")
 
     assert r.code == 1
-    assert "raise max_tokens (now 1200) in notegen.toml" in r.err
+    assert "raise max_tokens above 65536 in notegen.toml" in r.err
     assert 'or set reasoning_effort = "low"' in r.err
     assert len(llm.chats) == 3
+
+
+def test_a_context_learned_from_a_refusal_is_kept_for_the_next_run(arxiv, llm, workspace, run):
+    llm.behaviours = ["vllm-context"]
+    assert run("draft", THREE[0], "--date", "2024-01-30").code == 0
+    asked = len(llm.chats)
+
+    r = run("draft", THREE[1], "--date", "2024-01-30")
+
+    assert r.code == 0, r.err
+    assert len(llm.chats) == asked + 1  # cut to fit before asking
+    assert llm.chats[-1]["max_tokens"] == 2048 // 3
+
+
+def test_a_prompt_without_the_word_json_still_gets_json_object(arxiv, llm, workspace, run):
+    from notegen.summarize import default_prompts_dir
+
+    (workspace / "prompts").mkdir()
+    for name in ("system.md", "paper.md"):
+        text = (default_prompts_dir() / name).read_text(encoding="utf-8")
+        (workspace / "prompts" / name).write_text(text.replace("JSON", "结构化对象"), encoding="utf-8")
+    llm.behaviours = ["deepseek-formats"]
+
+    r = run("draft", *THREE, "--date", "2024-01-30")
+
+    assert r.code == 0, r.err
+    assert len(llm.chats) == 4
+    assert llm.chats[-1]["messages"][-1]["content"].endswith("\n\nJSON")
 
 
 def test_temperature_and_reasoning_effort_settings(arxiv, llm, workspace, run):
@@ -121,6 +153,9 @@ STOPS = {
     "siliconflow-balance": "(HTTP 403: “Sorry, your account balance is insufficient”)",
     "minimax-balance": "answered with an error instead of an answer (“insufficient balance”)",
     "envelope-in-200": "answered with an error instead of an answer (“您的账户已欠费，请充值后重试”)",
+    "empty-json-200": "answered with something that is not an API answer",
+    "siliconflow-no-model": "(HTTP 400: “Model does not exist. Please check it carefully.”)",
+    "stream-only": "answers only streaming requests",
 }
 
 

@@ -31,6 +31,7 @@ class Shape:
     reasoning_effort: bool = True  # False: the endpoint refused the parameter
     thinking_off: bool = False  # sends enable_thinking: false (open Qwen3 models on DashScope think otherwise)
     room: int = 0  # the answer budget a reasoning model was found to need, when above max_tokens
+    context: int = 0  # the model's context in tokens, when the server said it in a refusal
 
     @property
     def format(self) -> str:
@@ -49,6 +50,8 @@ class Shape:
             words.append("enable_thinking: false")
         if self.room:
             words.append(f"{self.room} tokens of room for reasoning")
+        if self.context:
+            words.append(f"a context of {self.context} tokens")
         return words
 
 

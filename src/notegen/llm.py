@@ -36,7 +36,10 @@ PROBE_WAIT = 2.0
 # reasoning and output (developers.openai.com/docs/guides/reasoning). A budget is a cap, not a cost.
 REASONING_ROOM = 25_000
 ROOM_CAP = 65_536  # the most notegen gives on its own, unless max_tokens asks for more
-_FORMAT_WORDS = ("response_format", "json_schema", "json_object", "structured", "input should be", "json mode")
+_FORMAT_WORDS = (
+    "response_format", "json_schema", "json_object", "structured", "input should be", "json mode",
+    "requested parameters",
+)  # fmt: skip
 # A quota or balance that is spent: no retry helps (DeepSeek 402 "Insufficient Balance", Moonshot 429
 # exceeded_current_quota_error, OpenAI 429 insufficient_quota, SiliconFlow 403, GLM 1113 欠费, MiniMax).
 _SPENT_WORDS = (
@@ -50,6 +53,8 @@ _MODERATION_WORDS = (
     "content exists risk", "data_inspection_failed", "datainspectionfailed", "inappropriate content",
     "content_filter", "content management policy", "considered high risk", "敏感", "不安全",
 )  # fmt: skip
+# The model named does not exist there, in the words of servers that do not answer 404 (SiliconFlow 20012, GLM 1211).
+_NO_MODEL_WORDS = ("model does not exist", "model not exist", "model_not_found", "模型不存在")
 _CONTEXT_WORDS = (
     "context length", "context_length", "too long", "context size", "max_seq_len", "exceed_context_size",
     "model token limit", "超长",
@@ -68,6 +73,7 @@ class Reply:
     truncated: bool  # finish_reason "length": cut, unless the text turns out whole
     reasoning_tokens: int = 0
     budget: int = 0  # the answer budget it was asked with
+    thought: bool = False  # reasoning came back beside the answer (reasoning_content, reasoning)
 
 
 class LLM:
@@ -116,8 +122,15 @@ class LLM:
 
     @property
     def budget(self) -> int:
-        """Tokens an answer may take: max_tokens, or the room a reasoning model was found to need."""
-        return max(self.max_tokens, self.shape.room)
+        """Tokens an answer may take: max_tokens, or the room a reasoning model was found to need; within a
+        context the server named, a third of it at most (the prompt needs the rest)."""
+        budget = max(self.max_tokens, self.shape.room)
+        return min(budget, max(256, self.shape.context // 3)) if self.shape.context else budget
+
+    @property
+    def prompt_budget(self) -> int | None:
+        """Tokens of prompt the model takes, when the server has named its context."""
+        return self.shape.context - self.budget - 64 if self.shape.context else None
 
     def call(
         self, messages: list[dict[str, str]], name: str, deadline: float | None = None, at_least: int = 0
@@ -183,8 +196,11 @@ class LLM:
             return self._change(replace(shape, limit_name="max_tokens"), "using max_tokens")
         if "reasoning_effort" in sent and (param == "reasoning_effort" or "reasoning_effort" in said):
             return self._change(replace(shape, reasoning_effort=False), "leaving out reasoning_effort")
-        if "enable_thinking" in said and not shape.thinking_off:
+        thinking = re.search(r"enable[_ ]?thinking", said) is not None
+        if thinking and not shape.thinking_off:
             return self._change(replace(shape, thinking_off=True), "sending enable_thinking: false")
+        if thinking and shape.mode < MODES.index("text"):  # a model that always thinks takes no JSON mode
+            return self._change(replace(shape, mode=MODES.index("text")), "")
         formats = any(w in said for w in _FORMAT_WORDS) or param.startswith("response_format")
         if (formats or err.status_code == 422 or not said) and shape.mode + 1 < len(MODES):
             return self._change(replace(shape, mode=_next_mode(shape.mode, said)), "")
@@ -204,10 +220,12 @@ class LLM:
         if self.budget >= cap:
             raise PaperError(
                 name,
-                f"{why} with {self.budget} tokens; raise max_tokens (now {self.max_tokens}) in notegen.toml"
+                f"{why} with {self.budget} tokens; raise max_tokens above {self.budget} in notegen.toml"
                 + ("" if self.reasoning_effort else ', or set reasoning_effort = "low"'),
             )
-        self._change(replace(self.shape, room=min(cap, max(room, self.budget + 1))), f"{why}: asking with more room")
+        room = min(cap, max(room, self.budget + 1))
+        if room > self.shape.room:
+            self._change(replace(self.shape, room=room), f"{why}: asking with more room")
 
     # -- the raw calls of the Batch API (notegen.batch_api builds its requests and reads its answers) --------
 
@@ -263,26 +281,39 @@ class LLM:
         more with room to answer. An answer cut at the limit gives the next ones more room."""
         if self._fatal is not None:
             raise self._fatal
-        roomed = False
-        for _ in range(len(MODES) + 6):  # every lesson changes the shape for good: this ends
+        roomed = 0
+        for _ in range(len(MODES) + 8):  # every lesson changes the shape for good: this ends
             shape = self.shape
             try:
                 reply = self._with_retries(messages, name, shape, deadline)
             except _Learned:
                 continue
             if reply.truncated and not reply.text.strip():
-                if roomed:
-                    raise PaperError(
-                        name,
-                        f"the model spent all {self.budget} answer tokens"
-                        + (f" ({reply.reasoning_tokens} of them reasoning)" if reply.reasoning_tokens else "")
-                        + f" and wrote no answer; raise max_tokens (now {self.max_tokens}) in notegen.toml"
-                        + ("" if self.reasoning_effort else ', or set reasoning_effort = "low"'),
+                if reply.budget < self.budget:  # another paper made room meanwhile
+                    continue
+                if roomed < 2:
+                    if reply.reasoning_tokens:  # as much again as it used, and the answer's own room
+                        room = reply.budget + 2 * reply.reasoning_tokens
+                    elif reply.thought:  # reasoning seen, not counted (DeepSeek, Ollama): a reasoning model's room
+                        room = max(REASONING_ROOM, 4 * reply.budget)
+                    else:
+                        room = 4 * reply.budget
+                    self._make_room(max(room, 4 * self.max_tokens), name, "the model reasoned until the token limit")
+                    roomed += 1
+                    if self.budget > reply.budget:
+                        continue
+                raise PaperError(
+                    name,
+                    f"the model spent all {reply.budget} answer tokens"
+                    + (f" ({reply.reasoning_tokens} of them reasoning)" if reply.reasoning_tokens else "")
+                    + " and wrote no answer; "
+                    + (
+                        f"its context ({self.shape.context} tokens) leaves no more room: serve it with a longer one"
+                        if self.shape.context and self.budget <= reply.budget
+                        else f"raise max_tokens above {reply.budget} in notegen.toml"
                     )
-                room = 4 * self.budget if not reply.reasoning_tokens else self.budget + 2 * reply.reasoning_tokens
-                self._make_room(max(room, 4 * self.max_tokens), name, "the model reasoned until the token limit")
-                roomed = True
-                continue
+                    + ("" if self.reasoning_effort else ', or set reasoning_effort = "low"'),
+                )
             if reply.truncated and reply.budget >= self.budget and self.budget < max(ROOM_CAP, self.max_tokens):
                 self._make_room(2 * reply.budget, name, "an answer reached the token limit")  # for the next ones
             return reply
@@ -346,6 +377,10 @@ class LLM:
             request["response_format"] = {"type": "json_object", "schema": self.schema}
         elif shape.format == "json_object":
             request["response_format"] = {"type": "json_object"}
+        if shape.format.startswith("json_object") and not any("json" in m["content"].lower() for m in messages):
+            # OpenAI, DeepSeek and DashScope refuse json_object unless a message says "json" (a person's own
+            # prompt may not): the last message says it.
+            request["messages"] = [*messages[:-1], {**messages[-1], "content": messages[-1]["content"] + "\n\nJSON"}]
         return request, ({"enable_thinking": False} if shape.thinking_off else None)
 
     def _answer(self, messages: list[dict[str, str]], name: str, shape: Shape, deadline: float) -> Reply:
@@ -371,6 +406,11 @@ class LLM:
             raise Transient(f"the LLM endpoint {self.base_url} is unreachable (check OPENAI_BASE_URL)") from err
         except openai.APIStatusError as err:
             raise self._status_error(err, name, sent) from err
+        except ValueError as err:  # a 200 labelled JSON whose body is not (empty, a web page)
+            raise FatalError(
+                f"the LLM endpoint {self.base_url} answered with something that is not an API answer "
+                f"({_first_line(err)}); check OPENAI_BASE_URL"
+            ) from err
         return self._reply(response, name, budget)
 
     def _status_error(self, err: openai.APIStatusError, name: str, sent: dict[str, Any]) -> Exception:
@@ -392,16 +432,26 @@ class LLM:
                 f"{self.base_url} refused model {self.model!r} with this key (HTTP 403: {quoted}); check "
                 "NOTEGEN_MODEL and the key's permissions"
             )
-        if status == 404:
+        if status == 404 and "requested parameters" in words:  # OpenRouter: no upstream takes this request
+            return _Refused(err, sent)
+        if status == 404 or any(w in words for w in _NO_MODEL_WORDS):
             return FatalError(
-                f"model {self.model!r} not found at {self.base_url} (HTTP 404: {quoted}); check NOTEGEN_MODEL "
+                f"model {self.model!r} not found at {self.base_url} (HTTP {status}: {quoted}); check NOTEGEN_MODEL "
                 "and OPENAI_BASE_URL (notegen doctor lists the models it serves)"
             )
         if status == 429:
             return Transient(f"the LLM endpoint answered HTTP 429 ({quoted})", parse_retry_after(err.response.headers))
         if any(w in words for w in _CONTEXT_WORDS):
-            limit = _CONTEXT_LIMIT.search(words)
-            return ContextTooLong(name, int(next(g for g in limit.groups() if g)) if limit else None)
+            found = _CONTEXT_LIMIT.search(words)
+            limit = int(next(g for g in found.groups() if g)) if found else _field(err, "n_ctx")
+            if isinstance(limit, int) and limit > 0 and limit != self.shape.context:
+                self._change(replace(self.shape, context=limit), f"its context is {limit} tokens")
+            return ContextTooLong(name, limit if isinstance(limit, int) else None)
+        if "only support stream" in words or "only supports stream" in words:
+            return FatalError(
+                f"{self.base_url}: model {self.model!r} answers only streaming requests (HTTP {status}: {quoted}); "
+                "choose another model"
+            )
         if any(w in words for w in _MODERATION_WORDS):
             return PaperError(
                 name,
@@ -430,6 +480,7 @@ class LLM:
         usage = response.usage
         details = getattr(usage, "completion_tokens_details", None) if usage else None
         text = choice.message.content or "" if choice.message else ""
+        side = _reasoning_of(choice.message)
         if choice.finish_reason in ("content_filter", "sensitive") and not text.strip():
             raise PaperError(
                 name,
@@ -437,7 +488,6 @@ class LLM:
                 "filter); try another model or endpoint for this paper",
             )
         if not text.strip() and choice.finish_reason != "length":
-            side = _reasoning_of(choice.message)
             if '"summary"' in side:
                 # The answer went to the reasoning field: LM Studio applies json_schema to the reasoning stream
                 # (lmstudio-bug-tracker#1773), GLM-5 at times answers only in reasoning_content (Vibe-Trading#458).
@@ -454,6 +504,7 @@ class LLM:
             truncated=choice.finish_reason == "length",
             reasoning_tokens=int(getattr(details, "reasoning_tokens", None) or 0),
             budget=budget,
+            thought=bool(side.strip()),
         )
 
 
@@ -509,6 +560,9 @@ def _error_in_200(problem: dict[str, Any], base_url: str) -> Exception:
     """A gateway's error object in a 200: transient when it says so (an upstream 429 or 5xx), else the run stops
     with the provider's words (a spent balance repeats for every paper)."""
     message, code = problem.get("message"), problem.get("code")
+    meta = problem.get("metadata")
+    if isinstance(meta, dict) and meta.get("raw"):  # OpenRouter: the upstream provider's own words
+        message = f"{message} ({meta.get('provider_name') or 'upstream'}: {_first_line(meta['raw'])})"
     quoted = f"“{_first_line(message)}”" if message else "no reason given"
     if str(code) in ("408", "429", "500", "502", "503", "504") and not any(
         w in str(message).lower() for w in _SPENT_WORDS
@@ -546,8 +600,13 @@ def _field(err: openai.APIStatusError, name: str) -> object:
     return body.get(name) if isinstance(body, dict) else None
 
 
-def _first_line(message: object) -> str:
-    return " ".join(str(message).split())[:160]
+def _first_line(message: object, most: int = 200) -> str:
+    """The message on one line, cut at a word (or, in Chinese, anywhere) when longer than `most`."""
+    text = " ".join(str(message).split())
+    if len(text) <= most:
+        return text
+    cut = text.rfind(" ", most // 2, most)
+    return text[: cut if cut > 0 else most] + "…"
 
 
 class _OutOfTime(Transient):
@@ -572,7 +631,11 @@ class ContextTooLong(PaperError):
 
     def __init__(self, name: str, limit: int | None) -> None:
         said = f" ({limit} tokens)" if limit else ""
-        super().__init__(name, f"the prompt is longer than the model's context{said}; set context_tokens lower")
+        super().__init__(
+            name,
+            f"the prompt does not fit the model's context{said}, even with the introduction cut; serve the model "
+            "with a longer context, or lower max_tokens",
+        )
         self.limit = limit
 
     def __reduce__(self) -> tuple[type[ContextTooLong], tuple[str, int | None]]:  # type: ignore[override]

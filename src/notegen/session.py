@@ -111,6 +111,9 @@ class Session:
 
     @property
     def prompt_budget(self) -> int | None:
-        """Tokens of prompt the model takes, when its context is known."""
+        """Tokens of prompt the model takes, when its context is known: context_tokens, else what the server
+        said in a refusal (kept with the endpoint's shape)."""
         s = self.settings
-        return s.context_tokens - s.max_tokens if s.context_tokens else None
+        if s.context_tokens:
+            return s.context_tokens - s.max_tokens
+        return self.answers.llm.prompt_budget if self.answers is not None else None

@@ -148,14 +148,17 @@ def _summarize(
         return answers.ask(messages, name, refresh=refresh, accept=usable, deadline=deadline, at_least=at_least)
 
     messages = first_messages(prompts, inputs, voice, session.prompt_budget)
-    try:
-        reply = ask(messages)
-    except ContextTooLong as err:
-        used = sum(summarize.estimate_tokens(m["content"]) for m in messages)
-        budget = (err.limit if err.limit else used // 2) - min(settings.max_tokens, (err.limit or used) // 3)
-        session.status(f"{name}: the prompt is too long for the model; cutting the introduction to fit")
-        messages = first_messages(prompts, inputs, voice, max(0, budget - 64))
-        reply = ask(messages)
+    for cut in (1.0, 0.6, None):  # the estimate of tokens is a guess: a second refusal cuts deeper
+        try:
+            reply = ask(messages)
+            break
+        except ContextTooLong:
+            if cut is None:
+                raise
+            used = sum(summarize.estimate_tokens(m["content"]) for m in messages)
+            budget = min(session.prompt_budget or used // 2, used)  # the server's context, if it said
+            session.status(f"{name}: the prompt is too long for the model; cutting the introduction to fit")
+            messages = first_messages(prompts, inputs, voice, max(0, int(budget * cut)))
     for attempt in (1, 2):
         try:
             answer = parse(reply.text)

@@ -449,6 +449,67 @@ def _moderation(server: FakeLLM, request: dict[str, Any], good: str, name: str) 
     return error(400, "Content Exists Risk", code="invalid_request_error")
 
 
+def _vllm_context(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """vLLM before 0.10.1: a prompt and answer budget over max_model_len (2048 here) refused in its top-level
+    envelope, not OpenAI's (vllm#12886)."""
+    text = "".join(m["content"] for m in request["messages"])
+    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    prompt = cjk + (len(text) - cjk) // 4  # about what a BPE tokenizer makes of Chinese and English
+    asked = prompt + _budget(request)
+    if asked > 2048:
+        message = (
+            f"This model's maximum context length is 2048 tokens. However, you requested {asked} tokens "
+            f"({prompt} in the messages, {_budget(request)} in the completion). Please reduce the length of the "
+            "messages or completion."
+        )
+        body = {"object": "error", "message": message, "type": "BadRequestError", "param": None, "code": 400}
+        return raw(400, body)
+    return None
+
+
+def _openrouter_parameters(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """OpenRouter when no upstream takes a parameter: 404 (openstory#1302), here for json_schema."""
+    if (request.get("response_format") or {}).get("type") == "json_schema":
+        message = "No endpoints found that can handle the requested parameters."
+        return raw(404, {"error": {"message": message, "code": 404}})
+    return None
+
+
+def _modelscope_thinking(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """ModelScope's wording of DashScope's thinking refusal (musistudio/claude-code-router#948)."""
+    if request.get("enable_thinking") is not False:
+        message = "enable thinking can not be support when `stream=False`."
+        return raw(
+            400, {"error": {"code": "invalid_parameter_error", "message": message, "type": "invalid_request_error"}}
+        )
+    return None
+
+
+def _deepseek_thinking(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """DeepSeek V4 thinks by default and its chain of thought counts against max_tokens (api-docs.deepseek.com/
+    zh-cn/guides/reasoning_model): a small budget gives empty content with reasoning_content and no count of
+    reasoning tokens."""
+    if _budget(request) < 8000:
+        return completion("", "length", completion_tokens=_budget(request), reasoning_content="先分析这篇论文……")
+    return completion(good, reasoning_content="先分析这篇论文……")
+
+
+def _empty_json_200(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """A proxy answering 200 with an empty body labelled JSON (a misrouted base URL behind a gateway)."""
+    return Canned(200, b"", {"Content-Type": "application/json"})
+
+
+def _siliconflow_no_model(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """SiliconFlow: an unknown model is HTTP 400 in its own envelope (docs.siliconflow.cn/faqs/error-code)."""
+    return raw(400, {"code": 20012, "message": "Model does not exist. Please check it carefully.", "data": None})
+
+
+def _stream_only(server: FakeLLM, request: dict[str, Any], good: str, name: str) -> Canned | None:
+    """QwQ on DashScope takes only streaming requests (infiniflow/ragflow#5912)."""
+    message = "This model only support stream mode, please enable the stream parameter to access the model. "
+    return error(400, message)
+
+
 BEHAVIOURS: dict[str, Behaviour] = {
     "openai-reasoning": _openai_reasoning,
     "o-series-temperature": _o_series_temperature,
@@ -474,5 +535,12 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "answer-in-reasoning": _answer_in_reasoning,
     "minimax-balance": _minimax_balance,
     "envelope-in-200": _envelope_in_200,
+    "vllm-context": _vllm_context,
+    "openrouter-parameters": _openrouter_parameters,
+    "modelscope-thinking": _modelscope_thinking,
+    "deepseek-thinking": _deepseek_thinking,
+    "empty-json-200": _empty_json_200,
+    "siliconflow-no-model": _siliconflow_no_model,
+    "stream-only": _stream_only,
     "moderation": _moderation,
 }
