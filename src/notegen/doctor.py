@@ -15,8 +15,7 @@ from notegen import note, secret, settings, summarize, vault
 from notegen.endpoints import ENDPOINTS_FILE, MODES, Endpoints
 from notegen.errors import NotegenError, PaperError
 from notegen.ids import parse_arxiv_id
-from notegen.llm import LLM, Reply, Served
-from notegen.retrying import Transient
+from notegen.llm import LLM, Served
 
 log = logging.getLogger(__name__)
 
@@ -187,12 +186,14 @@ def _answers(llm: LLM) -> Check:
 
 
 def _takes(llm: LLM, mode: str) -> bool:
+    """Whether the endpoint answers a request in `mode`: any refusal or fault (an error, a transient, the
+    endpoint's own refusal) means not taken."""
     try:
-        reply: Reply = llm.ask_once(PROBE, mode, PROBE_BUDGET, time.monotonic() + NETWORK_TIMEOUT)
-    except (NotegenError, Transient, Exception) as err:  # a refusal, in whatever form: not taken
+        llm.ask_once(PROBE, mode, PROBE_BUDGET, time.monotonic() + NETWORK_TIMEOUT)
+    except Exception as err:
         log.info("doctor: %s in %s: %s", llm.base_url, mode, err)
         return False
-    return reply is not None
+    return True
 
 
 def _context(config: settings.Settings, context: int | None) -> Check:
