@@ -82,3 +82,16 @@ def test_workspace_prompt_with_an_unknown_placeholder_is_refused(tmp_path):
 
 def test_cjk_share():
     assert summarize.cjk_share("中文abc") == (2, 0.4)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda s, t: {"summary": [s[:60], s[60:]], "tag": t},  # paragraphs as a list
+        lambda s, t: {"Summary": s, "Tag": t},  # capitalised keys
+    ],
+    ids=["paragraphs as a list", "capitalised keys"],
+)
+def test_ordinary_variations_of_the_answer_are_taken(shape):
+    parsed = parse_answer(json.dumps(shape(GOOD, "cv"), ensure_ascii=False), ["cv"], OPENING)
+    assert parsed.tag == "cv" and parsed.summary.replace("\n\n", "") == GOOD

@@ -207,7 +207,10 @@ def parse_answer(
     except NoJson as err:
         raise AnswerError(str(err), err.zh) from None
     value = found.value
-    summary, tag = value.get("summary"), value.get("tag")
+    fields = {str(k).strip().lower(): v for k, v in value.items()}  # "Summary", "TAG": models capitalise keys
+    summary, tag = fields.get("summary"), fields.get("tag")
+    if isinstance(summary, list) and summary and all(isinstance(p, str) for p in summary):
+        summary = "\n\n".join(summary)  # the paragraphs as a list: one to three, as the prompt allows
     if not isinstance(summary, str) or not summary.strip():
         raise AnswerError('the JSON has no "summary" string', "回答里没有 summary")
     if not isinstance(tag, str) or not tag.strip():
