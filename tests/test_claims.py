@@ -338,3 +338,8 @@ def test_every_word_of_the_material_quoted_in_chinese_is_never_flagged(paper, su
     material = material_of(paper)
     for token in {t.strip(".,;:()[]") for t in material.split()}:
         assert unsupported(f"{OPENING}在{token}上，{token}的结果。", material) == [], token
+
+
+def test_a_lone_letter_is_a_variable_not_a_name():
+    summary = "这篇论文试图解决的问题是：在《x》中，给定 N 个样本与 k 个类别。"
+    assert unsupported(summary, "We study few-shot learning.") == []

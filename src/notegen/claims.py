@@ -16,7 +16,7 @@ Numbers are written with digits (after NFKC: `１２３`, `％`):
   numerals (`三`).
 
 Names are runs of Latin letters and digits, joined by `-`, `_`, `.` or `'` (`ResNet-50`, `SQuAD`, `v2.0`, one claim
-a word: `Gemini Pro` is two). A name is supported when:
+a word: `Gemini Pro` is two); a lone letter (`x`, `N`) is a variable, not a name. A name is supported when:
 - the material has the same letters and digits in a row, whatever the case and whatever separates them
   (`ResNet50`, `ResNet-50`, `resnet 50`), with an English plural added or taken off (`LLMs` and `LLM`), a
   version with or without its `v` (`v2.0` and `2.0`);
@@ -195,7 +195,7 @@ def _claims(summary: str) -> Iterator[_Claim]:
             scale = _SCALES[number["scale"].lower()] if number["scale"] else None
             value = _value(number[1], bool(percent), scale, int(number["power"] or 0))
             yield _Claim(word + percent, values=(value,))
-        else:
+        elif len(word) > 1:  # a lone letter (x, N, k) is a variable, not a dataset or a method
             yield _Claim(word, name=word)
 
 
