@@ -64,6 +64,7 @@ def test_hand_broken_notes_are_reported_with_file_and_line(tmp_path, run, monkey
     (notes / "papers..x.md").write_text(NOTE.format(id="h" * 23))
     (notes / "papers.x(1).md").write_text(NOTE.format(id="i" * 23))
     (notes / "papers.latin1.md").write_bytes(NOTE.format(id="j" * 23).encode() + b"caf\xe9\n")
+    latin1 = len(NOTE.format(id="j" * 23).encode()) + 3  # the byte after "caf"
     monkeypatch.chdir(ws)
 
     r = run("check")
@@ -82,7 +83,7 @@ def test_hand_broken_notes_are_reported_with_file_and_line(tmp_path, run, monkey
         "notes/papers.20240203.md:16: image ../images/gone.png does not exist",
         "notes/papers.20240204.md:13: #robotics has no note tags.robotics.md; Dendron flags it",
         "notes/papers.20240205.md:3: frontmatter 'title' is not a string",
-        "notes/papers.latin1.md:19: not UTF-8 text",
+        f"notes/papers.latin1.md:19: not UTF-8, UTF-16 or GB18030 text (byte {latin1}); save it as UTF-8",
         "notes/papers.x(1).md:1: the file name contains one of ( ) , ' which Dendron does not accept",
     ]
     assert r.err == "13 notes checked, 11 problems\n"

@@ -303,12 +303,16 @@ def test_a_note_deleted_while_a_run_works_is_written_anew(arxiv, llm, workspace,
 def test_a_note_with_non_utf8_bytes_is_refused_and_left_alone(arxiv, llm, workspace, run):
     assert run("draft", "1512.03385", "--date", "2024-01-30").code == 0
     broken = NOTE.read_bytes() + b"\ncaf\xe9\n"
+    NL = b"\n"
     NOTE.write_bytes(broken)
 
     r = run("draft", "1505.04597", "--date", "2024-01-30")
 
     assert r.code == 2
-    assert r.err.splitlines()[-1].startswith(f"error: {NOTE}: not UTF-8 text (byte ")
+    assert r.err.splitlines()[-1] == (
+        f"error: {NOTE}:{broken.count(NL)}: not UTF-8, UTF-16 or GB18030 text (byte {len(broken) - 2}); "
+        "save it as UTF-8"
+    )
     assert NOTE.read_bytes() == broken
 
 

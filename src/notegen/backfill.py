@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from notegen import day_note, manifest, note, summarize, vault
-from notegen.errors import FatalError, NotegenError, PaperError
+from notegen.errors import FatalError, NotegenError, PaperError, UsageError
 from notegen.fetch import BATCH
 from notegen.jobs import Job, job_for, with_metadata
 from notegen.result import Drafted, DraftResult
@@ -46,7 +46,7 @@ def backfill_days(
     existing: dict[date, note.Note | None] = {}
     for planned in manifest.plan(session.settings, days):
         if planned.broken:
-            raise note.NoteError(planned.broken)  # checked by the CLI already; a note broken since then
+            raise UsageError(planned.broken)  # checked by the CLI already; a note broken since then
         report.papers_skipped += len(planned.done)
         existing[planned.day] = planned.existing
         if not planned.todo:

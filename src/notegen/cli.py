@@ -6,11 +6,14 @@ Exit codes: 0 all papers written, 1 some failed (each named on stderr), 2 usage 
 from __future__ import annotations
 
 import codecs
+import contextlib
+import errno
 import io
 import logging
 import os
 import re
 import signal
+import stat
 import sys
 import threading
 import traceback
@@ -471,10 +474,7 @@ def backfill(
     from notegen import manifest
 
     obj = _context(workspace, quiet, debug)
-    try:
-        text = manifest_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise UsageError(f"{manifest_file}: cannot read the manifest ({err})") from err
+    text = manifest.read_manifest(manifest_file)
     days = manifest.parse_manifest(text, str(manifest_file))
     days = manifest.between(days, _parse_date(start) if start else None, _parse_date(end) if end else None)
     config = settings.load(workspace, {"concurrency": concurrency})
@@ -486,7 +486,7 @@ def backfill(
     left = sum(1 for p in planned if p.todo)
     broken = [p.broken for p in planned if p.broken]
     if broken:  # every note that cannot be added to, at once, before anything is fetched
-        raise NoteError("\n".join(broken))
+        raise UsageError("\n".join(broken))
     obj.status(f"{len(days)} days, {todo + done} papers: {todo} to draft on {left} days, {done} already in notes")
     if dry_run or not todo:  # nothing to fetch or ask: no key, no network
         return
@@ -701,6 +701,70 @@ def _console() -> None:
             stream.reconfigure(errors="backslashreplace")
 
 
+class _PipeEnd(io.RawIOBase):
+    """Standard output or error when it is a pipe. Once the reader has gone (`notegen draft ... | head -1`), what
+    is written goes to the null device: the run finishes what it was doing and ends with its own exit code and
+    without a word about the pipe, instead of stopping at the first line it prints (click's exit 1 with no message,
+    or a traceback)."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+        self.gone = False
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, data: Any) -> int | None:
+        size = memoryview(data).nbytes
+        if self.gone:
+            return size
+        try:
+            return os.write(self._fd, data)
+        except BlockingIOError:
+            return None  # a pipe its reader made non-blocking: as FileIO says it, for the buffer to try again
+        except OSError as err:
+            # EPIPE; Windows may say EINVAL for a pipe whose reader has closed it.
+            if not isinstance(err, BrokenPipeError) and not (os.name == "nt" and err.errno == errno.EINVAL):
+                raise
+        self.gone = True
+        with contextlib.suppress(OSError):  # anything else writing to the descriptor (the exit's flush) is dropped too
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self._fd)
+            os.close(null)
+        return size
+
+
+def _pipes_may_close() -> None:
+    """Standard output and error that are pipes write through a _PipeEnd, in the encoding and error handling they
+    had (see _console); a terminal or a file stays as it is."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if not isinstance(stream, io.TextIOWrapper):
+            continue
+        try:
+            fd = stream.fileno()
+            if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+                continue
+            stream.flush()
+        except (OSError, ValueError):
+            continue
+        wrapped = io.TextIOWrapper(
+            io.BufferedWriter(_PipeEnd(fd)),
+            encoding=stream.encoding,
+            errors=stream.errors,
+            line_buffering=stream.line_buffering,
+            write_through=stream.write_through,
+        )
+        setattr(sys, name, wrapped)
+
+
 def _json_line(record: dict[str, Any]) -> str:
     """One JSON object, in plain ASCII escapes where stdout cannot print every character."""
     import json
@@ -712,6 +776,7 @@ def main(argv: list[str] | None = None) -> Any:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     _console()
     if argv is None:
+        _pipes_may_close()
         _main_is_notegen()
     if argv is None and hasattr(signal, "SIGBREAK"):
         # Windows: Ctrl-Break (what a program can send to a console process group) stops a run as Ctrl-C does,

@@ -10,14 +10,21 @@ from notegen import note, vault
 from notegen.errors import NotegenError, PaperError
 from notegen.result import DraftResult
 from notegen.session import Session
-from notegen.storage import write_atomic
+from notegen.textfile import UTF8, Encoding
 
 
 def read(path: Path) -> note.Note | None:
-    """The note at `path`, or None when there is none yet."""
+    """The note at `path`, or None when there is none yet; one notegen may not write is refused."""
+    vault.check_writable(path)
+    return _read_as(path)[0]
+
+
+def _read_as(path: Path) -> tuple[note.Note | None, Encoding]:
+    """The note at `path` (None when there is none yet) and the encoding to write it in."""
     if not path.is_file():
-        return None
-    return note.parse_note(vault.read_note(path), str(path))
+        return None, UTF8
+    text, encoding = vault.read_note_as(path)
+    return note.parse_note(text, str(path)), encoding
 
 
 def write(session: Session, path: Path, day: date, named: list[tuple[str, note.Section]], result: DraftResult) -> None:
@@ -26,7 +33,7 @@ def write(session: Session, path: Path, day: date, named: list[tuple[str, note.S
     a dry run, the sections go to `result.preview` instead."""
     settings = session.settings
     with session.writing():
-        existing = read(path)  # again, under the lock: another run may have written meanwhile
+        existing, encoding = _read_as(path)  # again, under the lock: another run may have written meanwhile
         now = session.clock()
         sections: list[note.Section] = []
         for name, section in named:
@@ -56,5 +63,5 @@ def write(session: Session, path: Path, day: date, named: list[tuple[str, note.S
             text = note.render_note(note_id, day, now, sections)
         else:
             text = note.append_sections(existing, sections, now, str(path))
-        write_atomic(path, text.encode("utf-8"), settings.scratch)
+        vault.write_note(path, text, encoding, settings.scratch)
     result.written.insert(0, path)

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from notegen import note, secret, settings, summarize, vault
+from notegen import note, secret, settings, summarize, textfile, vault
 from notegen.endpoints import ENDPOINTS_FILE, MODES, Endpoints
 from notegen.errors import NotegenError, PaperError
 from notegen.ids import parse_arxiv_id
@@ -94,8 +94,9 @@ def _prompts(config: settings.Settings) -> Check:
     own = [n for n in summarize.PROMPT_FILES if (config.prompts_dir / n).is_file()]
     try:
         summarize.load_prompts(config.prompts_dir)
-    except (NotegenError, OSError, UnicodeDecodeError) as err:
-        return Check("prompts", False, str(err), "fix the placeholder it names, or delete the file to use notegen's")
+    except (NotegenError, OSError) as err:
+        fix = "save it as UTF-8" if isinstance(err, textfile.NotText) else "fix the placeholder it names"
+        return Check("prompts", False, str(err), f"{fix}, or delete the file to use notegen's")
     said = f"the workspace's {', '.join(own)}" if own else "notegen's own"
     return Check("prompts", True, f"{said} load")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from notegen import note
+from notegen import note, textfile
 from notegen.storage import portable_name_problem
 
 _BAD_NAME = re.compile(r"[(),']")
@@ -86,6 +86,15 @@ def check_name(name: str) -> str | None:
     return None
 
 
+def _not_utf8(text: str, encoding: textfile.Encoding) -> tuple[int, str]:
+    """Where and why Dendron misreads a note notegen can read: Dendron reads every note as UTF-8."""
+    if encoding.codec == "gb18030":  # the same as UTF-8 up to the first letter that is not ASCII
+        first = next((n for n, char in enumerate(text) if not char.isascii()), 0)
+        line = text[:first].count("\n") + 1
+        return line, "saved as GB18030, which Dendron reads as UTF-8 and shows garbled from here; save it as UTF-8"
+    return 1, "saved as UTF-16, which Dendron cannot read (it finds no frontmatter); save it as UTF-8"
+
+
 def check_vault(vault: Path) -> tuple[list[Problem], int]:
     """Every problem in the vault's notes, in file and line order, and the number of notes read."""
     problems: list[Problem] = []
@@ -107,11 +116,12 @@ def check_vault(vault: Path) -> tuple[list[Problem], int]:
             problems.append(Problem(where, 1, f"same name as {seen_names[lower].name} when case is ignored"))
         seen_names.setdefault(lower, path)
         try:
-            text = path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as err:
-            line = path.read_bytes()[: err.start].count(b"\n") + 1
-            problems.append(Problem(where, line, "not UTF-8 text"))
+            text, encoding = textfile.read_text(path)
+        except textfile.NotText as err:
+            problems.append(Problem(where, err.line, err.reason))
             continue
+        if encoding.codec != "utf-8":  # notegen reads it, Dendron does not (a byte-order mark it skips)
+            problems.append(Problem(where, *_not_utf8(text, encoding)))
         found, facts = lint_note(text)
         problems.extend(Problem(where, line, message) for line, message in found)
         if facts.note_id is not None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from notegen import note, vault
+from notegen import note, textfile, vault
 from notegen.errors import NotegenError, UsageError
 from notegen.ids import ArxivId, Ref, parse_arxiv_id, parse_day, why_not_arxiv_id
 from notegen.settings import Settings
@@ -25,6 +25,14 @@ class Day:
     day: date
     refs: list[Ref] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
+
+
+def read_manifest(path: Path) -> str:
+    """The manifest's text, whatever the editor or spreadsheet saved it as (UTF-8, UTF-16, GB18030; see textfile)."""
+    try:
+        return textfile.read_text(path)[0]
+    except OSError as err:
+        raise UsageError(f"{path}: cannot read the manifest ({err.strerror or err}); check the path") from err
 
 
 def parse_manifest(text: str, name: str) -> list[Day]:

@@ -82,7 +82,19 @@ _EOL = re.compile(r"\r\n|\r|\n")  # CommonMark's line endings, and only those (n
 
 
 class NoteError(NotegenError):
-    """A note notegen cannot read or edit safely: it is refused, never rewritten."""
+    """A note notegen cannot read or edit safely: it is refused, never rewritten.
+
+    Its fields, `path`, `line` (1-based; None when the whole file is meant) and `reason` (what is wrong and the
+    fix), are for code that shows the problem in its own words, as `notegen review` does; the message is made
+    from them here.
+    """
+
+    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+        self.path, self.reason, self.line = path, reason, line
+        super().__init__(f"{path}:{line}: {reason}" if line is not None else f"{path}: {reason}")
+
+    def __reduce__(self) -> tuple[type[NoteError], tuple[str, str, int | None]]:
+        return (type(self), (self.path, self.reason, self.line))  # crosses processes intact
 
 
 @dataclass(frozen=True)
@@ -399,7 +411,7 @@ def read_head(text: str, name: str) -> Head:
     head, problems = head_problems(text)
     if problems:
         line, message = problems[0]
-        raise NoteError(f"{name}:{line}: {message}; fix it by hand")
+        raise NoteError(name, f"{message}; fix it by hand", line)
     assert head is not None
     return head
 
@@ -713,7 +725,7 @@ def edited(note: Note, section: SectionSpan) -> bool:
 def _with_updated(note: Note, text: str, now_ms: int) -> str:
     """`text` (the note's text, edited only after the frontmatter) with `updated` moved to `now_ms`."""
     if note.head.updated is None:
-        raise NoteError(f"note:{note.head.keys.get('updated', 1)}: frontmatter 'updated' cannot be moved")
+        raise NoteError("note", "frontmatter 'updated' cannot be moved", note.head.keys.get("updated", 1))
     a, b = note.head.updated
     return text[:a] + str(now_ms) + text[b:]
 
@@ -743,7 +755,7 @@ def check_appendable(note: Note, name: str) -> None:
     """Raise NoteError (file:line) when a section appended to the note would not be a section of its own."""
     problem = open_end(note)
     if problem is not None:
-        raise NoteError(f"{name}:{problem[0]}: {problem[1]}; close it, or new sections would fall inside it")
+        raise NoteError(name, f"{problem[1]}; close it, or new sections would fall inside it", problem[0])
 
 
 def append_sections(note: Note, sections: list[Section], now_ms: int, name: str = "note") -> str:

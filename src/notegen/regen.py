@@ -69,8 +69,9 @@ def regen_papers(
     settings = session.settings
     result = DraftResult()
     paths = [vault.note_path(settings, day)] if day else vault.daily_notes(settings)
-    # Every note is read first: one notegen cannot edit safely is refused before anything is fetched.
-    notes = [(path, note.parse_note(vault.read_note(path), str(path))) for path in paths if path.is_file()]
+    # Every note is read first: one notegen cannot edit safely is refused before anything is fetched (across the
+    # vault, only when a paper asked for is not found by its marker in the others: it may be in that note).
+    notes, unreadable = _notes(paths, whole_vault=day is None)
     where = f"the note of {day:%Y-%m-%d}" if day else "any note of the vault"
     problems: list[str] = []
     with session.bounded(min(settings.concurrency, len(refs))) as bounded:
@@ -83,6 +84,8 @@ def regen_papers(
                 refused.add(job.name)  # before anything is asked
             elif found is not None:
                 placed[job.name] = found
+        if unreadable and any(j.name not in placed and j.name not in refused for j in jobs):
+            raise UsageError("\n".join(unreadable))  # a paper not found may be in such a note
         if problems:  # before any network call
             raise UsageError("\n".join(problems))
         asked = [j for j in jobs if isinstance(j.ref, ArxivId) and j.name not in refused]
@@ -189,6 +192,24 @@ def _jobs(refs: list[Ref], bounded: Bounded, result: DraftResult) -> list[Job]:
         except PaperError as err:
             result.failures.append(err)
     return jobs
+
+
+def _notes(paths: list[Path], whole_vault: bool) -> tuple[list[tuple[Path, note.Note]], list[str]]:
+    """The notes to look for the papers in, read, and why each note that could not be was not. The note of the day
+    asked for is refused at once (NoteError) when notegen cannot edit it safely; across the whole vault such a note
+    is set aside, so that one broken note does not stop the papers found in the others."""
+    notes: list[tuple[Path, note.Note]] = []
+    unreadable: list[str] = []
+    for path in paths:
+        if not path.is_file():
+            continue
+        try:
+            notes.append((path, note.parse_note(vault.read_note(path), str(path))))
+        except note.NoteError as err:
+            if not whole_vault:
+                raise
+            unreadable.append(str(err))
+    return notes, unreadable
 
 
 def _place(notes: list[tuple[Path, note.Note]], job: Job, where: str, problems: list[str], need: bool) -> Found | None:
@@ -402,7 +423,8 @@ def _write(
     dry run, the section goes to the result's preview instead."""
     settings, job, path = session.settings, target.job, target.path
     with session.writing():
-        current = note.parse_note(vault.read_note(path), str(path))
+        text, encoding = vault.read_note_as(path)
+        current = note.parse_note(text, str(path))
         again = _locate([(path, current)], job)
         if len(again) != 1:
             raise PaperError(job.name, f"its section in {path} changed while notegen worked; run it again")
@@ -433,7 +455,7 @@ def _write(
             session.status(f"{job.name}: the replaced section is kept in {backup}")
         tagged = target.tag and span.tag is not None
         tag_notes = vault.ensure_tag_notes(settings, [section.tag], now) if tagged else []
-        write_atomic(path, new.encode("utf-8"), settings.scratch)
+        vault.write_note(path, new, encoding, settings.scratch)
     return [path, *tag_notes]
 
 

@@ -31,8 +31,10 @@ class Item:
     tag: str | None = None  # the new tag, for a "new tag" item
 
     def line_text(self, shown: str) -> str:
-        """`file:line: kind: title`, where an editor jumps; a new tag is named after the title."""
-        return f"{shown}:{self.line}: {self.kind}: {self.title}" + (f" (#{self.tag})" if self.tag else "")
+        """`file:line: kind: title`, where an editor jumps; a new tag is named after the title, and a note that
+        cannot be read has its reason instead of a title."""
+        what = self.reason if self.kind == "unreadable note" else self.title
+        return f"{shown}:{self.line}: {self.kind}: {what}" + (f" (#{self.tag})" if self.tag else "")
 
     def json(self) -> dict[str, object]:
         return {
@@ -56,9 +58,15 @@ def pending(settings: Settings) -> list[Item]:
         order = (_day(settings, path), path.name)
         try:
             parsed = note.parse_note(vault.read_note(path), str(path))
-        except (OSError, NotegenError) as err:
-            reason = str(err).split(": ", 2)[-1]
-            items.append((order, Item(path, _line(str(err)), "unreadable note", "", None, reason)))
+        except OSError as err:
+            reason = f"cannot be read ({err.strerror or err})"
+            items.append((order, Item(path, 1, "unreadable note", "", None, reason)))
+            continue
+        except note.NoteError as err:  # its own words and line, without the file the item names already
+            items.append((order, Item(path, err.line or 1, "unreadable note", "", None, err.reason)))
+            continue
+        except NotegenError as err:
+            items.append((order, Item(path, 1, "unreadable note", "", None, str(err))))
             continue
         for section in parsed.sections:
             for item in _section_items(path, parsed, section):
@@ -128,8 +136,3 @@ def _day(settings: Settings, path: Path) -> date | None:
         return date(int(m.group("yyyy")), int(m.group("mm")), int(m.group("dd")))
     except ValueError:
         return None
-
-
-def _line(message: str) -> int:
-    m = re.match(r"^.*?:(\d+):", message)
-    return int(m.group(1)) if m else 1

@@ -13,7 +13,7 @@ from typing import Any, get_args, get_type_hints
 
 import yaml
 
-from notegen import secret
+from notegen import secret, textfile
 from notegen.errors import UsageError
 from notegen.storage import portable_name_problem
 
@@ -148,9 +148,10 @@ def load(
     values: dict[str, Any] = {}
     config = workspace / CONFIG_FILE
     if config.is_file():
+        text = textfile.read_text(config)[0]  # Notepad may have saved it with a byte-order mark, or as UTF-16
         try:
-            data = tomllib.loads(config.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
             raise UsageError(f"{config}: not valid TOML ({err}); fix or remove the file") from err
         unknown = sorted(set(data) - _FILE_KEYS)
         if unknown:
@@ -275,8 +276,8 @@ def dendron_vaults(workspace: Path) -> list[Vault] | None:
     if not config.is_file():
         return None
     try:
-        data = yaml.safe_load(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        data = yaml.safe_load(textfile.read_text(config)[0])
+    except (OSError, yaml.YAMLError) as err:
         raise UsageError(
             f"{config}: cannot be read as YAML ({_short(err)}); fix it, as Dendron cannot read it either"
         ) from err

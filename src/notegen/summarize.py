@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
+from notegen import textfile
 from notegen.answer_json import NoJson, read_object
 from notegen.errors import UsageError
 from notegen.note import TAG, TAG_MAX
@@ -105,7 +106,7 @@ def load_prompts(workspace_dir: Path) -> Prompts:
         path = workspace_dir / name
         if not path.is_file():
             path = default_prompts_dir() / name
-        text = path.read_text(encoding="utf-8")
+        text = textfile.read_text(path)[0]  # as the person's editor saved it
         check_template(text, allowed, str(path))
         templates[name] = string.Template(text)
         texts.append(text)

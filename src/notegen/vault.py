@@ -9,16 +9,18 @@ import ntpath
 import os
 import posixpath
 import re
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path, PurePath, PureWindowsPath
 
-from notegen import note
+from notegen import note, secret, textfile
 from notegen.errors import UsageError
 from notegen.note import NoteError, new_id, render_frontmatter
 from notegen.settings import Settings, template
 from notegen.storage import write_atomic
+from notegen.textfile import Encoding
 
 
 def note_path(settings: Settings, day: date) -> Path:
@@ -36,11 +38,35 @@ def note_path(settings: Settings, day: date) -> Path:
 
 
 def read_note(path: Path) -> str:
-    """A note's text; a note that is not UTF-8 is refused (NoteError) so it is never rewritten."""
+    """A note's text; a note that is not text (see textfile) is refused (NoteError) so it is never rewritten."""
+    return read_note_as(path)[0]
+
+
+def read_note_as(path: Path) -> tuple[str, Encoding]:
+    """A note's text and the encoding it is saved in, for `write_note` to write it back so."""
     try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise NoteError(f"{path}: not UTF-8 text (byte {err.start}); fix the note by hand") from err
+        return textfile.read_text(path)
+    except textfile.NotText as err:
+        raise NoteError(err.path, err.reason, err.line) from None
+
+
+def write_note(path: Path, text: str, encoding: Encoding, scratch: Path | None) -> None:
+    """Write a note atomically in `encoding`: the one it was read in (a note saved as GB18030 or with a byte-order
+    mark stays so), or UTF-8 for a new note. The API key is scrubbed from the text, whatever the encoding."""
+    write_atomic(path, encoding.encode(secret.scrub(text)), scratch)
+
+
+def check_writable(path: Path) -> None:
+    """Refuse, before any network work, a day's note notegen could not (or should not) write: a folder under
+    the note's name, or a note the person made read-only (a rename would replace it without a word)."""
+    if path.is_dir():
+        raise NoteError(str(path), "a folder, not a note; rename or move the folder so notegen can write this note")
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if not mode & stat.S_IWUSR:  # Windows' read-only attribute shows here too
+        raise NoteError(str(path), "the note is read-only; make it writable if notegen may add to it")
 
 
 def daily_notes(settings: Settings) -> list[Path]:
@@ -85,9 +111,14 @@ def note_ids(vault_dir: Path) -> dict[str, list[Path]]:
     ids: dict[str, list[Path]] = {}
     for path in sorted(vault_dir.glob("*.md")):
         try:
-            found = note.note_id(path.read_bytes().decode("utf-8", errors="replace"))
+            data = path.read_bytes()
         except OSError:
             continue
+        try:
+            text = textfile.decode(data, str(path))[0]
+        except textfile.NotText:
+            text = data.decode("utf-8", errors="replace")  # its id still counts, if it has a readable one
+        found = note.note_id(text)
         if found is not None:
             ids.setdefault(found, []).append(path)
     return ids
