@@ -151,3 +151,31 @@ def test_check_reports_what_would_confuse_notegen(tmp_path, run, monkeypatch):
         "a blank line above",
         "notes/papers.20240131.md:48: a code fence opened here never closes",
     ]
+
+
+def test_check_reports_a_paper_written_twice_under_titles_people_write(tmp_path, run, monkeypatch):
+    """A section notegen wrote and one the person wrote for the same paper, its title rewritten (a venue tag, a
+    translation, LaTeX read as text), are one paper; titles that only start alike are two."""
+    ws = vault(tmp_path)
+    first = NOTE.format(id="m" * 23).replace("\n![图 0](../images/a.png)  \n", "")
+    latex = "$\\alpha$-Net: Architecture and Models"
+    second = first.split("---\n", 2)[2].replace("A Paper", latex).replace("2401.00001v1", "2401.00002v1")
+    by_hand = [
+        "[CVPR 2016] A Paper（一篇论文）",
+        "α-Net: Architecture and Models (ICLR 2024)",
+        "Attention Is All You Need",
+        "Attention Is All You Need In Speech Separation",
+    ]
+    text = first + second + "".join(f"\n## {h}\n#MLLM\n\n我自己写的。\n" for h in by_hand)
+    (ws / "notes" / "papers.20240131.md").write_text(text)
+    monkeypatch.chdir(ws)
+    line = {h: text.splitlines().index(f"## {h}") + 1 for h in ["A Paper", latex, *by_hand]}
+
+    r = run("check")
+
+    assert r.code == 1
+    assert r.out.splitlines() == [
+        f"notes/papers.20240131.md:{line[by_hand[0]]}: the same paper as the section at line {line['A Paper']}; "
+        "keep one",
+        f"notes/papers.20240131.md:{line[by_hand[1]]}: the same paper as the section at line {line[latex]}; keep one",
+    ]

@@ -37,6 +37,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from notegen import titles
 from notegen.errors import NotegenError
 
 _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -134,10 +135,9 @@ def summary_hash(summary: str) -> str:
 
 
 def normal_title(title: str) -> str:
-    """A title as compared when looking for a paper: case, spacing, punctuation, accents and width do not
-    count, so a heading retyped by hand, or a PDF title whose words came out glued, still matches."""
-    folded = unicodedata.normalize("NFKD", title).casefold()
-    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.category(ch).startswith("M"))
+    """A title as compared when looking for a paper: its key under notegen.titles' rule (LaTeX read as text, a
+    venue tag or appended translation set aside, case, spacing, punctuation, accents and width not counted)."""
+    return titles.title_key(title)
 
 
 # -- what notegen writes is inert ----------------------------------------------------------------------
