@@ -56,7 +56,7 @@ def backfill_days(
     pending: dict[date, int] = {}
     for day, _ in jobs:
         pending[day] = pending.get(day, 0) + 1
-    sections: dict[date, list[tuple[int, str, note.Section]]] = {day: [] for day in pending}
+    sections: dict[date, list[tuple[int, Job, note.Section]]] = {day: [] for day in pending}
     cores = os.cpu_count() or 1
     settings = session.settings
 
@@ -65,13 +65,13 @@ def backfill_days(
         pending[day] -= 1
         if pending[day] == 0 and sections[day]:
             path = vault.note_path(settings, day)
-            named = [(name, section) for _, name, section in sorted(sections.pop(day), key=lambda t: t[0])]
+            named = [(job, section) for _, job, section in sorted(sections.pop(day), key=lambda t: t[0])]
             try:
                 day_note.write(session, path, day, named, result)
             except FatalError:
                 raise
             except NotegenError as err:  # this day's note (a full disk, say): its papers fail, the rest go on
-                result.failures.extend(PaperError(name, str(err)) for name, _ in named)
+                result.failures.extend(PaperError(job.name, str(err)) for job, _ in named)
                 return
             report.days_written.append(day)
             on_day(day, path)
@@ -102,7 +102,7 @@ def backfill_days(
                 day, index, job = futures[future]
                 section = result.merge(job.name, future.result())
                 if section is not None:
-                    sections[day].append((index, job.name, section))
+                    sections[day].append((index, job, section))
                     report.papers_ok += 0 if section.unanswered else 1
                 on_paper(job.name, section is not None and not section.unanswered)
                 settle(day)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from notegen import note, vault
 from notegen.errors import NotegenError, PaperError
+from notegen.jobs import Job
 from notegen.result import DraftResult
 from notegen.session import Session
 from notegen.textfile import UTF8, Encoding
@@ -27,8 +28,8 @@ def _read_as(path: Path) -> tuple[note.Note | None, Encoding]:
     return note.parse_note(text, str(path)), encoding
 
 
-def write(session: Session, path: Path, day: date, named: list[tuple[str, note.Section]], result: DraftResult) -> None:
-    """The day's note with these papers' sections (`named`: the paper's name for messages, its section). A paper
+def write(session: Session, path: Path, day: date, named: list[tuple[Job, note.Section]], result: DraftResult) -> None:
+    """The day's note with these papers' sections (`named`: the paper's job, its section). A paper
     whose own files cannot be written (its tag note) fails alone; the note is written whole or not at all. With
     a dry run, the sections go to `result.preview` instead."""
     settings = session.settings
@@ -36,8 +37,9 @@ def write(session: Session, path: Path, day: date, named: list[tuple[str, note.S
         existing, encoding = _read_as(path)  # again, under the lock: another run may have written meanwhile
         now = session.clock()
         sections: list[note.Section] = []
-        for name, section in named:
-            if existing is not None and existing.has([section.paper], section.title):
+        for job, section in named:
+            name = job.name
+            if job.found_in(existing):  # by what identifies the paper, not by a heading made from its file's name
                 result.skipped.append(name)  # another run wrote it meanwhile
                 continue
             if session.dry_run:

@@ -32,7 +32,7 @@ def draft(session: Session, refs: list[Ref], day: date, refresh: bool = False) -
     for job, outcome in zip(jobs, outcomes, strict=True):
         section = result.merge(job.name, outcome)
         if section is not None:
-            sections.append((job.name, section))
+            sections.append((job, section))
     if sections:
         day_note.write(session, path, day, sections, result)
     result.usage = session.answers.usage if session.answers else None

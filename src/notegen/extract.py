@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import pymupdf
 
-from notegen import figures
+from notegen import figures, paper_title
 from notegen.errors import PaperError
 from notegen.ids import ArxivId, parse_arxiv_id
 
@@ -160,7 +160,7 @@ class Identity:
 
     arxiv_id: ArxivId | None  # from arXiv's stamp in the margin of page 1 ("arXiv:2401.16420v1 [cs.CV] 29 Jan 2024")
     document_id: str | None  # the first half of the PDF's /ID, which saving a highlight or a note keeps
-    title: str
+    title: str  # as pdf_title reads it: "" when neither the metadata nor page 1 names the paper
 
 
 _STAMP = re.compile(r"^\s*arXiv:\s*(?P<id>\S+)\s+\[[^\]\s]+\]\s+\d{1,2}\s+[A-Z][a-z]{2}\s+\d{4}\s*$")
@@ -247,49 +247,37 @@ def _bounded(text: str, limit: int) -> str:
 
 
 def pdf_title(doc: pymupdf.Document) -> str:
-    """The title from the PDF's metadata when it looks like one, else the largest text at the top of page 1."""
-    meta = unicodedata.normalize("NFKC", " ".join((doc.metadata or {}).get("title", "").split()))
-    if _plausible_title(meta):
-        return meta
+    """The paper's title: the metadata's when it names the paper and page 1 shows no other, else the largest
+    text at the top of page 1 (paper_title has the rules)."""
+    meta = doc.metadata or {}
     page = doc[0]
+    lines = _title_lines(page)
+    shown = paper_title.page_title(lines, page.rect.height)
+    tools = (meta.get("creator") or "", meta.get("producer") or "")
+    return paper_title.choose(meta.get("title") or "", tools, shown, page.get_text("text"))
+
+
+def _title_lines(page: pymupdf.Page) -> list[paper_title.Line]:
+    """Page 1's horizontal lines with their size and style."""
     # Words as MuPDF separates them (by the gaps between letters): some PDFs place words apart without writing
     # a space, and their spans would run the words together.
     words: dict[tuple[int, int], list[tuple[int, str]]] = {}
     for *_, word, block_no, line_no, word_no in page.get_text("words"):
         words.setdefault((block_no, line_no), []).append((word_no, word))
-    lines: list[tuple[float, float, str]] = []
-    for block in page.get_text("dict")["blocks"]:
+    lines: list[paper_title.Line] = []
+    for block in page.get_text("dict", flags=pymupdf.TEXTFLAGS_WORDS)["blocks"]:  # numbered as the words are
         for number, line in enumerate(block.get("lines", [])):
             spans = [s for s in line["spans"] if s["text"].strip()]
-            horizontal = abs(line["dir"][0] - 1) < 1e-3
-            if not spans or not horizontal or line["bbox"][1] > page.rect.height / 2:
+            if not spans or abs(line["dir"][0] - 1) >= 1e-3:
                 continue
-            size = max(s["size"] for s in spans)
+            chars = sum(len(s["text"]) for s in spans)
+            bold = sum(len(s["text"]) for s in spans if s["flags"] & pymupdf.TEXT_FONT_BOLD) * 2 > chars
+            italic = sum(len(s["text"]) for s in spans if s["flags"] & pymupdf.TEXT_FONT_ITALIC) * 2 > chars
             spaced = " ".join(w for _, w in sorted(words.get((block["number"], number), [])))
-            lines.append((size, line["bbox"][1], spaced or "".join(s["text"] for s in spans).strip()))
-    if not lines:
-        return ""
-    top = max(size for size, _, _ in lines)
-    title: list[str] = []
-    last_y = None
-    for size, y, text in sorted(lines, key=lambda t: t[1]):
-        if size < top - 0.5:
-            continue
-        if last_y is not None and y - last_y > 2.5 * top:
-            break  # the same size further down is a heading, not the title
-        title.append(text)
-        last_y = y
-    return unicodedata.normalize("NFKC", " ".join(" ".join(title).split()))[:300]
-
-
-def _plausible_title(title: str) -> bool:
-    if len(title) < 8 or len(title.split()) < 2:
-        return False
-    lowered = title.lower()
-    return not (
-        lowered.endswith((".pdf", ".dvi", ".tex", ".doc", ".docx"))
-        or lowered.startswith(("microsoft word", "untitled"))
-    )
+            text = spaced or "".join(s["text"] for s in spans).strip()
+            size = max(s["size"] for s in spans)
+            lines.append(paper_title.Line(text, size, line["bbox"][1], line["bbox"][3], bold, italic))
+    return lines
 
 
 # -- the figure ---------------------------------------------------------------------------------------

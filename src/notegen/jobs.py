@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from notegen import extract, note
+from notegen import extract, note, paper_title
 from notegen.bounded import Bounded
 from notegen.errors import FatalError, PaperError
 from notegen.fetch import Arxiv, Paper
@@ -33,7 +33,8 @@ class Job:
 
 def job_for(ref: Ref, bounded: Bounded | None = None) -> Job:
     """The job for one paper. A local PDF is known by the arXiv ID stamped in it, else by its document /ID, else
-    by its bytes; all of these and its title find it in a note (it is read in `bounded`)."""
+    by its bytes; all of these and its title find it in a note (it is read in `bounded`). A title that names no
+    paper (a template's, a tool's, a file's) finds nothing: every paper made the same way carries it."""
     if isinstance(ref, ArxivId):
         return Job(ref, str(ref), f"arxiv:{ref}", keys=(ref.key,))
     name = str(ref.path)
@@ -49,7 +50,8 @@ def job_for(ref: Ref, bounded: Bounded | None = None) -> Job:
         keys.insert(0, f"pdfid:{found.document_id}")
     if found.arxiv_id:
         keys.insert(0, f"arxiv:{found.arxiv_id}")
-    return Job(ref, name, keys[0], keys=tuple(note.paper_key(k) for k in keys), title=found.title or None)
+    title = None if paper_title.is_placeholder(found.title) else found.title
+    return Job(ref, name, keys[0], keys=tuple(note.paper_key(k) for k in keys), title=title)
 
 
 def jobs_for(refs: list[Ref], bounded: Bounded, result: DraftResult, status: Callable[[str], None]) -> list[Job]:
