@@ -122,6 +122,7 @@ def arxiv(arxiv_session: FakeArxiv, monkeypatch: pytest.MonkeyPatch) -> Iterator
     arxiv_session.requests.clear()
     arxiv_session.script.clear()
     arxiv_session.pdf_script.clear()
+    arxiv_session.unasked.clear()
     catalogue, pdfs = dict(arxiv_session.catalogue), dict(arxiv_session.pdfs)
     monkeypatch.setenv("NOTEGEN_ARXIV_URL", f"{arxiv_session.url}/api/query")
     monkeypatch.setenv("NOTEGEN_PDF_URL", arxiv_session.url)

@@ -96,28 +96,47 @@ def _end_debug() -> None:
         _debug_handler = None
 
 
-def _ready(obj: Context, config: settings.Settings) -> None:
+def _ready(obj: Context, config: settings.Settings, dry_run: bool = False) -> None:
     """Refuse to scatter notes/, images/ and .notegen/ into a folder that is not a workspace (a mistyped
-    --workspace, the wrong current directory); an empty folder becomes one, as `notegen init` makes it."""
+    --workspace, the wrong current directory); an empty folder becomes one, as `notegen init` makes it. A dry
+    run refuses what the run would, and makes nothing."""
     import time
 
     from notegen import vault
     from notegen.summarize import default_prompts_dir
 
-    ws = config.workspace
-    shown = "this folder" if str(ws) == "." else _shown(ws)
-    marks = [ws / settings.DENDRON_CONFIG, ws / settings.CONFIG_FILE, config.vault_dir]
-    if any(mark.exists() for mark in marks):
+    if _is_workspace(config, empty_ok=True):
         return
-    if not ws.is_dir():
-        raise UsageError(f"{shown}: no such folder; check --workspace, or make one with notegen init {ws}")
-    if any(not entry.name.startswith(".") for entry in ws.iterdir()):
-        raise UsageError(
-            f"{shown} is not a notegen workspace (no notes/, dendron.yml "
-            "or notegen.toml) and not empty; run notegen init there first, or pass --workspace"
-        )
+    shown = _where(config)
+    if dry_run:
+        obj.status(f"{shown} is empty: a run without --dry-run makes it a workspace, as notegen init does")
+        return
     vault.init_workspace(config, int(time.time() * 1000), default_prompts_dir())
     obj.status(f"{shown} was empty: made it a workspace, as notegen init does")
+
+
+def _where(config: settings.Settings) -> str:
+    ws = config.workspace
+    return "this folder" if str(ws) == "." else _shown(ws)
+
+
+def _is_workspace(config: settings.Settings, empty_ok: bool = False) -> bool:
+    """Whether the folder is a workspace; a UsageError says why not (an empty folder, with `empty_ok`, is not
+    one yet and not refused)."""
+    ws = config.workspace
+    shown = _where(config)
+    marks = [ws / settings.DENDRON_CONFIG, ws / settings.CONFIG_FILE, config.vault_dir]
+    if any(mark.exists() for mark in marks):
+        return True
+    if not ws.is_dir():
+        raise UsageError(f"{shown}: no such folder; check --workspace, or make one with notegen init {ws}")
+    if not empty_ok or any(not entry.name.startswith(".") for entry in ws.iterdir()):
+        why = " and not empty" if empty_ok else ""
+        raise UsageError(
+            f"{shown} is not a notegen workspace (no notes/, dendron.yml "
+            f"or notegen.toml){why}; run notegen init there first, or pass --workspace"
+        )
+    return False
 
 
 def _parse_date(value: str | None) -> date:
@@ -161,8 +180,7 @@ def draft(
     for warning in warnings:
         obj.status(f"warning: {warning}")
     config = settings.load(obj.workspace)
-    if not dry_run:
-        _ready(obj, config)
+    _ready(obj, config, dry_run)
     with Session(config, use_llm=not no_llm, status=obj.status, dry_run=dry_run) as session:
         result = draft_day(session, refs, when, refresh=refresh)
     _finish(obj, config, result)
@@ -209,6 +227,7 @@ def check(directory: Path, quiet: bool, debug: bool) -> None:
 
     obj = _context(directory, quiet, debug)
     config = settings.load(directory)
+    _is_workspace(config)
     problems, count = check_vault(config.vault_dir)
     for problem in problems:
         click.echo(f"{_shown(problem.path)}:{problem.line}: {problem.message}")
@@ -232,6 +251,7 @@ def review(directory: Path, as_json: bool, quiet: bool, debug: bool) -> None:
 
     obj = _context(directory, quiet, debug)
     config = settings.load(directory)
+    _is_workspace(config)
     items = pending(config)
     for item in items:
         if as_json:
@@ -425,8 +445,7 @@ def regen(
     for warning in warnings:
         obj.status(f"warning: {warning}")
     config = settings.load(workspace)
-    if not dry_run:
-        _ready(obj, config)
+    _is_workspace(config)  # regen edits notes: a folder without them is a mistyped --workspace
     found = regenerate.waiting(config, when, obj.status) if waiting else []
     if waiting and not found:  # no model, no key, no network
         where = f"the note of {when:%Y-%m-%d}" if when else "the vault"
@@ -478,8 +497,7 @@ def backfill(
     days = manifest.parse_manifest(text, str(manifest_file))
     days = manifest.between(days, _parse_date(start) if start else None, _parse_date(end) if end else None)
     config = settings.load(workspace, {"concurrency": concurrency})
-    if not dry_run:
-        _ready(obj, config)
+    _ready(obj, config, dry_run)
     planned = manifest.plan(config, days)
     todo = sum(len(p.todo) for p in planned)
     done = sum(len(p.done) for p in planned)

@@ -189,7 +189,10 @@ class Arxiv:
         return Lookup(found, missing)
 
     def _query(self, batch: list[ArxivId]) -> list[arxiv.Result]:
-        search = arxiv.Search(id_list=[str(i) for i in batch], max_results=len(batch))
+        # Every entry the feed has, not the first len(batch): an entry not asked for (an error entry, a paper
+        # listed twice) must not push one that was off the end. The page holds them all (page_size is BATCH);
+        # a feed that claims more than a page more is not followed further.
+        search = arxiv.Search(id_list=[str(i) for i in batch], max_results=len(batch) + BATCH)
         names = ", ".join(str(i) for i in batch[:3]) + (" ..." if len(batch) > 3 else "")
 
         def once() -> list[arxiv.Result]:

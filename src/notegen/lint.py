@@ -115,6 +115,10 @@ def check_vault(vault: Path) -> tuple[list[Problem], int]:
         if lower in seen_names:
             problems.append(Problem(where, 1, f"same name as {seen_names[lower].name} when case is ignored"))
         seen_names.setdefault(lower, path)
+        if path.is_dir():
+            reason = "a folder named like a note: Dendron and notegen cannot use this note's name; rename the folder"
+            problems.append(Problem(where, 1, reason))
+            continue
         try:
             text, encoding = textfile.read_text(path)
         except textfile.NotText as err:

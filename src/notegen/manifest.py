@@ -92,6 +92,11 @@ def plan(settings: Settings, days: list[Day]) -> list[PlannedDay]:
         done: list[Ref] = []
         broken = None
         parsed = None
+        unwritable = None
+        try:
+            vault.check_writable(path)
+        except NotegenError as err:
+            unwritable = str(err)  # matters only when the day has papers to add
         if path.is_file():
             try:
                 parsed = note.parse_note(vault.read_note(path), str(path))
@@ -101,6 +106,8 @@ def plan(settings: Settings, days: list[Day]) -> list[PlannedDay]:
             except NotegenError as err:
                 broken = str(err)
         todo = [r for r in entry.refs if r not in done]
+        if todo and broken is None:
+            broken = unwritable
         out.append(PlannedDay(entry.day, path, todo, done, broken, parsed))
     return out
 

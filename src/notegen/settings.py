@@ -56,6 +56,9 @@ class Settings:
         "NOTEGEN_VAULT",
         "the one in `dendron.yml`, else `notes`",
     )
+    vault_outside: bool = _setting(
+        False, "the vault may be a folder outside the workspace (an absolute or `../` path in `dendron.yml`)"
+    )
     image_dir: str = _setting(
         "images",
         "where figures go (`notes/assets/images` for Dendron's publisher)",
@@ -173,6 +176,7 @@ def load(
         # Dendron itself pastes them, under the vault's assets.
         values["image_dir"] = str(Path(chosen.notes) / "assets" / "images")
     settings = replace(Settings(workspace=workspace), **values)
+    _check_inside(settings)
     raw = environ.get(KEY_ENV, "")
     secret.register(raw)  # whatever it holds is scrubbed from every file and message, checked or not
     settings = replace(settings, api_key=raw.strip() or None)
@@ -188,6 +192,24 @@ def load(
     return settings
 
 
+def _check_inside(settings: Settings) -> None:
+    """A vault outside the workspace is most often a typo or a copied dendron.yml: notegen would write notes
+    where the person does not look. It is used only when they say so."""
+    if settings.vault_outside:
+        return
+    top = os.path.realpath(settings.workspace)
+    notes = os.path.realpath(settings.vault_dir)
+    if os.path.commonpath([top, notes]) != top:
+        source = DENDRON_CONFIG if (settings.workspace / DENDRON_CONFIG).is_file() else "the vault setting"
+        raise UsageError(
+            f"the vault {settings.vault} ({source}) is outside the workspace {settings.workspace}; fix the path, "
+            f"or set vault_outside = true in {CONFIG_FILE} if your notes live there"
+        )
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
 def _coerce(name: str, value: Any, source: str) -> Any:
     """`value` (from TOML or an environment variable) as the setting's type, or a message naming both."""
     kind = _TYPES[name]
@@ -195,6 +217,10 @@ def _coerce(name: str, value: Any, source: str) -> Any:
     if type(None) in get_args(kind) and isinstance(value, str) and value.strip().lower() == "default":
         return None  # the setting's own default: for temperature, none is sent
     try:
+        if bool in accepted and isinstance(value, bool):
+            return value
+        if bool in accepted and isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
         if int in accepted and not isinstance(value, bool):
             return int(value)
         if float in accepted and not isinstance(value, bool):
@@ -208,7 +234,7 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             return tuple(str(i).strip().lstrip("#") for i in items if str(i).strip())
     except (TypeError, ValueError):
         pass
-    words = {int: "a whole number", float: "a number", str: "text", Path: "a path"}
+    words = {bool: "true or false", int: "a whole number", float: "a number", str: "text", Path: "a path"}
     shown = " or ".join(words.get(k, "a list of text") for k in accepted)
     raise UsageError(f"{source}: setting {name} = {value!r} should be {shown}")
 
@@ -229,10 +255,8 @@ def template() -> str:
             shown = f'"{examples[f.name]}"'
         elif isinstance(value, str):
             shown = f'"{value}"'
-        elif isinstance(value, tuple):
-            shown = "[" + ", ".join(f'"{v}"' for v in value) + "]"
         else:
-            shown = str(value)
+            shown = _toml(value)
         lines.append(f"# {f.name} = {shown}  # {f.metadata['what'].replace('`', '')}")
     return "\n".join(lines) + "\n"
 
@@ -255,6 +279,8 @@ def readme_table() -> str:
 
 
 def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
     if isinstance(value, tuple):
         return "[" + ", ".join(f'"{v}"' for v in value) + "]"
     return str(value)

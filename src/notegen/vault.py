@@ -70,10 +70,11 @@ def check_writable(path: Path) -> None:
 
 
 def daily_notes(settings: Settings) -> list[Path]:
-    """The vault's notes that can hold paper sections (not root, tag or schema files)."""
+    """The vault's notes that can hold paper sections (not root, tag or schema files, not folders)."""
     if not settings.vault_dir.is_dir():
         return []
-    return [p for p in sorted(settings.vault_dir.glob("*.md")) if not p.name.startswith(("root.", "tags."))]
+    found = sorted(settings.vault_dir.glob("*.md"))
+    return [p for p in found if not p.name.startswith(("root.", "tags.")) and not p.is_dir()]
 
 
 def image_link(settings: Settings, digest: str) -> str:

@@ -115,6 +115,10 @@ class FakeArxiv(LoopbackServer):
         self.catalogue: dict[str, ET.Element] = {}  # versioned short id -> entry
         self.pdfs: dict[str, Path] = {}  # base id -> PDF
         self.pdf_script: dict[str, Canned] = {}  # base id -> a canned answer instead of the PDF
+        # Entries sent first in every feed though no one asked for them: arXiv's feed may hold entries beyond the
+        # IDs asked (an error entry for an ID it cannot read, a paper listed under its new ID; see the API manual's
+        # "Errors" section: errors come back as <entry> elements), and opensearch:totalResults counts them.
+        self.unasked: list[str] = []
         template: ET.Element | None = None
         for canned in self.recordings.values():
             if canned.status != 200:
@@ -187,6 +191,9 @@ class FakeArxiv(LoopbackServer):
         for entry in feed.findall("a:entry", NS):
             feed.remove(entry)
         found = 0
+        for short in self.unasked:
+            feed.append(copy.deepcopy(self.catalogue[short]))
+            found += 1
         for wanted in ids:
             for short, entry in self.catalogue.items():
                 if short == wanted or short.rsplit("v", 1)[0] == wanted:
