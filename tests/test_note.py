@@ -2,6 +2,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from notegen import note, settings
 from notegen.draft import draft
@@ -176,9 +178,8 @@ def test_paragraphs_the_person_wrote_after_notegens_summary_stay_theirs_through_
     [
         lambda s: s.replace("旧的。", "旧的。\n我接着写的一行。"),  # same paragraph: an edit of notegen's text
         lambda s: s.replace("旧的。", "旧的，我改过。") + "\n\n我的段落。",  # changed, and a paragraph after
-        lambda s: s.replace("这篇论文试图", "我先写一段。\n\n这篇论文试图"),  # before it: not recognised, kept safe
     ],
-    ids=["line under it", "changed and added", "paragraph before"],
+    ids=["line under it", "changed and added"],
 )
 def test_a_summary_the_person_changed_is_still_edited_whatever_else_they_added(edit):
     text = note.render_note(
@@ -186,3 +187,101 @@ def test_a_summary_the_person_changed_is_still_edited_whatever_else_they_added(e
     )
     parsed = note.parse_note(edit(text), "n")
     assert note.edited(parsed, parsed.sections[0])
+
+
+def test_forcing_over_an_edited_summary_replaces_as_many_paragraphs_as_notegen_wrote():
+    summary = "这篇论文试图解决的问题是旧的。\n\n第二段。"
+    text = note.render_note("a" * 23, date(2024, 1, 30), 1, [Section("pdf:1", "T", "t", summary, "../images/a.png")])
+    assert "paragraphs=2" in text
+    text = text.replace("旧的。", "旧的，我改过。") + "\n我的段落。\n\n> 我的引文\n"
+    parsed = note.parse_note(text, "n")
+    section = parsed.sections[0]
+    assert note.edited(parsed, section)
+    out = note.replace_section_parts(parsed, section, 2, "这篇论文试图解决的问题是新的。")
+    assert "我改过" not in out and "第二段" not in out
+    assert out.endswith("这篇论文试图解决的问题是新的。\n\n我的段落。\n\n> 我的引文\n")
+
+
+# What a person adds around notegen's lines, as Dendron users do: each stays, byte for byte, through regen.
+AROUND = {
+    "link under the marker": ("-->\n", "-->\n[arXiv](https://arxiv.org/abs/2401.16420) · 读于组会\n"),
+    "second tag": ("\n#t\n", "\n#t #to_read\n"),
+    "caption under the image": (".png)  \n", ".png)  \n图：整体框架（我的注）\n"),
+    "paragraph before the summary": ("\n这篇论文试图", "\n我先写一段。\n\n这篇论文试图"),
+    "paragraph after": ("旧的。\n", "旧的。\n\n读后感：值得复现。\n"),
+    "link line right after": ("旧的。\n", "旧的。\n\n[代码](https://github.com/x/y)\n"),
+}
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("where", list(AROUND))
+def test_lines_the_person_added_around_notegens_are_theirs_and_the_summary_is_still_notegens(where, newline):
+    text = note.render_note(
+        "a" * 23,
+        date(2024, 1, 30),
+        1,
+        [Section("pdf:1", "T", "t", "这篇论文试图解决的问题是旧的。", "../images/a.png")],
+    )
+    old, new = AROUND[where]
+    assert text.count(old) == 1
+    text = text.replace(old, new).replace("\n", newline)
+    parsed = note.parse_note(text, "n")
+    section = parsed.sections[0]
+    assert not note.edited(parsed, section)
+    assert note.summary_text(parsed, section) == "这篇论文试图解决的问题是旧的。"
+    assert parsed.text[section.tag[0] : section.tag[1]] == "#t"
+    out = note.replace_section_parts(
+        parsed, section, 2, "这篇论文试图解决的问题是新的。", tag="u", figure="../images/b.png"
+    )
+    expected = text.replace("旧的", "新的").replace("#t", "#u", 1).replace("../images/a.png", "../images/b.png")
+    expected = expected.replace(
+        note.marker("pdf:1", "这篇论文试图解决的问题是旧的。"), note.marker("pdf:1", "这篇论文试图解决的问题是新的。")
+    )
+    assert out == expected.replace("updated: 1", "updated: 2")
+
+
+# What a person writes between notegen's lines: each a block of its own (a blank line around it), or a line
+# glued under the image (a caption). None of them is a tag line or an image, which notegen would take for its own.
+THEIRS = st.sampled_from(
+    [
+        "[arXiv](https://arxiv.org/abs/2401.16420) · 读于组会",
+        "我的想法：和残差网络很像。",
+        "> 引一句原文",
+        "- 要读第 3 节\n- 代码在附录",
+        "<!-- my own comment -->",
+        "**重点**：第 4 节的消融实验",
+    ]
+)
+SLOTS = ["after the heading", "after the marker", "after the tag", "after the image", "after the summary"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(SLOTS), THEIRS), max_size=5), st.booleans())
+def test_regen_keeps_whatever_the_person_put_between_notegens_lines(insertions, caption):
+    summary = "这篇论文试图解决的问题是旧的。\n\n第二段。"
+    text = note.render_note(
+        "a" * 23,
+        date(2024, 1, 30),
+        1,
+        [Section("pdf:1", "T", "t", summary, "../images/a.png"), Section("pdf:2", "U", "u", "另一篇。")],
+    )
+    anchors = {
+        "after the heading": "## T\n",
+        "after the marker": "-->\n",
+        "after the tag": "#t\n",
+        "after the image": "a.png)  \n",
+        "after the summary": "第二段。\n",
+    }
+    for slot, theirs in insertions:
+        at = text.index(anchors[slot]) + len(anchors[slot])
+        text = text[:at] + "\n" + theirs + "\n\n" + text[at:]
+    if caption:
+        at = text.index("a.png)  \n") + len("a.png)  \n")
+        text = text[:at] + "图注：整体框架\n" + text[at:]
+    parsed = note.parse_note(text, "n")
+    section = parsed.sections[0]
+    assert not note.edited(parsed, section)
+    out = note.replace_section_parts(parsed, section, 2, "这篇论文试图解决的问题是新的。")
+    old_marker = note.marker("pdf:1", summary)
+    expected = text.replace(old_marker, note.marker("pdf:1", "这篇论文试图解决的问题是新的。"))
+    expected = expected.replace(summary, "这篇论文试图解决的问题是新的。").replace("updated: 1", "updated: 2")
+    assert out == expected

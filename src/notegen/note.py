@@ -148,6 +148,7 @@ _BREAKS |= {"\x1e": "\n"}
 _FENCE_START = re.compile(r"^(`{3,}|~{3,})")
 _RULE = re.compile(r"^[-=_*](?:[ \t]*[-=_*])*$")  # a thematic break, or a setext underline under a paragraph
 _LINK_DEFINITION = re.compile(r"^\[[^\]]*\]:")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)*")
 
 
 def _plain(text: str) -> str:
@@ -239,7 +240,9 @@ def doubt_line(reason: str) -> str:
 def marker(paper: str, summary: str, review: str | None = None) -> str:
     """The invisible line under a section's heading: the paper, and hashes of what notegen wrote."""
     reviewed = f" review={summary_hash(review)}" if review else ""
-    return f"<!-- notegen paper={paper} summary={summary_hash(summary)}{reviewed} -->"
+    count = len(_BLANK_LINE.split(summary.strip()))
+    paragraphs = f" paragraphs={count}" if count > 1 else ""  # how far an edited summary reaches
+    return f"<!-- notegen paper={paper} summary={summary_hash(summary)}{paragraphs}{reviewed} -->"
 
 
 def render_section(section: Section, number: int) -> str:
@@ -599,56 +602,90 @@ def _units(text: str, lines: _Lines, blocks: list[Block]) -> list[tuple[str, int
 
 
 def _section(text: str, lines: _Lines, heading: Block, blocks: list[Block], end_line: int) -> SectionSpan:
+    """A section's parts. notegen's own lines (marker, tag, figure, the lines under it, its summary) are found
+    where they are, and a line the person added between or around them (a link under the marker, a caption
+    under the image, a paragraph of their own) is passed over: it is theirs, and no part of the summary."""
     start = lines.starts[heading.first]
     end = lines.starts[end_line] if end_line < len(lines) else len(text)
     heading_end = lines.starts[heading.last] if heading.last < len(lines) else len(text)
     units = _units(text, lines, blocks)
 
-    def source(unit: tuple[str, int, int]) -> str:
-        return text[lines.starts[unit[1]] : lines.ends[unit[2] - 1]]
+    def source(at: int) -> str:
+        return text[lines.starts[units[at][1]] : lines.ends[units[at][2] - 1]]
 
-    def span(unit: tuple[str, int, int]) -> Span:
-        return (lines.starts[unit[1]], lines.ends[unit[2] - 1])
+    def span(at: int, to: int | None = None) -> Span:
+        """Units [at, to), or unit `at` alone."""
+        last = at if to is None else to - 1
+        return (lines.starts[units[at][1]], lines.ends[units[last][2] - 1])
+
+    def quote(at: int) -> str | None:
+        found = _QUOTE.match(source(at)) if at < len(units) and units[at][0] == "blockquote_open" else None
+        return found.group("what") if found else None
 
     marker_span = tag = figure = review = doubt = None
     paper = written = reviewed = None
+    paragraphs = 1
     number = None
     missing = False
     i = 0
-    if units and units[0][0] == "html_block" and units[0][2] - units[0][1] == 1:
-        m = MARKER.fullmatch(source(units[0]).strip())
-        if m:
-            marker_span, paper = span(units[0]), m.group("paper")
-            fields = dict(re.findall(r"(\w+)=([0-9a-f]+)", m.group("rest")))
-            written, reviewed = fields.get("summary"), fields.get("review")
-            i = 1
-    if i < len(units) and units[i][0] == "line" and TAG_LINE.match(source(units[i]).strip()):
-        tag = (lines.starts[units[i][1]], lines.starts[units[i][1]] + len(source(units[i]).rstrip()))
-        i += 1
-    if i < len(units):
-        kind, first, _ = units[i]
-        image = _IMAGE.match(source(units[i])) if kind == "line" else None
-        quote = _QUOTE.match(source(units[i])) if kind == "blockquote_open" else None
+    found = None
+    above = 0  # blocks the person put between the heading and the marker
+    for k in range(len(units)):
+        m = MARKER.fullmatch(source(k).strip()) if units[k][0] == "html_block" else None
+        fields = dict(re.findall(r"(\w+)=([0-9a-f]+)", m.group("rest"))) if m else {}
+        if m and units[k][2] - units[k][1] == 1:
+            # Right under the heading; lower down only with notegen's summary, unedited, after it (a marker
+            # pasted elsewhere, or left behind, is not taken for this section's).
+            found = _written_run(text, lines, units, k + 1, fields.get("summary"))
+            if k == 0 or found is not None:
+                marker_span, paper = span(k), m.group("paper")
+                written, reviewed = fields.get("summary"), fields.get("review")
+                paragraphs = int(fields.get("paragraphs", "1"))
+                i = k + 1
+            break
+        above += _opens_paragraph(units, k)
+        if above > _MARKER_REACH or _is_tag_line(units[k], source(k)) or _is_figure(units[k], source(k)):
+            break  # past where notegen puts it
+    if i == 0:
+        found = None
+    limit = found[0] if found else len(units)
+    at_figure = next((k for k in range(i, limit) if _is_figure(units[k], source(k))), None)
+    at_tag = next((k for k in range(i, at_figure or limit) if _is_tag_line(units[k], source(k))), None)
+    if at_figure is None and found is None and at_tag is not None and at_tag > i + 1:
+        at_tag = None  # no figure to bound the search: a tag line only right under the heading (or one line more)
+    after = i if at_tag is None else at_tag + 1
+    if at_tag is not None:
+        first = HASHTAG.match(source(at_tag))
+        assert first is not None
+        tag = (lines.starts[units[at_tag][1]], lines.starts[units[at_tag][1]] + first.end())
+    if at_figure is not None:
+        kind, first_line, _ = units[at_figure]
+        image = _IMAGE.match(source(at_figure)) if kind == "line" else None
         if image:
-            figure = (lines.starts[first], lines.starts[first] + image.end())
+            figure = (lines.starts[first_line], lines.starts[first_line] + image.end())
             alt = _FIGURE_ALT.match(image.group("alt"))
             number = int(alt.group(1)) if alt else None
-            i += 1
-        elif quote and quote.group("what") == MISSING_FIGURE:
-            figure, missing = span(units[i]), True
-            i += 1
-    if figure is not None and i < len(units) and units[i][0] == "blockquote_open":
-        quote = _QUOTE.match(source(units[i]))
-        if quote and quote.group("what") == FIGURE_DOUBT:
-            doubt = span(units[i])
-            i += 1
-    if i < len(units) and units[i][0] == "blockquote_open":
-        quote = _QUOTE.match(source(units[i]))
-        if quote and quote.group("what") == REVIEW:
-            review = span(units[i])
-            i += 1
-    if i < len(units):
-        summary = _summary_span(text, lines, units[i:], written)
+        else:
+            figure, missing = span(at_figure), True
+        after = at_figure + 1
+        while after < limit and units[after][0] == "line" and units[after - 1][0] == "line":
+            if units[after][1] != units[after - 1][2]:
+                break
+            after += 1  # the rest of the image's paragraph: a caption the person wrote under it
+        if quote(after) == FIGURE_DOUBT:
+            doubt = span(after)
+            after += 1
+    at_review = next((k for k in range(after, limit) if quote(k) == REVIEW), None) if found else None
+    if at_review is None and quote(after) == REVIEW:
+        at_review = after
+    if at_review is not None:
+        review = span(at_review)
+        after = max(after, at_review + 1)
+    if found is not None:
+        summary = span(found[0], found[1])
+    elif after < len(units):
+        stop = len(units) if written is None else _paragraphs_end(units, after, paragraphs)
+        summary = span(after, stop)
     else:
         last = max((p[1] for p in (marker_span, tag, figure, doubt, review) if p), default=heading_end)
         summary = (last, last)
@@ -674,21 +711,58 @@ def _section(text: str, lines: _Lines, heading: Block, blocks: list[Block], end_
     )
 
 
-def _summary_span(text: str, lines: _Lines, units: list[tuple[str, int, int]], written: str | None) -> Span:
-    """The summary: the rest of the section, or, when its first paragraphs are still exactly what notegen wrote
-    and the person wrote paragraphs of their own after them, those first paragraphs alone (the person's stay
-    theirs: regen replaces notegen's text and keeps them)."""
-    start = lines.starts[units[0][1]]
-    whole = (start, lines.ends[units[-1][2] - 1])
-    if written is None or summary_hash(_plain_span(text, whole)) == written:
-        return whole
-    for at in range(len(units) - 1):
-        if units[at + 1][1] == units[at][2]:
-            continue  # no blank line between: the same paragraph, or a block the person put right under it
-        candidate = (start, lines.ends[units[at][2] - 1])
-        if summary_hash(_plain_span(text, candidate)) == written:
-            return candidate
-    return whole
+def _is_tag_line(unit: tuple[str, int, int], line: str) -> bool:
+    """A line of hashtags only, the first a tag notegen could have written (the person may add more)."""
+    if unit[0] != "line":
+        return False
+    words = line.split()
+    return bool(words) and TAG_LINE.match(words[0]) is not None and all(HASHTAG.fullmatch(w) for w in words)
+
+
+def _is_figure(unit: tuple[str, int, int], line: str) -> bool:
+    if unit[0] == "line":
+        return _IMAGE.match(line) is not None
+    found = _QUOTE.match(line) if unit[0] == "blockquote_open" else None
+    return found is not None and found.group("what") == MISSING_FIGURE
+
+
+_MARKER_REACH = 5  # blocks the person may put above the marker, under the heading
+_RUN_LIMIT = 200  # units searched for the summary notegen wrote; a section longer than this is the person's
+
+
+def _written_run(
+    text: str, lines: _Lines, units: list[tuple[str, int, int]], first: int, written: str | None
+) -> tuple[int, int] | None:
+    """The units [a, b) whose text is exactly the summary notegen wrote (its hash in the marker), wherever the
+    person's own lines put it; None when the person edited it (or the section is theirs)."""
+    if written is None:
+        return None
+    starts = [k for k in range(first, min(len(units), first + _RUN_LIMIT)) if _opens_paragraph(units, k)]
+    for a in starts:
+        for b in range(a + 1, min(len(units), a + _RUN_LIMIT) + 1):
+            if b < len(units) and not _opens_paragraph(units, b):
+                continue  # a summary ends where a paragraph (or block) ends
+            piece = text[lines.starts[units[a][1]] : lines.ends[units[b - 1][2] - 1]]
+            if summary_hash(piece.replace("\r\n", "\n").replace("\r", "\n")) == written:
+                return a, b
+    return None
+
+
+def _opens_paragraph(units: list[tuple[str, int, int]], k: int) -> bool:
+    """Whether unit k starts a block: a paragraph's first line, or any other block."""
+    return units[k][0] != "line" or k == 0 or units[k - 1][0] != "line" or units[k - 1][2] != units[k][1]
+
+
+def _paragraphs_end(units: list[tuple[str, int, int]], first: int, count: int) -> int:
+    """The unit after `count` blocks from `first`: the extent of a summary the person edited, as many paragraphs
+    as notegen wrote (their paragraphs after it stay theirs)."""
+    seen = 0
+    for k in range(first, len(units)):
+        if _opens_paragraph(units, k):
+            seen += 1
+            if seen > count:
+                return k
+    return len(units)
 
 
 def summary_text(note: Note, section: SectionSpan) -> str:
@@ -717,6 +791,25 @@ def edited(note: Note, section: SectionSpan) -> bool:
     if summary_hash(summary_text(note, section)) != section.written:
         return True
     return not review_is_notegens(note, section)
+
+
+def tag_line_edited(note: Note, section: SectionSpan) -> bool:
+    """Whether the tag line holds more than the one tag notegen writes (the person added theirs)."""
+    if section.tag is None:
+        return False
+    line = note.lines.line_of(section.tag[0])
+    return note.text[section.tag[1] : note.lines.ends[line]].strip() != ""
+
+
+_NOTEGEN_IMAGE = re.compile(r"^!\[图 \d+\]\((?:<(?:[^>\n]*/)?[0-9a-f]{64}\.png>|(?:[^)\s]*/)?[0-9a-f]{64}\.png)\)$")
+
+
+def figure_is_notegens(note: Note, section: SectionSpan) -> bool:
+    """Whether the section's figure is one notegen put there (图 N, an image named by its hash) or a line
+    notegen wrote in place of one; an image the person chose is theirs."""
+    if section.figure is None or section.missing_figure:
+        return True
+    return _NOTEGEN_IMAGE.match(note.text[section.figure[0] : section.figure[1]]) is not None
 
 
 # -- editing ------------------------------------------------------------------------------------------

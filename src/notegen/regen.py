@@ -80,7 +80,7 @@ def regen_papers(
         refused: set[str] = set()
         for job in jobs:  # by marker, else by the title a local PDF gives
             found = _place(notes, job, where, problems, need=not isinstance(job.ref, ArxivId))
-            if found is not None and _refused(found, job, force, result):
+            if found is not None and _refused(found, job, force, result, tag, figure is not None):
                 refused.add(job.name)  # before anything is asked
             elif found is not None:
                 placed[job.name] = found
@@ -97,7 +97,7 @@ def regen_papers(
             job = known.get(job.name, job)
             if job.name not in placed:  # a hand-written section: by the title arXiv gives
                 found = _place(notes, job, where, problems, need=True)
-                if found is None or _refused(found, job, force, result):
+                if found is None or _refused(found, job, force, result, tag, figure is not None):
                     continue
                 placed[job.name] = found
             chosen.append((job, placed[job.name]))
@@ -156,10 +156,10 @@ def regen_waiting(session: Session, items: list[review.Item], tag: bool = False,
             paper = span.paper or ""
             arxiv_id = parse_arxiv_id(paper.removeprefix("arxiv:")) if paper.startswith("arxiv:") else None
             name = str(arxiv_id) if arxiv_id else span.title
-            reason = None if force else _edited(parsed, span)
+            reason = None if force else _edited(parsed, span, tag)
             if reason:
                 where = f"{path.name}:{span.line}"
-                session.status(f"{name}: the summary in {where} {reason}; skipped it (pass --force to replace it)")
+                session.status(f"{name}: {reason.format(where=where)}; skipped it (pass --force to replace it)")
             elif arxiv_id is not None:
                 by_id.append((job_for(arxiv_id), found))
             elif paper.startswith(LOCAL):
@@ -256,24 +256,31 @@ def _alone(found: Found, job: Job, result: DraftResult) -> bool:
     return True
 
 
-def _refused(found: Found, job: Job, force: bool, result: DraftResult) -> bool:
+def _refused(found: Found, job: Job, force: bool, result: DraftResult, tag: bool = False, figure: bool = False) -> bool:
     """Whether what the person wrote stops this paper (then named in the result)."""
     path, parsed, span = found
-    reason = None if force else _edited(parsed, span)
+    vault.check_writable(path)  # a note the person made read-only stops the run, before anything is asked
+    reason = None if force else _edited(parsed, span, tag, figure)
     if reason:
-        result.failures.append(PaperError(job.name, f"the summary in {path.name}:{span.line} {reason}; {FORCE}"))
+        result.failures.append(PaperError(job.name, f"{reason.format(where=f'{path.name}:{span.line}')}; {FORCE}"))
     return reason is not None
 
 
-def _edited(parsed: note.Note, span: note.SectionSpan) -> str | None:
-    """What the person did to the part regen replaces, as the end of a sentence; None when it is notegen's."""
-    if not note.edited(parsed, span):
-        return None
-    if span.written is None:
-        return "was written by hand"
-    if not note.review_is_notegens(parsed, span):
-        return "has words added to notegen's review line"
-    return "was edited since notegen wrote it"
+def _edited(parsed: note.Note, span: note.SectionSpan, tag: bool = False, figure: bool = False) -> str | None:
+    """What the person did to a part regen would replace, as a sentence with {where} for the section's place;
+    None when all of it is notegen's. Lines the person added around notegen's stay theirs and stop nothing;
+    the tag line and the image line count only when they are to be replaced."""
+    if note.edited(parsed, span):
+        if span.written is None:
+            return "the summary in {where} was written by hand"
+        if not note.review_is_notegens(parsed, span):
+            return "the summary in {where} has words added to notegen's review line"
+        return "the summary in {where} was edited since notegen wrote it"
+    if tag and note.tag_line_edited(parsed, span):
+        return "the tag line in {where} has the person's own tags"
+    if figure and not note.figure_is_notegens(parsed, span):
+        return "the figure in {where} is not one notegen put there"
+    return None
 
 
 def _untagged(parsed: note.Note, span: note.SectionSpan) -> bool:
@@ -429,9 +436,9 @@ def _write(
         if len(again) != 1:
             raise PaperError(job.name, f"its section in {path} changed while notegen worked; run it again")
         span = again[0][2]
-        reason = None if force else _edited(current, span)
-        if reason:
-            raise PaperError(job.name, f"the summary in {path.name}:{span.line} {reason}; {FORCE}")
+        reason = _edited(current, span, target.tag, figure is not None)
+        if reason and not force:
+            raise PaperError(job.name, f"{reason.format(where=f'{path.name}:{span.line}')}; {FORCE}")
         now = session.clock()
         new = note.replace_section_parts(
             current,
@@ -450,7 +457,7 @@ def _write(
             shown = new[changed.start : changed.end].rstrip() + "\n"
             result.preview += ("\n" if result.preview else "") + shown
             return []
-        if note.edited(current, span):
+        if reason:
             backup = _backup(session, path, current.text[span.start : span.end], job, now)
             session.status(f"{job.name}: the replaced section is kept in {backup}")
         tagged = target.tag and span.tag is not None
