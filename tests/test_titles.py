@@ -418,6 +418,26 @@ CLI_CASES = [
         "U-Net: Convolutional Networks for Biomedical Image Segmentation（U-Net 医学图像分割）",
     ),
     (
+        "translation after a space",
+        "Deep Residual Learning for Image Recognition",
+        "Deep Residual Learning for Image Recognition 深度残差学习",
+    ),
+    (
+        "translation after a bar",
+        "Deep Residual Learning for Image Recognition",
+        "Deep Residual Learning for Image Recognition｜深度残差学习",
+    ),
+    (
+        "translation after a colon",
+        "Deep Residual Learning for Image Recognition",
+        "Deep Residual Learning for Image Recognition：深度残差学习",
+    ),
+    (
+        "escaped parentheses",
+        "Deep Residual Learning for Image Recognition",
+        r"Deep Residual Learning for Image Recognition \(CVPR 2016\)",
+    ),
+    (
         "translation after a dash",
         "U-Net: Convolutional Networks for Biomedical Image Segmentation",
         "U-Net: Convolutional Networks for Biomedical Image Segmentation - 中文翻译",
@@ -459,8 +479,21 @@ def test_a_paper_the_person_wrote_under_a_rewritten_title_is_not_drafted_again(
         ("Attention Is All You Need", "Attention Is All You Need In Speech Separation"),
         ("Deep Residual Learning for Image Recognition", "[CVPR 2016] Deep Residual Learning"),
         (r"$\beta$-VAE: Learning Basic Visual Concepts", r"$\gamma$-VAE: Learning Basic Visual Concepts"),
+        ("Rewriting C++ Code with Large Language Models", "Rewriting C Code with Large Language Models"),
+        ("k-means++: The Advantages of Careful Seeding", "k-means: The Advantages of Careful Seeding"),
+        (r"Bandits with $O(\sqrt{T})$ Regret", r"Bandits with $O(T)$ Regret"),
+        ("Transformer 在医学图像中的应用", "Transformer 在遥感图像中的应用"),
     ],
-    ids=["longer title", "shorter title", "venue and fewer words", "another Greek letter"],
+    ids=[
+        "longer title",
+        "shorter title",
+        "venue and fewer words",
+        "another Greek letter",
+        "C++ is not C",
+        "k-means++ is not k-means",
+        "a root is not its argument",
+        "two Chinese titles",
+    ],
 )
 def test_a_paper_whose_title_only_starts_or_ends_alike_is_drafted(arxiv, llm, workspace, run, tmp_path, title, heading):
     arxiv.add("2501.00002", title, paper(tmp_path / "p.pdf", title=title))
@@ -472,3 +505,24 @@ def test_a_paper_whose_title_only_starts_or_ends_alike_is_drafted(arxiv, llm, wo
     parsed = note.parse_note(NOTE.read_text(encoding="utf-8"), "n")
     assert [s.title for s in parsed.sections] == [heading, title]
     assert run("check").out.count("the same paper as") == 0
+
+
+@pytest.mark.e2e
+def test_two_arxiv_papers_with_one_title_are_two_papers(arxiv, llm, workspace, run, tmp_path):
+    title = "Neural Networks for Everything"
+    arxiv.add("2501.00011", title, paper(tmp_path / "a.pdf", title=title, caption="Figure 1: A.", figure="vector"))
+    arxiv.add("2501.00012", title, paper(tmp_path / "b.pdf", title=title, caption="Figure 1: B.", figure="vector"))
+    assert run("draft", "2501.00011", "--date", "2024-01-30").code == 0
+    first = NOTE.read_text(encoding="utf-8")
+
+    regenerated = run("regen", "2501.00012")
+
+    assert regenerated.code == 2  # the section there is another paper's: its marker says so
+    assert "2501.00012: not in any note of the vault" in regenerated.err
+    assert NOTE.read_text(encoding="utf-8") == first
+
+    drafted = run("draft", "2501.00012", "--date", "2024-01-30")
+
+    assert drafted.code == 0, drafted.err
+    parsed = note.parse_note(NOTE.read_text(encoding="utf-8"), "n")
+    assert [s.key for s in parsed.sections] == ["arxiv:2501.00011", "arxiv:2501.00012"]

@@ -508,7 +508,11 @@ class Note:
         if by_key or not title:
             return by_key
         normal = normal_title(title)
-        return [s for s in self.sections if normal and normal in (normal_title(s.title), normal_title(s.source_title))]
+        return [
+            s
+            for s in self.sections
+            if normal and normal in (normal_title(s.title), normal_title(s.source_title)) and not _another(s, wanted)
+        ]
 
     def has(self, keys: Iterable[str], title: str | None = None) -> bool:
         """Whether the note already has the paper anywhere, so that drafting it again would duplicate it: a
@@ -518,10 +522,11 @@ class Note:
             return True
         wanted = {paper_key(k) for k in keys}
         normal = normal_title(title) if title else ""
+        others = {s.line - 1 - self.head.body_line for s in self.sections if _another(s, wanted)}
         for i, token in enumerate(self.tokens):
             if token.type == "html_block" and any(paper_key(m) in wanted for m in MARKER_PAPER.findall(token.content)):
                 return True
-            if normal and token.type == "heading_open" and token.level == 0:
+            if normal and token.type == "heading_open" and token.level == 0 and (token.map or [-1])[0] not in others:
                 inline = self.tokens[i + 1]
                 if normal in (normal_title(inline.content), normal_title(_inline_text(inline))):
                     return True
@@ -530,6 +535,13 @@ class Note:
     def line(self, offset: int) -> int:
         """1-based line of an offset."""
         return self.lines.line_of(offset) + 1
+
+
+def _another(section: SectionSpan, wanted: set[str]) -> bool:
+    """Whether the section's marker names another arXiv paper than the one looked for: two papers may share a
+    title, and then the marker decides (a local PDF without an arXiv ID is still found by its title)."""
+    arxiv = {k for k in wanted if k.startswith("arxiv:")}
+    return bool(arxiv) and section.key is not None and section.key.startswith("arxiv:") and section.key not in arxiv
 
 
 _FIGURE_NUMBER = re.compile(r"!\[图 (\d+)\]")

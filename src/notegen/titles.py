@@ -42,8 +42,8 @@ _LATEX = re.compile(r"[$\\]")  # what a title has when it has LaTeX in it; the r
 _LONGEST = 1000
 # Read before LaTeX does: a bare % is a percent sign to whoever typed it (a comment to LaTeX), and \[ \] are
 # Markdown's escaped brackets (notegen writes `\[[`), not display math; an escaped backslash stays one.
-_BEFORE = re.compile(r"\\\\|\\[\[\]%]|%")
-_BEFORE_AS = {"%": "\\%", "\\[": "[", "\\]": "]"}
+_BEFORE = re.compile(r"\\\\|\\[\[\]()%]|%")
+_BEFORE_AS = {"%": "\\%", "\\[": "[", "\\]": "]", "\\(": "(", "\\)": ")"}
 
 
 def latex_text(title: str) -> str:
@@ -102,8 +102,12 @@ _PAIR = dict(zip(_OPEN, _CLOSE, strict=True))
 _O, _C = re.escape(_OPEN), re.escape(_CLOSE)
 _LEADING = re.compile(rf"^\s*([{_O}])([^{_O}{_C}]*)([{_C}])[\s:\-–—|]*")
 _TRAILING = re.compile(rf"[\s:\-–—|,]*([{_O}])([^{_O}{_C}]*)([{_C}])[\s.。]*$")
-# A translation after a dash or bar, unbracketed: `Title - 中文翻译` (a colon starts a subtitle, not a translation).
-_TAIL = re.compile(r"^(.*\S)\s+(?:——|-{1,2}|[–—|/])\s*(.+?)[\s.。]*$", re.DOTALL)
+# A translation after a space, dash, bar or colon, unbracketed: `Title - 中文翻译`, `Title｜中文`, `Title 中文`.
+_TAIL = re.compile(r"^(.*\S)\s*(?:——|-{1,2}|[–—|/:])\s*(.+?)[\s.。]*$", re.DOTALL)  # after NFKC: ｜ is |, ： is :
+# After a space alone, a translation must follow a title with words of its own (`Transformer 在医学图像中的应用` is a
+# Chinese title, not "Transformer" translated) and hold no bracket (`(ResNet 残差)` is a note, not a tail).
+_SPACE_TAIL = re.compile(r"^(.*\S)\s+([^\s()（）\[\]【】][^()（）\[\]【】]*?)[\s.。]*$", re.DOTALL)
+_LATIN_WORD = re.compile(r"[^\W\d_]{2,}", re.ASCII)
 _YEAR = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])|['’][0-9]{2}(?![0-9])")
 _WORD = re.compile(r"^[^\W\d_](?:[^\W\d]|[&+.\-'’])*$")
 
@@ -132,6 +136,9 @@ def _strip_once(text: str) -> str:
             return rest
     m = _TAIL.match(text)
     if m and mostly_cjk(m.group(2)) and not mostly_cjk(m.group(1)):
+        return m.group(1)
+    m = _SPACE_TAIL.match(text)
+    if m and mostly_cjk(m.group(2)) and not mostly_cjk(m.group(1)) and len(_LATIN_WORD.findall(m.group(1))) >= 3:
         return m.group(1)
     return text
 
@@ -170,8 +177,30 @@ _GREEK = {
 }  # fmt: skip
 
 
+# Marks that make another name, not punctuation: C, C++ and C# are three languages, k-means++ is not k-means,
+# O(√T) is not O(T), ≤ is not ≥.
+_MEANING = frozenset("+#")
+
+
 def folded(text: str) -> str:
-    """Letters and digits only, case, width and accents dropped, Greek letters by name."""
+    """Letters, digits and the marks that change a name (+, #, math symbols); case, width, accents, spacing and
+    punctuation dropped, Greek letters by name."""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    kept = (ch for ch in decomposed if ch.isalnum() and not unicodedata.category(ch).startswith("M"))
+    kept = (
+        ch
+        for before, ch in zip(" " + decomposed, decomposed, strict=False)
+        if (ch.isalnum() and not unicodedata.category(ch).startswith("M")) or _sign(ch, before)
+    )
     return "".join(_GREEK.get(ch, ch) for ch in kept)
+
+
+def _sign(ch: str, before: str) -> bool:
+    """A + or # right after a letter, digit or another of them (C++, C#, A+; not a heading's closing ` #`), or a
+    math symbol."""
+    if ch in _MEANING:
+        return before.isalnum() or before in _MEANING
+    return unicodedata.category(ch) == "Sm" and ch not in _NOT_MEANING
+
+
+# Math symbols that stand for punctuation in titles: a minus for a hyphen, stars and bars for footnote marks.
+_NOT_MEANING = frozenset("<>=|~\u2212\u2217\u22c6\u223c\u2223\u2044\u2215")
