@@ -209,6 +209,7 @@ AROUND = {
     "caption under the image": (".png)  \n", ".png)  \n图：整体框架（我的注）\n"),
     "paragraph before the summary": ("\n这篇论文试图", "\n我先写一段。\n\n这篇论文试图"),
     "paragraph after": ("旧的。\n", "旧的。\n\n读后感：值得复现。\n"),
+    "block anchor": ("旧的。\n", "旧的。 ^summary\n"),  # Dendron's "Copy Block Reference" appends one
     "link line right after": ("旧的。\n", "旧的。\n\n[代码](https://github.com/x/y)\n"),
 }
 
@@ -285,3 +286,33 @@ def test_regen_keeps_whatever_the_person_put_between_notegens_lines(insertions, 
     expected = text.replace(old_marker, note.marker("pdf:1", "这篇论文试图解决的问题是新的。"))
     expected = expected.replace(summary, "这篇论文试图解决的问题是新的。").replace("updated: 1", "updated: 2")
     assert out == expected
+
+
+@pytest.mark.parametrize("new_review", [None, "回答仍不可用"])
+def test_a_paragraph_between_the_review_line_and_the_summary_is_the_persons(new_review):
+    section = Section("pdf:1", "T", "t", note.PLACEHOLDER, "../images/a.png", review="回答不可用")
+    text = note.render_note("a" * 23, date(2024, 1, 30), 1, [section, Section("pdf:2", "U", "u", "另一篇。")])
+    mine = "我的想法：先看第 3 节。\n\n- 要点一\n\n"
+    text = text.replace(note.PLACEHOLDER, mine + note.PLACEHOLDER)
+    parsed = note.parse_note(text, "n")
+    assert not note.edited(parsed, parsed.sections[0])
+
+    out = note.replace_section_parts(parsed, parsed.sections[0], 2, "这篇论文试图解决的问题是新的。", review=new_review)
+
+    assert mine + "这篇论文试图解决的问题是新的。\n" in out
+    assert "回答不可用" not in out and (new_review is None or f"（notegen）：{new_review}\n\n{mine}" in out)
+    again = note.parse_note(out, "n")
+    assert not note.edited(again, again.sections[0]) and again.sections[1].title == "U"
+
+
+def test_a_block_anchor_ends_the_summary_that_replaces_an_edited_one():
+    text = note.render_note(
+        "a" * 23, date(2024, 1, 30), 1, [Section("pdf:1", "T", "t", "这篇论文试图解决的问题是旧的。")]
+    )
+    text = text.replace("旧的。", "旧的，我改过。 ^my-anchor")
+    parsed = note.parse_note(text, "n")
+    assert note.edited(parsed, parsed.sections[0])
+
+    out = note.replace_section_parts(parsed, parsed.sections[0], 2, "这篇论文试图解决的问题是新的。")
+
+    assert out.endswith("这篇论文试图解决的问题是新的。 ^my-anchor\n")

@@ -98,3 +98,36 @@ def test_an_image_the_person_chose_asks_before_figure_replaces_it(arxiv, llm, wo
 
     assert plain.code == 0, plain.err
     assert "![图 0](../images/my-own-screenshot.png)" in NOTE.read_text(encoding="utf-8")
+
+
+def test_words_after_the_tag_are_the_persons_and_tag_asks_before_replacing(arxiv, llm, workspace, run):
+    text = _drafted(run, llm)
+    edited = text.replace("\n#deep_learning\n", "\n#deep_learning 读于组会\n", 1)
+    NOTE.write_text(edited, encoding="utf-8")
+    llm.tag_for = {"Deep Residual": "vision"}
+
+    refused = run("regen", "1512.03385", "--tag")
+    plain = run("regen", "1512.03385")
+
+    assert refused.code == 1 and "the tag line in papers.20240130.md:10 has the person's own tags" in refused.err
+    assert plain.code == 0, plain.err
+    assert "\n#deep_learning 读于组会\n" in NOTE.read_text(encoding="utf-8")
+    forced = run("regen", "1512.03385", "--tag", "--force")
+    assert forced.code == 0, forced.err
+    assert "\n#vision 读于组会\n" in NOTE.read_text(encoding="utf-8")
+
+
+def test_a_paragraph_answering_the_review_line_stays_through_regen_waiting(arxiv, llm, workspace, run):
+    llm.script = [completion("not json at all"), completion("still not json")]
+    assert run("draft", "1512.03385", "--date", "2024-01-30").code == 1  # written, with the review line
+    text = NOTE.read_text(encoding="utf-8")
+    assert "> **待核对**" in text
+    mine = "我的想法：先看第 3 节。\n\n"
+    NOTE.write_text(text.replace("**待填写**", mine + "**待填写**", 1), encoding="utf-8")
+    llm.script = [_answer()]
+
+    r = run("regen", "--waiting")
+
+    assert r.code == 0, r.err
+    after = NOTE.read_text(encoding="utf-8")
+    assert mine + "这篇论文试图" in after and "> **待核对**" not in after and "**待填写**" not in after

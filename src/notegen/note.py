@@ -148,6 +148,7 @@ _BREAKS |= {"\x1e": "\n"}
 _FENCE_START = re.compile(r"^(`{3,}|~{3,})")
 _RULE = re.compile(r"^[-=_*](?:[ \t]*[-=_*])*$")  # a thematic break, or a setext underline under a paragraph
 _LINK_DEFINITION = re.compile(r"^\[[^\]]*\]:")
+_BLANKS_AFTER = re.compile(r"(?:\r\n|\r|\n)(?:[ \t]*(?:\r\n|\r|\n))*")  # a line's end and the blank lines after it
 _BLANK_LINE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)*")
 
 
@@ -694,7 +695,7 @@ def _section(text: str, lines: _Lines, heading: Block, blocks: list[Block], end_
         review = span(at_review)
         after = max(after, at_review + 1)
     if found is not None:
-        summary = span(found[0], found[1])
+        summary = (lines.starts[units[found[0]][1]], found[2])
     elif after < len(units):
         stop = len(units) if written is None else _paragraphs_end(units, after, paragraphs)
         summary = span(after, stop)
@@ -724,11 +725,11 @@ def _section(text: str, lines: _Lines, heading: Block, blocks: list[Block], end_
 
 
 def _is_tag_line(unit: tuple[str, int, int], line: str) -> bool:
-    """A line of hashtags only, the first a tag notegen could have written (the person may add more)."""
+    """A line that starts with a tag notegen could have written (the person may add tags or words after it)."""
     if unit[0] != "line":
         return False
     words = line.split()
-    return bool(words) and TAG_LINE.match(words[0]) is not None and all(HASHTAG.fullmatch(w) for w in words)
+    return bool(words) and TAG_LINE.match(words[0]) is not None
 
 
 def _is_figure(unit: tuple[str, int, int], line: str) -> bool:
@@ -739,14 +740,16 @@ def _is_figure(unit: tuple[str, int, int], line: str) -> bool:
 
 
 _MARKER_REACH = 5  # blocks the person may put above the marker, under the heading
+_ANCHOR = re.compile(r"[ \t]+\^[A-Za-z0-9_-]+[ \t]*$")  # a Dendron block anchor ending a paragraph
 _RUN_LIMIT = 200  # units searched for the summary notegen wrote; a section longer than this is the person's
 
 
 def _written_run(
     text: str, lines: _Lines, units: list[tuple[str, int, int]], first: int, written: str | None
-) -> tuple[int, int] | None:
+) -> tuple[int, int, int] | None:
     """The units [a, b) whose text is exactly the summary notegen wrote (its hash in the marker), wherever the
-    person's own lines put it; None when the person edited it (or the section is theirs)."""
+    person's own lines put it, and where that text ends (before a block anchor Dendron's "Copy Block Reference"
+    appended, ` ^id`, which is the person's); None when the person edited it (or the section is theirs)."""
     if written is None:
         return None
     starts = [k for k in range(first, min(len(units), first + _RUN_LIMIT)) if _opens_paragraph(units, k)]
@@ -754,9 +757,11 @@ def _written_run(
         for b in range(a + 1, min(len(units), a + _RUN_LIMIT) + 1):
             if b < len(units) and not _opens_paragraph(units, b):
                 continue  # a summary ends where a paragraph (or block) ends
-            piece = text[lines.starts[units[a][1]] : lines.ends[units[b - 1][2] - 1]]
-            if summary_hash(piece.replace("\r\n", "\n").replace("\r", "\n")) == written:
-                return a, b
+            start, end = lines.starts[units[a][1]], lines.ends[units[b - 1][2] - 1]
+            anchor = _ANCHOR.search(text, start, end)
+            for stop in (end, anchor.start()) if anchor else (end,):
+                if summary_hash(text[start:stop].replace("\r\n", "\n").replace("\r", "\n")) == written:
+                    return a, b, stop
     return None
 
 
@@ -806,7 +811,7 @@ def edited(note: Note, section: SectionSpan) -> bool:
 
 
 def tag_line_edited(note: Note, section: SectionSpan) -> bool:
-    """Whether the tag line holds more than the one tag notegen writes (the person added theirs)."""
+    """Whether the tag line holds more than the one tag notegen writes (the person added tags or words)."""
     if section.tag is None:
         return False
     line = note.lines.line_of(section.tag[0])
@@ -902,12 +907,22 @@ def replace_section_parts(
     new_review = review_line(review) if review else None
     edits: list[tuple[Span, str]] = []
     replaced = body.replace("\n", newline)
-    if new_review:
+    anchor = _ANCHOR.search(text, *section.summary)
+    if anchor:  # the person's block anchor (links point at it): it ends the new summary too
+        replaced += text[anchor.start() : anchor.end()]
+    empty = section.summary[0] == section.summary[1]
+    if new_review and (section.review is None or empty):
         replaced = new_review + newline + newline + replaced
-    start = section.review[0] if section.review is not None else section.summary[0]
+    start = section.review[0] if section.review is not None and empty else section.summary[0]
     if start == section.summary[1]:  # nothing there yet: a blank line first
         replaced = newline + newline + replaced
     edits.append(((start, section.summary[1]), replaced))
+    if section.review is not None and not empty:  # the review line on its own: what lies between is the person's
+        if new_review:
+            edits.append((section.review, new_review))
+        else:
+            gap = _BLANKS_AFTER.match(text, section.review[1])
+            edits.append(((section.review[0], gap.end() if gap else section.review[1]), ""))
     if figure is not None:
         edits.append(_figure_edit(note, section, figure))
         edits.extend(_doubt_edits(note, section, figure_doubt))
