@@ -139,5 +139,30 @@ def test_review_and_check_outside_a_workspace_say_so(tmp_path, run, monkeypatch,
     r = run(command)
 
     assert r.code == 2
-    assert r.err.splitlines()[-1].startswith("error: this folder is not a notegen workspace")
+    assert r.err.splitlines()[-1] == (
+        "error: this folder is not a notegen workspace (no notes/, dendron.yml or notegen.toml); run notegen init "
+        f"there first, or name the workspace: notegen {command} DIRECTORY"
+    )
     assert "nothing waits" not in r.err
+
+
+def test_a_folder_named_like_a_tag_note_fails_its_paper_with_the_fix(arxiv, llm, workspace, run):
+    llm.tag_for = {"Deep Residual": "deep_learning", "U-Net": "segmentation"}
+    Path("notes/tags.deep_learning.md").mkdir()
+
+    r = run("draft", "1512.03385", "1505.04597", "--date", "2024-01-30")
+
+    assert r.code == 1
+    assert (
+        "1512.03385: its tag note could not be written: notes/tags.deep_learning.md: a folder, not a tag note" in r.err
+    )
+    assert "## U-Net" in NOTE.read_text(encoding="utf-8")  # the other paper is written
+
+
+def test_paths_outside_here_are_shown_as_they_are(tmp_path, run):
+    missing = tmp_path / "nowhere"
+
+    r = run("review", str(missing))
+
+    assert r.code == 2
+    assert r.err.splitlines()[-1].startswith(f"error: {missing}: no such folder")

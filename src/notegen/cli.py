@@ -120,9 +120,9 @@ def _where(config: settings.Settings) -> str:
     return "this folder" if str(ws) == "." else _shown(ws)
 
 
-def _is_workspace(config: settings.Settings, empty_ok: bool = False) -> bool:
-    """Whether the folder is a workspace; a UsageError says why not (an empty folder, with `empty_ok`, is not
-    one yet and not refused)."""
+def _is_workspace(config: settings.Settings, empty_ok: bool = False, other: str = "pass --workspace") -> bool:
+    """Whether the folder is a workspace; a UsageError says why not, and how to name another (`other`). An empty
+    folder, with `empty_ok`, is not one yet and not refused."""
     ws = config.workspace
     shown = _where(config)
     marks = [ws / settings.DENDRON_CONFIG, ws / settings.CONFIG_FILE, config.vault_dir]
@@ -134,7 +134,7 @@ def _is_workspace(config: settings.Settings, empty_ok: bool = False) -> bool:
         why = " and not empty" if empty_ok else ""
         raise UsageError(
             f"{shown} is not a notegen workspace (no notes/, dendron.yml "
-            f"or notegen.toml){why}; run notegen init there first, or pass --workspace"
+            f"or notegen.toml){why}; run notegen init there first, or {other}"
         )
     return False
 
@@ -227,7 +227,7 @@ def check(directory: Path, quiet: bool, debug: bool) -> None:
 
     obj = _context(directory, quiet, debug)
     config = settings.load(directory)
-    _is_workspace(config)
+    _is_workspace(config, other="name the workspace: notegen check DIRECTORY")
     problems, count = check_vault(config.vault_dir)
     for problem in problems:
         click.echo(f"{_shown(problem.path)}:{problem.line}: {problem.message}")
@@ -251,7 +251,7 @@ def review(directory: Path, as_json: bool, quiet: bool, debug: bool) -> None:
 
     obj = _context(directory, quiet, debug)
     config = settings.load(directory)
-    _is_workspace(config)
+    _is_workspace(config, other="name the workspace: notegen review DIRECTORY")
     items = pending(config)
     for item in items:
         if as_json:
@@ -629,10 +629,13 @@ def _finish(obj: Context, config: settings.Settings, result: Any) -> None:
 
 
 def _shown(path: Path) -> str:
+    """A path as the person can find it: relative to here when it is under here, else as it is (never
+    `../../..`)."""
     try:
-        return os.path.relpath(path)
-    except ValueError:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
         return str(path)
+    return str(path) if relative.split(os.sep)[0] == os.pardir and path.is_absolute() else relative
 
 
 def _redact(text: str) -> str:

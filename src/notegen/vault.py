@@ -190,6 +190,10 @@ def ensure_tag_notes(settings: Settings, tags: Iterable[str], now_ms: int) -> li
     written: list[Path] = []
     for tag in dict.fromkeys(tags):
         name = tag_note_name(tag)
+        if (vault_dir / name).is_dir():
+            raise NoteError(
+                str(vault_dir / name), "a folder, not a tag note; rename the folder so notegen can write it"
+            )
         if name.lower() in existing:
             continue
         note_id = unique_id(taken)
