@@ -120,7 +120,9 @@ def _where(config: settings.Settings) -> str:
     return "this folder" if str(ws) == "." else _shown(ws)
 
 
-def _is_workspace(config: settings.Settings, empty_ok: bool = False, other: str = "pass --workspace") -> bool:
+def _is_workspace(
+    config: settings.Settings, empty_ok: bool = False, other: str = "pass --workspace", named: str = "--workspace"
+) -> bool:
     """Whether the folder is a workspace; a UsageError says why not, and how to name another (`other`). An empty
     folder, with `empty_ok`, is not one yet and not refused."""
     ws = config.workspace
@@ -129,7 +131,7 @@ def _is_workspace(config: settings.Settings, empty_ok: bool = False, other: str 
     if any(mark.exists() for mark in marks):
         return True
     if not ws.is_dir():
-        raise UsageError(f"{shown}: no such folder; check --workspace, or make one with notegen init {ws}")
+        raise UsageError(f"{shown}: no such folder; check {named}, or make one with notegen init {ws}")
     if not empty_ok or any(not entry.name.startswith(".") for entry in ws.iterdir()):
         why = " and not empty" if empty_ok else ""
         raise UsageError(
@@ -227,7 +229,7 @@ def check(directory: Path, quiet: bool, debug: bool) -> None:
 
     obj = _context(directory, quiet, debug)
     config = settings.load(directory)
-    _is_workspace(config, other="name the workspace: notegen check DIRECTORY")
+    _is_workspace(config, other="name the workspace: notegen check DIRECTORY", named="the DIRECTORY given")
     problems, count = check_vault(config.vault_dir)
     for problem in problems:
         click.echo(f"{_shown(problem.path)}:{problem.line}: {problem.message}")
@@ -251,7 +253,7 @@ def review(directory: Path, as_json: bool, quiet: bool, debug: bool) -> None:
 
     obj = _context(directory, quiet, debug)
     config = settings.load(directory)
-    _is_workspace(config, other="name the workspace: notegen review DIRECTORY")
+    _is_workspace(config, other="name the workspace: notegen review DIRECTORY", named="the DIRECTORY given")
     items = pending(config)
     for item in items:
         if as_json:

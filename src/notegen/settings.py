@@ -202,7 +202,7 @@ def _check_inside(settings: Settings) -> None:
     if os.path.commonpath([top, notes]) != top:
         source = DENDRON_CONFIG if (settings.workspace / DENDRON_CONFIG).is_file() else "the vault setting"
         raise UsageError(
-            f"the vault {settings.vault} ({source}) is outside the workspace {settings.workspace}; fix the path, "
+            f"the vault {settings.vault} ({source}) is outside the workspace {top}; fix the path, "
             f"or set vault_outside = true in {CONFIG_FILE} if your notes live there"
         )
 
