@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 
 from notegen import note, settings
 from notegen.draft import draft
+from notegen.errors import NoteError
 from notegen.ids import ArxivId
-from notegen.note import NoteError, Section
+from notegen.note import Section
 from notegen.session import Session
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -25,9 +25,8 @@ from typing import Any, NoReturn
 import click
 
 from notegen import __version__, secret, settings
-from notegen.errors import FatalError, NotegenError, UsageError
+from notegen.errors import FatalError, NoteError, NotegenError, UsageError
 from notegen.ids import parse_day, parse_refs
-from notegen.note import NoteError
 
 EXAMPLE = """\b
 First run:
@@ -173,9 +172,6 @@ def draft(
     arxiv.org links) or paths to local PDFs. Papers already in the day's note are skipped, new ones are
     added at its end.
     """
-    from notegen.draft import draft as draft_day
-    from notegen.session import Session
-
     obj = _context(workspace, quiet, debug)
     when = _parse_date(day)
     refs, warnings = parse_refs(list(papers))
@@ -183,6 +179,9 @@ def draft(
         obj.status(f"warning: {warning}")
     config = settings.load(obj.workspace)
     _ready(obj, config, dry_run)
+    from notegen.draft import draft as draft_day  # the pipeline (openai, pymupdf) only for input that passed
+    from notegen.session import Session
+
     with Session(config, use_llm=not no_llm, status=obj.status, dry_run=dry_run) as session:
         result = draft_day(session, refs, when, refresh=refresh)
     _finish(obj, config, result)
@@ -433,8 +432,6 @@ def regen(
     notegen regen 2401.16420 2401.15977        the two papers, wherever they are in the vault
     notegen regen --waiting --date 2024-01-30  every summary waiting in that day's note
     """
-    from notegen import regen as regenerate
-
     obj = _context(workspace, quiet, debug)
     if waiting and papers:
         raise UsageError("--waiting finds the papers itself; give either paper IDs or --waiting, not both")
@@ -448,6 +445,8 @@ def regen(
         obj.status(f"warning: {warning}")
     config = settings.load(workspace)
     _is_workspace(config)  # regen edits notes: a folder without them is a mistyped --workspace
+    from notegen import regen as regenerate  # the pipeline only for input that passed
+
     found = regenerate.waiting(config, when, obj.status) if waiting else []
     if waiting and not found:  # no model, no key, no network
         where = f"the note of {when:%Y-%m-%d}" if when else "the vault"

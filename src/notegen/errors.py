@@ -11,6 +11,22 @@ class UsageError(NotegenError):
     """Bad input or settings, found before any network call (exit 2)."""
 
 
+class NoteError(NotegenError):
+    """A note notegen cannot read or edit safely: it is refused, never rewritten.
+
+    Its fields, `path`, `line` (1-based; None when the whole file is meant) and `reason` (what is wrong and the
+    fix), are for code that shows the problem in its own words, as `notegen review` does; the message is made
+    from them here.
+    """
+
+    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+        self.path, self.reason, self.line = path, reason, line
+        super().__init__(f"{path}:{line}: {reason}" if line is not None else f"{path}: {reason}")
+
+    def __reduce__(self) -> tuple[type[NoteError], tuple[str, str, int | None]]:
+        return (type(self), (self.path, self.reason, self.line))  # crosses processes intact
+
+
 class PaperError(NotegenError):
     """One paper could not be drafted; the others go on (exit 1).
 

@@ -38,7 +38,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from notegen import titles
-from notegen.errors import NotegenError
+from notegen.errors import NoteError
 
 _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 ID_LENGTH = 23
@@ -80,22 +80,6 @@ UNTAGGED = "untagged"  # the tag of such a paper
 # text_join off: an escaped character stays a token of its own, so `\#word` is not mistaken for a hashtag.
 _MD = MarkdownIt("commonmark").disable("text_join")
 _EOL = re.compile(r"\r\n|\r|\n")  # CommonMark's line endings, and only those (not U+2028, not form feed)
-
-
-class NoteError(NotegenError):
-    """A note notegen cannot read or edit safely: it is refused, never rewritten.
-
-    Its fields, `path`, `line` (1-based; None when the whole file is meant) and `reason` (what is wrong and the
-    fix), are for code that shows the problem in its own words, as `notegen review` does; the message is made
-    from them here.
-    """
-
-    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
-        self.path, self.reason, self.line = path, reason, line
-        super().__init__(f"{path}:{line}: {reason}" if line is not None else f"{path}: {reason}")
-
-    def __reduce__(self) -> tuple[type[NoteError], tuple[str, str, int | None]]:
-        return (type(self), (self.path, self.reason, self.line))  # crosses processes intact
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from notegen import note, review, vault
 from notegen.bounded import Bounded
-from notegen.errors import FatalError, NotegenError, PaperError, UsageError
+from notegen.errors import FatalError, NoteError, NotegenError, PaperError, UsageError
 from notegen.ids import ArxivId, LocalPdf, Ref, parse_arxiv_id
 from notegen.jobs import Job, job_for, with_metadata
 from notegen.result import Drafted, DraftResult
@@ -205,7 +205,7 @@ def _notes(paths: list[Path], whole_vault: bool) -> tuple[list[tuple[Path, note.
             continue
         try:
             notes.append((path, note.parse_note(vault.read_note(path), str(path))))
-        except note.NoteError as err:
+        except NoteError as err:
             if not whole_vault:
                 raise
             unreadable.append(str(err))

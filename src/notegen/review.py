@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from notegen import note, vault
-from notegen.errors import NotegenError
+from notegen.errors import NoteError, NotegenError
 from notegen.settings import Settings
 
 KINDS = ("review", "placeholder", "missing figure", "figure to check", "new tag", "unreadable note")
@@ -62,7 +62,7 @@ def pending(settings: Settings) -> list[Item]:
             reason = f"cannot be read ({err.strerror or err})"
             items.append((order, Item(path, 1, "unreadable note", "", None, reason)))
             continue
-        except note.NoteError as err:  # its own words and line, without the file the item names already
+        except NoteError as err:  # its own words and line, without the file the item names already
             items.append((order, Item(path, err.line or 1, "unreadable note", "", None, err.reason)))
             continue
         except NotegenError as err:

@@ -16,8 +16,8 @@ from datetime import date
 from pathlib import Path, PurePath, PureWindowsPath
 
 from notegen import note, secret, textfile
-from notegen.errors import UsageError
-from notegen.note import NoteError, new_id, render_frontmatter
+from notegen.errors import NoteError, UsageError
+from notegen.note import new_id, render_frontmatter
 from notegen.settings import Settings, template
 from notegen.storage import write_atomic
 from notegen.textfile import Encoding
