@@ -186,6 +186,8 @@ def folded(text: str) -> str:
     """Letters, digits and the marks that change a name (+, #, math symbols); case, width, accents, spacing and
     punctuation dropped, Greek letters by name."""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    # Control and format characters go first: notegen never writes them into a heading, so `0\x1f+` reads `0+`.
+    decomposed = "".join(ch for ch in decomposed if unicodedata.category(ch) not in ("Cc", "Cf"))
     kept = (
         ch
         for before, ch in zip(" " + decomposed, decomposed, strict=False)
