@@ -24,8 +24,7 @@ def _read_as(path: Path) -> tuple[note.Note | None, Encoding]:
     """The note at `path` (None when there is none yet) and the encoding to write it in."""
     if not path.is_file():
         return None, UTF8
-    text, encoding = vault.read_note_as(path)
-    return note.parse_note(text, str(path)), encoding
+    return vault.parse_note_file(path)
 
 
 def write(session: Session, path: Path, day: date, named: list[tuple[Job, note.Section]], result: DraftResult) -> None:

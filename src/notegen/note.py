@@ -827,8 +827,13 @@ def _with_updated(note: Note, text: str, now_ms: int) -> str:
 def open_end(note: Note) -> tuple[int, str] | None:
     """(1-based line, what) of a block that would swallow a section appended at the end of the note: a fence,
     an HTML comment or an HTML block that never closes. None when an appended section would be a section."""
-    probe = note.text[note.head.body :].rstrip("\r\n") + "\n\n\n## notegen probe\n"
+    # Only the last top-level block can still be open: every block before it ended where the next began. So the
+    # probe is parsed from there, not from the top of a note of years.
+    first = note.blocks[-1].first if note.blocks else note.head.body_line
+    start = note.lines.starts[first] if first < len(note.lines) else len(note.text)
+    probe = note.text[start:].rstrip("\r\n") + "\n\n\n## notegen probe\n"
     tokens = _MD.parse(probe)
+    offset = first - note.head.body_line
     top = [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map is not None]
     last = top[-1] if top else None
     if last is not None and last.type == "heading_open" and last.tag == "h2":
@@ -836,7 +841,7 @@ def open_end(note: Note) -> tuple[int, str] | None:
     culprit = next((t for t in reversed(top) if t.map is not None), None)
     if culprit is None:
         return None
-    line = culprit.map[0] + note.head.body_line + 1 if culprit.map else 1
+    line = culprit.map[0] + offset + note.head.body_line + 1 if culprit.map else 1
     what = {
         "fence": "a code fence opened here never closes",
         "html_block": "an HTML comment or block opened here never closes",

@@ -204,7 +204,7 @@ def _notes(paths: list[Path], whole_vault: bool) -> tuple[list[tuple[Path, note.
         if not path.is_file():
             continue
         try:
-            notes.append((path, note.parse_note(vault.read_note(path), str(path))))
+            notes.append((path, vault.parse_note_file(path)[0]))
         except NoteError as err:
             if not whole_vault:
                 raise
@@ -430,8 +430,7 @@ def _write(
     dry run, the section goes to the result's preview instead."""
     settings, job, path = session.settings, target.job, target.path
     with session.writing():
-        text, encoding = vault.read_note_as(path)
-        current = note.parse_note(text, str(path))
+        current, encoding = vault.parse_note_file(path)
         again = _locate([(path, current)], job)
         if len(again) != 1:
             raise PaperError(job.name, f"its section in {path} changed while notegen worked; run it again")

@@ -10,6 +10,7 @@ import os
 import posixpath
 import re
 import stat
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
@@ -48,6 +49,32 @@ def read_note_as(path: Path) -> tuple[str, Encoding]:
         return textfile.read_text(path)
     except textfile.NotText as err:
         raise NoteError(err.path, err.reason, err.line) from None
+
+
+_PARSED: dict[tuple[str, bytes], tuple[note.Note, Encoding]] = {}
+_PARSED_MAX = 4096
+_PARSED_LOCK = threading.Lock()  # papers are drafted side by side
+
+
+def parse_note_file(path: Path) -> tuple[note.Note, Encoding]:
+    """The note at `path`, parsed, and its encoding; NoteError when notegen cannot edit it safely. A run reads a
+    day's note several times (to plan, for the vault's tags, again under the lock before writing): the bytes are
+    read every time, and parsed once per distinct content (a note of years takes seconds to parse)."""
+    data = path.read_bytes()
+    key = (str(path), hashlib.blake2b(data, digest_size=16).digest())
+    with _PARSED_LOCK:
+        found = _PARSED.get(key)
+    if found is None:
+        try:
+            text, encoding = textfile.decode(data, str(path))
+        except textfile.NotText as err:
+            raise NoteError(err.path, err.reason, err.line) from None
+        found = note.parse_note(text, str(path)), encoding
+        with _PARSED_LOCK:
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.pop(next(iter(_PARSED)))
+            _PARSED[key] = found
+    return found
 
 
 def write_note(path: Path, text: str, encoding: Encoding, scratch: Path | None) -> None:
@@ -142,7 +169,7 @@ def _parsed(path: str, mtime_ns: int, size: int) -> note.Note | None:
     """A note read once per version of the file: a run asks the vault for its tags and for the person's
     summaries, and a long backfill asks again for each batch."""
     try:
-        return note.parse_note(read_note(Path(path)), path)
+        return parse_note_file(Path(path))[0]
     except (OSError, NoteError):
         return None
 
