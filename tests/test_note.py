@@ -211,6 +211,7 @@ AROUND = {
     "paragraph before the summary": ("\n这篇论文试图", "\n我先写一段。\n\n这篇论文试图"),
     "paragraph after": ("旧的。\n", "旧的。\n\n读后感：值得复现。\n"),
     "block anchor": ("旧的。\n", "旧的。 ^summary\n"),  # Dendron's "Copy Block Reference" appends one
+    "spaces around the summary": ("\n这篇论文试图解决的问题是旧的。\n", "\n  这篇论文试图解决的问题是旧的。\t \n"),
     "link line right after": ("旧的。\n", "旧的。\n\n[代码](https://github.com/x/y)\n"),
 }
 

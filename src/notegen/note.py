@@ -679,7 +679,7 @@ def _section(text: str, lines: _Lines, heading: Block, blocks: list[Block], end_
         review = span(at_review)
         after = max(after, at_review + 1)
     if found is not None:
-        summary = (lines.starts[units[found[0]][1]], found[2])
+        summary = (found[2], found[3])
     elif after < len(units):
         stop = len(units) if written is None else _paragraphs_end(units, after, paragraphs)
         summary = span(after, stop)
@@ -730,10 +730,11 @@ _RUN_LIMIT = 200  # units searched for the summary notegen wrote; a section long
 
 def _written_run(
     text: str, lines: _Lines, units: list[tuple[str, int, int]], first: int, written: str | None
-) -> tuple[int, int, int] | None:
+) -> tuple[int, int, int, int] | None:
     """The units [a, b) whose text is exactly the summary notegen wrote (its hash in the marker), wherever the
-    person's own lines put it, and where that text ends (before a block anchor Dendron's "Copy Block Reference"
-    appended, ` ^id`, which is the person's); None when the person edited it (or the section is theirs)."""
+    person's own lines put it, and where that text begins and ends (without spaces around it, and before a block
+    anchor Dendron's "Copy Block Reference" appended, ` ^id`, which are the person's); None when the person
+    edited it (or the section is theirs)."""
     if written is None:
         return None
     starts = [k for k in range(first, min(len(units), first + _RUN_LIMIT)) if _opens_paragraph(units, k)]
@@ -745,7 +746,9 @@ def _written_run(
             anchor = _ANCHOR.search(text, start, end)
             for stop in (end, anchor.start()) if anchor else (end,):
                 if summary_hash(text[start:stop].replace("\r\n", "\n").replace("\r", "\n")) == written:
-                    return a, b, stop
+                    # The spaces the person put before or after it stay theirs.
+                    begin = start + len(text[start:stop]) - len(text[start:stop].lstrip(" \t"))
+                    return a, b, begin, start + len(text[start:stop].rstrip(" \t"))
     return None
 
 
