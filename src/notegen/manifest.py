@@ -99,7 +99,7 @@ def plan(settings: Settings, days: list[Day]) -> list[PlannedDay]:
             unwritable = str(err)  # matters only when the day has papers to add
         if path.is_file():
             try:
-                parsed = note.parse_note(vault.read_note(path), str(path))
+                parsed = vault.parse_note_file(path)[0]
                 done = [r for r in entry.refs if isinstance(r, ArxivId) and parsed.has([r.key])]
                 if len(done) < len(entry.refs):
                     note.check_appendable(parsed, str(path))

@@ -126,7 +126,7 @@ def waiting(settings: Settings, day: date | None, status: Callable[[str], None])
     if only is not None:
         if not only.is_file():
             raise UsageError(f"--date {day:%Y-%m-%d}: the vault has no note of that day ({only.name}); check the date")
-        note.parse_note(vault.read_note(only), str(only))  # refused with its file and line
+        vault.parse_note_file(only)  # refused with its file and line
     items = []
     for item in review.pending(settings):
         if only is not None and not _same_file(item.path, only):
@@ -304,7 +304,7 @@ def _sections_of(items: list[review.Item]) -> list[Found]:
     found: dict[tuple[Path, int], Found] = {}
     for item in items:
         if item.path not in notes:
-            notes[item.path] = note.parse_note(vault.read_note(item.path), str(item.path))
+            notes[item.path] = vault.parse_note_file(item.path)[0]
         parsed = notes[item.path]
         above = [s for s in parsed.sections if s.line <= item.line]
         if above:  # (always: review lists lines inside sections)

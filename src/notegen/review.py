@@ -57,7 +57,7 @@ def pending(settings: Settings) -> list[Item]:
     for path in vault.daily_notes(settings):
         order = (_day(settings, path), path.name)
         try:
-            parsed = note.parse_note(vault.read_note(path), str(path))
+            parsed = vault.parse_note_file(path)[0]
         except OSError as err:
             reason = f"cannot be read ({err.strerror or err})"
             items.append((order, Item(path, 1, "unreadable note", "", None, reason)))

@@ -40,13 +40,12 @@ def note_path(settings: Settings, day: date) -> Path:
 
 def read_note(path: Path) -> str:
     """A note's text; a note that is not text (see textfile) is refused (NoteError) so it is never rewritten."""
-    return read_note_as(path)[0]
+    return _decoded(path.read_bytes(), path)[0]
 
 
-def read_note_as(path: Path) -> tuple[str, Encoding]:
-    """A note's text and the encoding it is saved in, for `write_note` to write it back so."""
+def _decoded(data: bytes, path: Path) -> tuple[str, Encoding]:
     try:
-        return textfile.read_text(path)
+        return textfile.decode(data, str(path))
     except textfile.NotText as err:
         raise NoteError(err.path, err.reason, err.line) from None
 
@@ -65,10 +64,7 @@ def parse_note_file(path: Path) -> tuple[note.Note, Encoding]:
     with _PARSED_LOCK:
         found = _PARSED.get(key)
     if found is None:
-        try:
-            text, encoding = textfile.decode(data, str(path))
-        except textfile.NotText as err:
-            raise NoteError(err.path, err.reason, err.line) from None
+        text, encoding = _decoded(data, path)
         found = note.parse_note(text, str(path)), encoding
         with _PARSED_LOCK:
             if len(_PARSED) >= _PARSED_MAX:
