@@ -224,12 +224,12 @@ def check(directory: Path, quiet: bool, debug: bool) -> None:
     Frontmatter that Dendron would fill in or misread, broken YAML, duplicate ids, names Dendron rejects,
     hashtags without their tags.<tag> note, images that do not exist: each with its file and line.
     """
-    from notegen.lint import check_vault
+    from notegen.check import check_vault
 
     obj = _context(directory, quiet, debug)
     config = settings.load(directory)
     _is_workspace(config, other="name the workspace: notegen check DIRECTORY", named="the DIRECTORY given")
-    problems, count = check_vault(config.vault_dir)
+    problems, count = check_vault(config)
     for problem in problems:
         click.echo(f"{_shown(problem.path)}:{problem.line}: {problem.message}")
     obj.status(f"{count} notes checked, {len(problems)} problem{'s' * (len(problems) != 1)}")

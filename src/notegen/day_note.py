@@ -60,7 +60,7 @@ def write(session: Session, path: Path, day: date, named: list[tuple[Job, note.S
             root = vault.ensure_root(settings, now)
             if root is not None:
                 result.written.append(root)
-            note_id = vault.unique_id(vault.note_ids(settings.vault_dir), session.new_id)
+            note_id = vault.unique_id(vault.note_ids(settings), session.new_id)
             text = note.render_note(note_id, day, now, sections)
         else:
             text = note.append_sections(existing, sections, now, str(path))

@@ -1,33 +1,20 @@
-"""`notegen check`: the rules Dendron applies to a vault, checked in Python, each problem with file and line.
+"""The rules Dendron applies to one note and its file name, checked in Python: pure functions over the note's
+text, each problem with its line. `notegen check` (check.py) adds the rules across notes and the files on disk.
 
-Dendron is quietly strict: it invents an id and the current time for missing fields, drops one of two notes
-with the same id, treats file names without regard to case, rejects empty name segments and `(),'`, and
-flags hashtags whose `tags.<tag>` note is missing. A vault also goes from one system to another in git, so a
-file name Windows refuses, or two that differ only in case (one file on Windows and macOS), is reported too.
-The per-note rules are pure (`lint_note`); `check_vault` adds the rules across notes and the files on disk.
+Dendron is quietly strict: it invents an id and the current time for missing fields, rejects empty name segments
+and `(),'`, and reads every note as UTF-8. A vault also goes from one system to another in git, so a file name
+Windows refuses is reported too.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import unquote
 
 from notegen import note, textfile
 from notegen.storage import portable_name_problem
 
 _BAD_NAME = re.compile(r"[(),']")
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
 
 
 @dataclass
@@ -40,9 +27,17 @@ class NoteFacts:
 
 def lint_note(text: str) -> tuple[list[tuple[int, str]], NoteFacts]:
     """Problems (line, message) in one note's text, and what the vault-wide rules need from it."""
-    facts = NoteFacts()
     head, problems = note.head_problems(text)
-    if head is None:
+    return lint_read(head, problems, note.parse_body(text, head) if head is not None else None)
+
+
+def lint_read(
+    head: note.Head | None, problems: list[tuple[int, str]], body: note.Note | None
+) -> tuple[list[tuple[int, str]], NoteFacts]:
+    """lint_note over a note already read: its frontmatter and notegen's reasons to refuse it
+    (note.head_problems), and its body parsed (note.parse_body; None without frontmatter)."""
+    facts = NoteFacts()
+    if head is None or body is None:
         if problems and problems[0][1].startswith("the note does not start"):
             problems = [(1, "no frontmatter: a note starts with '---', then id, title, desc, updated, created")]
         return problems, facts
@@ -65,7 +60,6 @@ def lint_note(text: str) -> tuple[list[tuple[int, str]], NoteFacts]:
     if isinstance(meta.get("id"), str):
         facts.note_id = meta["id"]
         facts.id_line = head.keys.get("id", 1)
-    body = note.parse_body(text, head)
     facts.hashtags, facts.images = note.inline_facts(body)
     problems.extend(note.section_problems(body))
     return sorted(problems), facts
@@ -86,63 +80,10 @@ def check_name(name: str) -> str | None:
     return None
 
 
-def _not_utf8(text: str, encoding: textfile.Encoding) -> tuple[int, str]:
+def not_utf8(text: str, encoding: textfile.Encoding) -> tuple[int, str]:
     """Where and why Dendron misreads a note notegen can read: Dendron reads every note as UTF-8."""
     if encoding.codec == "gb18030":  # the same as UTF-8 up to the first letter that is not ASCII
         first = next((n for n, char in enumerate(text) if not char.isascii()), 0)
         line = text[:first].count("\n") + 1
         return line, "saved as GB18030, which Dendron reads as UTF-8 and shows garbled from here; save it as UTF-8"
     return 1, "saved as UTF-16, which Dendron cannot read (it finds no frontmatter); save it as UTF-8"
-
-
-def check_vault(vault: Path) -> tuple[list[Problem], int]:
-    """Every problem in the vault's notes, in file and line order, and the number of notes read."""
-    problems: list[Problem] = []
-    if not vault.is_dir():
-        return [Problem(vault, 1, "no such vault folder; run notegen init")], 0
-    notes = sorted(vault.glob("*.md"))
-    names = {p.name.lower() for p in notes}
-    if "root.md" not in names:
-        problems.append(Problem(vault / "root.md", 1, "missing: Dendron indexes nothing without root.md"))
-    seen_names: dict[str, Path] = {}
-    ids: dict[str, list[tuple[Path, int]]] = {}
-    for path in notes:
-        where = path
-        reason = check_name(path.name)
-        if reason:
-            problems.append(Problem(where, 1, reason))
-        lower = path.name.lower()
-        if lower in seen_names:
-            problems.append(Problem(where, 1, f"same name as {seen_names[lower].name} when case is ignored"))
-        seen_names.setdefault(lower, path)
-        if path.is_dir():
-            reason = "a folder named like a note: Dendron and notegen cannot use this note's name; rename the folder"
-            problems.append(Problem(where, 1, reason))
-            continue
-        try:
-            text, encoding = textfile.read_text(path)
-        except textfile.NotText as err:
-            problems.append(Problem(where, err.line, err.reason))
-            continue
-        if encoding.codec != "utf-8":  # notegen reads it, Dendron does not (a byte-order mark it skips)
-            problems.append(Problem(where, *_not_utf8(text, encoding)))
-        found, facts = lint_note(text)
-        problems.extend(Problem(where, line, message) for line, message in found)
-        if facts.note_id is not None:
-            ids.setdefault(facts.note_id, []).append((where, facts.id_line))
-        for line, tag in facts.hashtags:
-            if f"tags.{tag}.md".lower() not in names:
-                problems.append(Problem(where, line, f"#{tag} has no note tags.{tag}.md; Dendron flags it"))
-        for line, url in facts.images:
-            if re.match(r"^[a-z]+://", url):
-                continue
-            # Dendron's preview takes image paths as relative to the vault; the parser gives them %-escaped.
-            if not (vault / unquote(url)).exists():
-                problems.append(Problem(where, line, f"image {url} does not exist"))
-    for note_id, places in ids.items():
-        if len(places) > 1:
-            for where, line in places:
-                others = ", ".join(str(p) for p, _ in places if p != where)
-                problems.append(Problem(where, line, f"id {note_id} is also the id of {others}; Dendron keeps one"))
-    problems.sort(key=lambda p: (str(p.path), p.line))
-    return problems, len(notes)

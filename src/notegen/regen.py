@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from notegen import note, review, vault
+from notegen import index, note, review, vault
 from notegen.bounded import Bounded
 from notegen.errors import FatalError, NoteError, NotegenError, PaperError, UsageError
 from notegen.ids import ArxivId, LocalPdf, Ref, parse_arxiv_id
@@ -68,10 +68,9 @@ def regen_papers(
     others go on."""
     settings = session.settings
     result = DraftResult()
-    paths = [vault.note_path(settings, day)] if day else vault.daily_notes(settings)
-    # Every note is read first: one notegen cannot edit safely is refused before anything is fetched (across the
-    # vault, only when a paper asked for is not found by its marker in the others: it may be in that note).
-    notes, unreadable = _notes(paths, whole_vault=day is None)
+    # A note notegen cannot edit safely is refused before anything is fetched (across the vault, only when a paper
+    # asked for is not found by its marker in the others: it may be in that note).
+    notes = _Notes(settings, day)
     where = f"the note of {day:%Y-%m-%d}" if day else "any note of the vault"
     problems: list[str] = []
     with session.bounded(min(settings.concurrency, len(refs))) as bounded:
@@ -79,13 +78,13 @@ def regen_papers(
         placed: dict[str, Found] = {}
         refused: set[str] = set()
         for job in jobs:  # by marker, else by the title a local PDF gives
-            found = _place(notes, job, where, problems, need=not isinstance(job.ref, ArxivId))
+            found = _place(notes.of(job), job, where, problems, need=not isinstance(job.ref, ArxivId))
             if found is not None and _refused(found, job, force, result, tag, figure is not None):
                 refused.add(job.name)  # before anything is asked
             elif found is not None:
                 placed[job.name] = found
-        if unreadable and any(j.name not in placed and j.name not in refused for j in jobs):
-            raise UsageError("\n".join(unreadable))  # a paper not found may be in such a note
+        if notes.unreadable and any(j.name not in placed and j.name not in refused for j in jobs):
+            raise UsageError("\n".join(notes.unreadable))  # a paper not found may be in such a note
         if problems:  # before any network call
             raise UsageError("\n".join(problems))
         asked = [j for j in jobs if isinstance(j.ref, ArxivId) and j.name not in refused]
@@ -96,7 +95,7 @@ def regen_papers(
                 continue  # named in the result (arXiv does not know it, or the person's text stops it)
             job = known.get(job.name, job)
             if job.name not in placed:  # a hand-written section: by the title arXiv gives
-                found = _place(notes, job, where, problems, need=True)
+                found = _place(notes.of(job), job, where, problems, need=True)
                 if found is None or _refused(found, job, force, result, tag, figure is not None):
                     continue
                 placed[job.name] = found
@@ -194,22 +193,38 @@ def _jobs(refs: list[Ref], bounded: Bounded, result: DraftResult) -> list[Job]:
     return jobs
 
 
-def _notes(paths: list[Path], whole_vault: bool) -> tuple[list[tuple[Path, note.Note]], list[str]]:
-    """The notes to look for the papers in, read, and why each note that could not be was not. The note of the day
-    asked for is refused at once (NoteError) when notegen cannot edit it safely; across the whole vault such a note
-    is set aside, so that one broken note does not stop the papers found in the others."""
-    notes: list[tuple[Path, note.Note]] = []
-    unreadable: list[str] = []
-    for path in paths:
-        if not path.is_file():
-            continue
-        try:
-            notes.append((path, vault.parse_note_file(path)[0]))
-        except NoteError as err:
-            if not whole_vault:
-                raise
-            unreadable.append(str(err))
-    return notes, unreadable
+class _Notes:
+    """The notes to look for papers in: the note of `day`, or (None) the vault's daily notes, of which only those
+    the vault's index names for a paper are read. The note of the day is refused at once (NoteError) when notegen
+    cannot edit it safely; across the vault such a note is set aside and named in `unreadable`, so that one
+    broken note does not stop the papers found in the others."""
+
+    def __init__(self, settings: Settings, day: date | None) -> None:
+        self.settings = settings
+        self.unreadable: list[str] = []
+        self._day: list[tuple[Path, note.Note]] | None = None
+        if day is not None:
+            path = vault.note_path(settings, day)
+            self._day = [(path, vault.parse_note_file(path)[0])] if path.is_file() else []
+            return
+        with index.opened(settings) as found:
+            self.unreadable = [str(NoteError(str(path), reason, line)) for path, line, reason in found.unreadable()]
+
+    def of(self, job: Job) -> list[tuple[Path, note.Note]]:
+        """The notes that may hold the paper of `job`, read."""
+        if self._day is not None:
+            return self._day
+        with index.opened(self.settings) as found:
+            paths = found.with_paper((job.marker, *job.keys), job.title)
+        notes: list[tuple[Path, note.Note]] = []
+        for path in paths:
+            try:
+                notes.append((path, vault.parse_note_file(path)[0]))
+            except NoteError as err:  # changed since the index was brought up to date
+                self.unreadable += [str(err)] if str(err) not in self.unreadable else []
+            except OSError:
+                continue  # gone
+        return notes
 
 
 def _place(notes: list[tuple[Path, note.Note]], job: Job, where: str, problems: list[str], need: bool) -> Found | None:

@@ -10,7 +10,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from notegen import claims, extract, note, summarize, vault
+from notegen import claims, extract, index, note, summarize, vault
 from notegen.bounded import Bounded
 from notegen.errors import FatalError, NotegenError, PaperError
 from notegen.ids import LocalPdf
@@ -21,6 +21,8 @@ from notegen.session import Session
 from notegen.settings import Settings
 
 log = logging.getLogger(__name__)
+
+EXAMPLES = 2  # of the person's summaries in the prompt, the newest
 
 
 @dataclass(frozen=True)
@@ -35,11 +37,11 @@ class Voice:
     @classmethod
     def of(cls, settings: Settings, for_model: bool = True) -> Voice:
         """The voice of the vault as it is now; without a model, only the tags (no prompt is built)."""
-        vocabulary = tuple(t for t in vault.tag_vocabulary(settings) if t != note.UNTAGGED)
-        if not for_model:
-            return cls(vocabulary)
-        examples = tuple(vault.past_summaries(settings))
-        return cls(vocabulary, examples, summarize.length_from(vault.own_summaries(settings)))
+        with index.opened(settings) as found:
+            vocabulary = tuple(t for t in vault.vocabulary(found, settings) if t != note.UNTAGGED)
+            if not for_model:
+                return cls(vocabulary)
+            return cls(vocabulary, tuple(found.examples(EXAMPLES)), summarize.length_from(found.lengths()))
 
 
 def draft_section(

@@ -39,18 +39,32 @@ class Length:
 DEFAULT_LENGTH = Length((100, 300), 40, 2000)
 
 
-def length_from(summaries: Sequence[str]) -> Length:
+@dataclass(frozen=True)
+class Measured:
+    """What length_from needs of one summary."""
+
+    chars: int  # Chinese characters
+    least: int  # Chinese characters of its shortest paragraph that has any (0: none has)
+    length: int  # characters in all
+
+
+def measure(summary: str) -> Measured:
+    paragraphs = [cjk_share(p)[0] for p in re.split(r"\n\s*\n", summary)]
+    return Measured(cjk_share(summary)[0], min((c for c in paragraphs if c), default=0), len(summary))
+
+
+def length_from(summaries: Sequence[Measured]) -> Length:
     """The length in the person's own voice, from their own summaries (hand-written or hand-edited), when there
     are at least three: ask for the middle half of their lengths, accept down to four fifths of their shortest
     paragraph (never stricter than the default) and up to twice their longest summary."""
-    counts = sorted(cjk_share(s)[0] for s in summaries)
+    counts = sorted(s.chars for s in summaries)
     if len(counts) < 3:
         return DEFAULT_LENGTH
-    paragraphs = [cjk_share(p)[0] for s in summaries for p in re.split(r"\n\s*\n", s) if cjk_share(p)[0]]
+    paragraphs = [s.least for s in summaries if s.least]
     low, high = counts[len(counts) // 4], counts[(3 * len(counts)) // 4]
     low, high = max(20, round(low, -1)), max(round(high, -1), round(low, -1) + 50)
     least = min(DEFAULT_LENGTH.least, int(0.8 * min(paragraphs, default=DEFAULT_LENGTH.least)))
-    most = max(DEFAULT_LENGTH.most, 2 * max(len(s) for s in summaries))
+    most = max(DEFAULT_LENGTH.most, 2 * max(s.length for s in summaries))
     return Length((low, high), max(10, least), most)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import ntpath
@@ -11,12 +10,11 @@ import posixpath
 import re
 import stat
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path, PurePath, PureWindowsPath
 
-from notegen import note, secret, textfile
+from notegen import index, note, secret, textfile
 from notegen.errors import NoteError, UsageError
 from notegen.note import new_id, render_frontmatter
 from notegen.settings import Settings, template
@@ -130,44 +128,10 @@ def save_image(settings: Settings, png: bytes) -> tuple[Path, str, bool]:
     return path, image_link(settings, digest), new
 
 
-def note_ids(vault_dir: Path) -> dict[str, list[Path]]:
+def note_ids(settings: Settings) -> dict[str, list[Path]]:
     """Every note's frontmatter id in the vault, with the files that carry it (more than one is a clash)."""
-    ids: dict[str, list[Path]] = {}
-    for path in sorted(vault_dir.glob("*.md")):
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        try:
-            text = textfile.decode(data, str(path))[0]
-        except textfile.NotText:
-            text = data.decode("utf-8", errors="replace")  # its id still counts, if it has a readable one
-        found = note.note_id(text)
-        if found is not None:
-            ids.setdefault(found, []).append(path)
-    return ids
-
-
-def _readable_notes(settings: Settings, newest_first: bool = False) -> Iterator[tuple[Path, note.Note]]:
-    """The daily notes notegen can read, parsed; the others are skipped (draft and regen refuse them by name)."""
-    for path in sorted(daily_notes(settings), key=lambda p: p.name, reverse=newest_first):
-        try:
-            found = path.stat()
-        except OSError:
-            continue
-        parsed = _parsed(str(path), found.st_mtime_ns, found.st_size)
-        if parsed is not None:
-            yield path, parsed
-
-
-@functools.lru_cache(maxsize=4096)
-def _parsed(path: str, mtime_ns: int, size: int) -> note.Note | None:
-    """A note read once per version of the file: a run asks the vault for its tags and for the person's
-    summaries, and a long backfill asks again for each batch."""
-    try:
-        return parse_note_file(Path(path))[0]
-    except (OSError, NoteError):
-        return None
+    with index.opened(settings) as found:
+        return found.note_ids()
 
 
 def unique_id(taken: set[str] | dict[str, list[Path]], make: Callable[[], str] = new_id) -> str:
@@ -183,7 +147,7 @@ def ensure_root(settings: Settings, now_ms: int) -> Path | None:
     root = settings.vault_dir / "root.md"
     if root.exists():
         return None
-    note_id = unique_id(note_ids(settings.vault_dir))
+    note_id = unique_id(note_ids(settings))
     text = render_frontmatter(note_id, "root", now_ms, now_ms) + "\nDaily paper notes drafted by notegen.\n"
     write_atomic(root, text.encode("utf-8"), settings.scratch)
     return root
@@ -209,7 +173,7 @@ def ensure_tag_notes(settings: Settings, tags: Iterable[str], now_ms: int) -> li
     """
     vault_dir = settings.vault_dir
     existing = {p.name.lower() for p in vault_dir.glob("tags.*.md")} if vault_dir.is_dir() else set()
-    taken = note_ids(vault_dir) if vault_dir.is_dir() else {}
+    taken = note_ids(settings) if vault_dir.is_dir() else {}
     written: list[Path] = []
     for tag in dict.fromkeys(tags):
         name = tag_note_name(tag)
@@ -229,40 +193,17 @@ def ensure_tag_notes(settings: Settings, tags: Iterable[str], now_ms: int) -> li
 
 
 def tag_vocabulary(settings: Settings) -> list[str]:
+    """The hashtags of the vault's daily notes (see vocabulary)."""
+    with index.opened(settings) as found:
+        return vocabulary(found, settings)
+
+
+def vocabulary(found: index.Index, settings: Settings) -> list[str]:
     """The hashtags of the vault's daily notes as Dendron reads them (not in code, not escaped), most used first,
     then those listed in notegen.toml; only tags a section can carry (`[A-Za-z][A-Za-z0-9_-]*`)."""
-    counts: Counter[str] = Counter()
-    spelling: dict[str, str] = {}
-    for _, parsed in _readable_notes(settings):
-        for _, tag in note.inline_facts(parsed)[0]:
-            if note.TAG.fullmatch(tag):
-                counts[tag.lower()] += 1
-                spelling.setdefault(tag.lower(), tag)
-    ordered = [spelling[t] for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    ordered = found.vocabulary()
     seen = {t.lower() for t in ordered}
-    ordered += [t for t in settings.tags if t.lower() not in seen]
-    return ordered
-
-
-def own_summaries(settings: Settings) -> list[str]:
-    """The person's own summaries in the vault's daily notes, newest notes first: hand-written sections, or
-    notegen's that the person edited (notegen's drafts are not the person's voice, and leaving them out keeps a
-    long backfill's prompts, and so its cache, stable). Only mostly-Chinese ones count."""
-    from notegen.summarize import cjk_share
-
-    own: list[str] = []
-    for _, parsed in _readable_notes(settings, newest_first=True):
-        for section in parsed.sections:
-            body = note.summary_text(parsed, section)
-            count, share = cjk_share(body)
-            if count >= 20 and share >= 0.5 and note.edited(parsed, section):
-                own.append(body)
-    return own
-
-
-def past_summaries(settings: Settings, limit: int = 2, max_chars: int = 700) -> list[str]:
-    """A few of the person's own recent summaries, as style examples for the model."""
-    return [text[:max_chars] for text in own_summaries(settings)[:limit]]
+    return ordered + [t for t in settings.tags if t.lower() not in seen]
 
 
 # -- a new workspace ----------------------------------------------------------------------------------
