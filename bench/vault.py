@@ -222,6 +222,39 @@ class Built:
     images: int = 0
 
 
+def section(rng: random.Random, n: int, built: Built, images: Path, titles: set[str], used: set[str]) -> str:
+    """A hand-written section (figure number `n`) of a paper no other section has, its image written."""
+    title, name = title_of(rng)
+    while title.lower() in titles:  # two sections of one paper are a problem check reports
+        title, name = title_of(rng)
+    titles.add(title.lower())
+    tag = rng.choices(TAGS, weights=TAG_WEIGHTS)[0]
+    used.add(tag)
+    image = png(built.images)
+    built.images += 1
+    digest = sha256(image).hexdigest()
+    (images / f"{digest}.png").write_bytes(image)
+    built.sections += 1
+    gap, after = rng.choice(["\n", "\n\n"]), rng.choice(["\n", "\n\n"])  # as loose as the seed's
+    head = f"\n## {title}{gap}#{tag}\n{after}![图 {n}](../images/{digest}.png)  \n\n"
+    return head + "\n\n".join(summary_of(rng, name)) + "\n\n"
+
+
+def build_large_note(ws: Path, sections: int, seed: int, day: date) -> Built:
+    """One daily note of `day` with `sections` sections (a person who keeps every paper in one note)."""
+    rng = random.Random(seed)
+    images, built, titles, used = ws / "images", Built(), set(), set()
+    images.mkdir(exist_ok=True)
+    parts = [frontmatter(note_id(rng, set()), f"{day:%Y%m%d}", 1_700_000_000_000, 1_700_000_000_000), "\n"]
+    parts += [section(rng, n, built, images, titles, used) for n in range(sections)]
+    text = "".join(parts).rstrip("\n") + "\n"
+    (ws / "notes" / f"papers.{day:%Y%m%d}.md").write_text(text, encoding="utf-8")
+    for tag in sorted(used):
+        (ws / "notes" / f"tags.{tag}.md").write_text(frontmatter(note_id(rng, set()), tag, 1, 1))
+    built.notes, built.bytes = 1, len(text.encode("utf-8"))
+    return built
+
+
 def build_vault(ws: Path, notes: int, seed: int, today: date) -> Built:
     """Daily notes for the `notes` days before `today`, their tag notes and images, in an initialised workspace."""
     rng = random.Random(seed)
@@ -239,20 +272,7 @@ def build_vault(ws: Path, notes: int, seed: int, today: date) -> Built:
         updated = created + rng.randrange(60_000, 7_200_000)
         parts = [frontmatter(note_id(rng, taken), f"{day:%Y%m%d}", created, updated), "\n"]
         for n in range(rng.choices([3, 4, 5, 6, 7], weights=[10, 20, 40, 20, 10])[0]):
-            title, name = title_of(rng)
-            while title.lower() in titles:  # two sections of one paper are a problem check reports
-                title, name = title_of(rng)
-            titles.add(title.lower())
-            tag = rng.choices(TAGS, weights=TAG_WEIGHTS)[0]
-            used.add(tag)
-            image = png(built.images)
-            built.images += 1
-            digest = sha256(image).hexdigest()
-            (images / f"{digest}.png").write_bytes(image)
-            gap, after = rng.choice(["\n", "\n\n"]), rng.choice(["\n", "\n\n"])  # as loose as the seed's
-            parts.append(f"\n## {title}{gap}#{tag}\n{after}![图 {n}](../images/{digest}.png)  \n\n")
-            parts.append("\n\n".join(summary_of(rng, name)) + "\n\n")
-            built.sections += 1
+            parts.append(section(rng, n, built, images, titles, used))
         text = "".join(parts).rstrip("\n") + "\n"
         (vault / f"papers.{day:%Y%m%d}.md").write_text(text, encoding="utf-8")
         built.notes += 1
@@ -375,6 +395,40 @@ def report(empty: Workspace, big: Workspace, built: Built, build_s: float, args:
         print(f"  ... and {len(odd) - 3} more unexpected exit codes")
 
 
+def large_note(bench: Bench, empty: Workspace, root: Path, args: argparse.Namespace) -> None:
+    """One paper drafted into (appended to) and regenerated in a note of many sections, beside the same in an
+    empty workspace: the cost should grow with the note's size no faster than reading it once does."""
+    day = bench.today
+    sizes = sorted({max(1, args.large_note // 4), args.large_note})
+    rows = []
+    for sections in sizes:
+        ws = Workspace(f"large-{sections}", root / f"large-{sections}")
+        subprocess.run([*bench.cli, "init", "-q", str(ws.path)], env=bench.env, capture_output=True, check=False)
+        built = build_large_note(ws.path, sections, args.seed, day)
+        for _ in range(max(1, args.repeat)):
+            for target in (empty, ws):
+                for phase in ("first", "again"):  # the first builds the index
+                    arxiv_id = bench.new_paper()
+                    bench.run(target, "draft", phase, ["draft", arxiv_id, "--date", f"{day:%Y-%m-%d}", "-q"])
+                    target.drafted.append(arxiv_id)
+                date_arg = ["--date", f"{day:%Y-%m-%d}"]
+                bench.run(target, "regen", "again", ["regen", target.drafted[-1], *date_arg, "-q"])
+        rows.append((sections, built.bytes / 2**20, ws))
+    print(f"loopback model {args.llm_delay:g} s per answer, arXiv unpaced; median of {args.repeat}")
+    print(f"{'note':28} {'draft 1st':>9} {'draft':>7} {'regen':>7}   (seconds; empty workspace's note beside)")
+    e = {k: statistics.median(v) for k, v in empty.times.items()}
+    print(f"{'empty workspace':28} {e['draft', 'first']:9.2f} {e['draft', 'again']:7.2f} {e['regen', 'again']:7.2f}")
+    for sections, mb, ws in rows:
+        t = {k: statistics.median(v) for k, v in ws.times.items()}
+        extra = (t["draft", "again"] - e["draft", "again"]) / mb
+        print(
+            f"{f'{sections} sections, {mb:.1f} MB':28} {t['draft', 'first']:9.2f} {t['draft', 'again']:7.2f}"
+            f" {t['regen', 'again']:7.2f}   draft +{extra:.2f} s per MB"
+        )
+    for line in [*empty.odd, *(line for _, _, ws in rows for line in ws.odd)][:3]:
+        print(f"  unexpected: {line}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notes", type=int, default=1000, help="daily notes in the vault")
@@ -383,6 +437,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="for the vault's titles, tags, summaries and ids")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds one command may take")
     parser.add_argument("--out", type=Path, help="build the workspaces here and keep them (default: a temp dir)")
+    parser.add_argument(
+        "--large-note",
+        type=int,
+        metavar="SECTIONS",
+        help="instead: draft into and regen in one note of SECTIONS sections (and of a quarter as many)",
+    )
     args = parser.parse_args()
     if args.out is not None and any((args.out / name).exists() for name in ("empty", "vault")):
         parser.error(f"{args.out} already has empty/ or vault/; choose another --out")
@@ -405,6 +465,9 @@ def main() -> None:
                 subprocess.run(init, env=bench.env, capture_output=True, check=False)
                 workspaces.append(Workspace(name, root / name))
             empty, big = workspaces
+            if args.large_note:
+                large_note(bench, empty, root, args)
+                return
             built = build_vault(big.path, args.notes, args.seed, today)
             build_s = time.perf_counter() - start
             for _ in range(max(1, args.repeat)):

@@ -196,7 +196,7 @@ def test_a_second_run_reads_no_note_and_an_edit_reads_one(ws: Path, tmp_path: Pa
     config = load(ws, tmp_path)
     read: list[str] = []
     real = index.facts_of
-    monkeypatch.setattr(index, "facts_of", lambda name, path, data: read.append(name) or real(name, path, data))
+    monkeypatch.setattr(index, "facts_of", lambda name, *rest: read.append(name) or real(name, *rest))
     first = answers(config)
     assert len(read) == len(list((ws / "notes").glob("*.md")))
     read.clear()

@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -81,18 +82,43 @@ def is_daily(name: str) -> bool:
     return not name.startswith(("root.", "tags."))
 
 
-def facts_of(name: str, path: Path, data: bytes) -> Facts:
-    """Everything the index keeps about one note, from its bytes: one decode and one parse."""
+# Notes parsed by notegen for editing (vault.parse_note_file), by file and content: a run reads a day's note to
+# plan, for the index, and again under the lock before writing, and a note of years takes seconds to parse.
+_PARSED: dict[tuple[str, bytes], tuple[note.Note, textfile.Encoding]] = {}
+_PARSED_MAX = 1024
+_PARSED_LOCK = threading.Lock()  # papers are drafted side by side
+
+
+def digest_of(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def remembered(path: Path, digest: bytes) -> tuple[note.Note, textfile.Encoding] | None:
+    with _PARSED_LOCK:
+        return _PARSED.get((str(path), digest))
+
+
+def remember(path: Path, digest: bytes, parsed: tuple[note.Note, textfile.Encoding]) -> None:
+    with _PARSED_LOCK:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[str(path), digest] = parsed
+
+
+def facts_of(name: str, path: Path, data: bytes, digest: bytes) -> Facts:
+    """Everything the index keeps about one note, from its bytes: one decode and one parse (none when the run
+    parsed these bytes already)."""
     facts = Facts(is_daily(name))
+    known = remembered(path, digest)
     try:
-        text, encoding = textfile.decode(data, str(path))
+        text, encoding = (known[0].text, known[1]) if known else textfile.decode(data, str(path))
     except textfile.NotText as err:
         facts.error = (err.line, err.reason)
         facts.rows["problems"].append((0, err.line, err.reason))
         facts.note_id = note.note_id(data.decode("utf-8", errors="replace"))  # its id still counts, if it has one
         return facts
-    head, problems = note.head_problems(text)
-    body = note.parse_body(text, head) if head is not None else None
+    head, problems = (known[0].head, []) if known else note.head_problems(text)
+    body = known[0] if known else note.parse_body(text, head) if head is not None else None
     checked, seen = lint.lint_read(head, list(problems), body)
     if encoding.codec != "utf-8":
         checked.insert(0, lint.not_utf8(text, encoding))
@@ -424,9 +450,9 @@ def _update(db: sqlite3.Connection, vault_dir: Path, listed: list[Listed], faile
             failed[item.name] = f"cannot be read ({err.strerror or err})"
             gone.append(item.name)
             continue
-        digest = hashlib.blake2b(data, digest_size=16).digest()
+        digest = digest_of(data)
         same = row is not None and row[4] == digest
-        changed.append((item, read_at, digest, None if same else facts_of(item.name, item.path, data)))
+        changed.append((item, read_at, digest, None if same else facts_of(item.name, item.path, data, digest)))
         if len(changed) >= BATCH:
             _write(db, changed, [])
             changed = []

@@ -208,9 +208,12 @@ def reask_messages(messages: list[dict[str, str]], answer: str, error: str) -> l
 
 def cjk_share(text: str) -> tuple[int, float]:
     """How many CJK characters `text` has, and their share of all letters (CJK and Latin)."""
-    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf")
-    latin = sum(1 for c in text if c.isascii() and c.isalpha())
+    cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
     return cjk, (cjk / (cjk + latin) if cjk + latin else 0.0)
+
+
+_CJK = re.compile("[\u4e00-\u9fff\u3400-\u4dbf]")  # the unified ideographs and extension A
+_LATIN = re.compile("[A-Za-z]")
 
 
 def parse_answer(

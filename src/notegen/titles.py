@@ -28,7 +28,7 @@ def same_title(a: str, b: str) -> bool:
     return bool(key) and key == title_key(b)
 
 
-@functools.lru_cache(maxsize=4096)  # a note's headings are keyed once per paper looked up
+@functools.lru_cache(maxsize=1 << 16)  # a note's headings are keyed once per paper looked up (a note of years: 20,000)
 def _key(title: str) -> str:
     text = unicodedata.normalize("NFKC", latex_text(title))
     core = set_aside(text)

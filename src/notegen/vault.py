@@ -9,7 +9,6 @@ import os
 import posixpath
 import re
 import stat
-import threading
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path, PurePath, PureWindowsPath
@@ -48,26 +47,16 @@ def _decoded(data: bytes, path: Path) -> tuple[str, Encoding]:
         raise NoteError(err.path, err.reason, err.line) from None
 
 
-_PARSED: dict[tuple[str, bytes], tuple[note.Note, Encoding]] = {}
-_PARSED_MAX = 4096
-_PARSED_LOCK = threading.Lock()  # papers are drafted side by side
-
-
 def parse_note_file(path: Path) -> tuple[note.Note, Encoding]:
-    """The note at `path`, parsed, and its encoding; NoteError when notegen cannot edit it safely. A run reads a
-    day's note several times (to plan, for the vault's tags, again under the lock before writing): the bytes are
-    read every time, and parsed once per distinct content (a note of years takes seconds to parse)."""
+    """The note at `path`, parsed, and its encoding; NoteError when notegen cannot edit it safely. The bytes are
+    read every time, and parsed once per distinct content in a run (see index.remember)."""
     data = path.read_bytes()
-    key = (str(path), hashlib.blake2b(data, digest_size=16).digest())
-    with _PARSED_LOCK:
-        found = _PARSED.get(key)
+    digest = index.digest_of(data)
+    found = index.remembered(path, digest)
     if found is None:
         text, encoding = _decoded(data, path)
         found = note.parse_note(text, str(path)), encoding
-        with _PARSED_LOCK:
-            if len(_PARSED) >= _PARSED_MAX:
-                _PARSED.pop(next(iter(_PARSED)))
-            _PARSED[key] = found
+        index.remember(path, digest, found)
     return found
 
 
