@@ -13,7 +13,7 @@ from notegen.ids import Ref
 from notegen.jobs import Job, jobs_for, not_in, with_metadata
 from notegen.result import Drafted, DraftResult
 from notegen.session import Session
-from notegen.step import Voice, draft_section
+from notegen.step import Voice, Voices, draft_section
 
 
 def draft(session: Session, refs: list[Ref], day: date, refresh: bool = False) -> DraftResult:
@@ -21,12 +21,12 @@ def draft(session: Session, refs: list[Ref], day: date, refresh: bool = False) -
     result = DraftResult()
     path = vault.note_path(session.settings, day)
     existing = day_note.read(path)  # a note notegen cannot edit stops the run here, before any request
+    voice = Voice.soon(session.settings, for_model=session.answers is not None)
     with session.bounded(min(session.settings.concurrency, len(refs))) as bounded:
         jobs = not_in(existing, jobs_for(refs, bounded, result, session.status), result)
         if jobs and existing is not None:
             note.check_appendable(existing, str(path))
         jobs = not_in(existing, with_metadata(session.arxiv, jobs, result, session.status), result)  # by title too
-        voice = Voice.of(session.settings, for_model=session.answers is not None)
         outcomes = _sections(session, jobs, voice, bounded, refresh)
     sections = []
     for job, outcome in zip(jobs, outcomes, strict=True):
@@ -40,7 +40,7 @@ def draft(session: Session, refs: list[Ref], day: date, refresh: bool = False) -
 
 
 def _sections(
-    session: Session, jobs: list[Job], voice: Voice, bounded: Bounded, refresh: bool
+    session: Session, jobs: list[Job], voice: Voices, bounded: Bounded, refresh: bool
 ) -> list[Drafted | PaperError]:
     """Every job's section, `concurrency` at a time; a FatalError (a wrong key, say) stops the rest."""
     pool = ThreadPoolExecutor(max_workers=max(1, session.settings.concurrency))

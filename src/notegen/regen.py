@@ -390,7 +390,7 @@ def _regenerate(
     FatalError (a wrong key, say) stops the rest; what was written stays."""
     if not targets:
         return
-    voice = Voice.of(session.settings)
+    voice = Voice.soon(session.settings)  # read while the PDFs are
     pool = ThreadPoolExecutor(max_workers=max(1, min(session.settings.concurrency, len(targets))))
     try:
         # Regenerating means asking the model again, not reading its last answer.

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from notegen import claims, extract, index, note, summarize, vault
@@ -43,9 +45,36 @@ class Voice:
                 return cls(vocabulary)
             return cls(vocabulary, tuple(found.examples(EXAMPLES)), summarize.length_from(found.lengths()))
 
+    @classmethod
+    def soon(cls, settings: Settings, for_model: bool = True) -> Callable[[], Voice]:
+        """The voice of the vault, read in the background while the papers are fetched and read: a run needs it
+        only when it asks the model, and the first run after the vault's index was deleted reads every note."""
+        box: dict[str, Voice | BaseException] = {}
+
+        def read() -> None:
+            try:
+                box["voice"] = cls.of(settings, for_model)
+            except BaseException as err:  # given to the paper that waits for the voice
+                box["voice"] = err
+
+        thread = threading.Thread(target=read, name="notegen-voice", daemon=True)  # Ctrl-C does not wait for it
+        thread.start()
+
+        def voice() -> Voice:
+            thread.join()
+            found = box["voice"]
+            if isinstance(found, BaseException):
+                raise found
+            return found
+
+        return voice
+
+
+Voices = Voice | Callable[[], Voice]  # a voice, or where it will come from (Voice.soon)
+
 
 def draft_section(
-    session: Session, job: Job, voice: Voice, bounded: Bounded, number: int = 1, refresh: bool = False
+    session: Session, job: Job, voice: Voices, bounded: Bounded, number: int = 1, refresh: bool = False
 ) -> Drafted | PaperError:
     """The paper's section (with figure `number`), or why not. A FatalError (a wrong key, say) stops the run;
     any other fault fails this paper only. `refresh` asks the model again instead of reading its last answer."""
@@ -93,7 +122,7 @@ def first_messages(
     return summarize.build_messages(prompts, inputs, vocabulary, note.OPENING, examples, voice.length)
 
 
-def _draft(session: Session, job: Job, voice: Voice, bounded: Bounded, number: int, refresh: bool) -> Drafted:
+def _draft(session: Session, job: Job, voice: Voices, bounded: Bounded, number: int, refresh: bool) -> Drafted:
     settings = session.settings
     found, inputs = read_paper(session, job, bounded, number)
     image, stored = None, None
@@ -108,7 +137,7 @@ def _draft(session: Session, job: Job, voice: Voice, bounded: Bounded, number: i
     if session.answers is not None:
         session.status(f"{job.name}: asking {settings.model} for the summary")
         with session.model_slots:
-            summary, tag, review = _summarize(session, job.name, inputs, voice, refresh)
+            summary, tag, review = _summarize(session, job.name, inputs, voice() if callable(voice) else voice, refresh)
     section = note.Section(
         paper=job.marker,
         title=inputs.title,
