@@ -24,10 +24,11 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from notegen import lint, note, summarize, textfile
 from notegen.settings import Settings
@@ -49,19 +50,20 @@ _TABLES = {
     "items": "line INTEGER, kind TEXT, title TEXT, paper TEXT, reason TEXT",  # review lines and the like
     "tag_lines": "line INTEGER, lower TEXT, by_notegen INTEGER, title TEXT, paper TEXT",  # sections' tag lines
     "problems": "ord INTEGER, line INTEGER, message TEXT",  # what check finds in the note alone
-    "hashtags": "ord INTEGER, line INTEGER, tag TEXT",  # every hashtag, as Dendron finds them
-    "images": "ord INTEGER, line INTEGER, url TEXT",
+    "hashtags": "ord INTEGER, line INTEGER, tag TEXT, lower TEXT",  # every hashtag, as Dendron finds them
+    "images": "ord INTEGER, line INTEGER, url TEXT, remote INTEGER, folder TEXT, file TEXT",  # folder: of the vault
 }
 _SCHEMA = [
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE notes (name TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, ino INTEGER, "
     "hash BLOB, checked_ns INTEGER, daily INTEGER, blank INTEGER, note_id TEXT, id_line INTEGER, "
-    "error_line INTEGER, error TEXT)",
+    "error_line INTEGER, error TEXT, name_problem TEXT)",
     *(f"CREATE TABLE {table} (name TEXT NOT NULL, {columns})" for table, columns in _TABLES.items()),
     *(f"CREATE INDEX {table}_name ON {table}(name)" for table in _TABLES),
     "CREATE INDEX sections_paper ON sections(paper_key)",
     "CREATE INDEX sections_title ON sections(title_key)",
     "CREATE INDEX sections_source ON sections(source_key)",
+    "CREATE INDEX images_file ON images(folder, file)",
 ]
 
 
@@ -123,8 +125,8 @@ def facts_of(name: str, path: Path, data: bytes, digest: bytes) -> Facts:
     if encoding.codec != "utf-8":
         checked.insert(0, lint.not_utf8(text, encoding))
     facts.rows["problems"] = [(n, line, message) for n, (line, message) in enumerate(checked)]
-    facts.rows["hashtags"] = [(n, line, tag) for n, (line, tag) in enumerate(seen.hashtags)]
-    facts.rows["images"] = [(n, line, url) for n, (line, url) in enumerate(seen.images)]
+    facts.rows["hashtags"] = [(n, line, tag, tag.lower()) for n, (line, tag) in enumerate(seen.hashtags)]
+    facts.rows["images"] = [(n, line, url, *_image_file(url)) for n, (line, url) in enumerate(seen.images)]
     facts.note_id, facts.id_line = seen.note_id, seen.id_line
     if problems:
         line, message = problems[0]
@@ -135,6 +137,13 @@ def facts_of(name: str, path: Path, data: bytes, digest: bytes) -> Facts:
     if facts.daily:
         _section_facts(body, facts.rows, seen.hashtags)
     return facts
+
+
+def _image_file(url: str) -> tuple[bool, str, str]:
+    """(remote, folder, file name) of an image link: Dendron's preview takes image paths as relative to the vault,
+    and the parser gives them %-escaped."""
+    folder, name = os.path.split(unquote(url))
+    return bool(re.match(r"^[a-z]+://", url)), folder, name
 
 
 def _section_facts(
@@ -191,7 +200,7 @@ class Listed:
     """A file of the vault as the directory lists it."""
 
     name: str
-    path: Path
+    path: str
     identity: tuple[int, int, int, int]  # size, mtime and ctime in ns, file id (0 on Windows: the others decide)
 
     @property
@@ -279,13 +288,64 @@ class Index:
             args += [normal, normal]
         return [self.path(name) for (name,) in sorted(self.db.execute(query, args))]
 
-    def check_facts(self) -> dict[str, tuple[list[tuple[int, str]], list[tuple[int, str]], list[tuple[int, str]]]]:
-        """Per note: what check finds in it alone, its hashtags and its images, each (line, text) in order."""
-        found: dict[str, tuple[list[tuple[int, str]], list[tuple[int, str]], list[tuple[int, str]]]] = {}
-        for slot, table, column in ((0, "problems", "message"), (1, "hashtags", "tag"), (2, "images", "url")):
-            for name, line, text in self.db.execute(f"SELECT name, line, {column} FROM {table} ORDER BY name, ord"):
-                found.setdefault(name, ([], [], []))[slot].append((line, text))
+    def alone(self) -> list[tuple[str, int, str]]:
+        """(note, line, message) of what check finds in each note alone, in the notes' order."""
+        return list(self.db.execute("SELECT name, line, message FROM problems ORDER BY name, ord"))
+
+    def hashtags_without(self, notes: Iterable[str]) -> list[tuple[str, int, str]]:
+        """(note, line, tag) of each hashtag whose note `tags.<tag>.md` (in any case) is not among `notes`."""
+        tag_notes = {n.lower() for n in notes if n.lower().startswith("tags.")}
+        self._fill("present (name TEXT PRIMARY KEY)", [(n,) for n in sorted(tag_notes)])
+        query = """SELECT name, line, tag FROM hashtags
+                   WHERE 'tags.' || lower || '.md' NOT IN (SELECT name FROM present) ORDER BY name, ord"""
+        return list(self.db.execute(query))
+
+    def images_missing(self) -> list[tuple[str, int, str]]:
+        """(note, line, url) of each image a note links on this computer that is not there. Each folder the
+        links point into is listed once (a vault of years links tens of thousands of images from one); a link
+        the listing lacks is looked up, since a case-insensitive file system finds `Figure.png` as `figure.png`."""
+        listing: dict[str, set[str]] = {}
+        gone: list[tuple[str, str]] = []
+        for folder, file in self.db.execute("SELECT DISTINCT folder, file FROM images WHERE NOT remote").fetchall():
+            if folder not in listing:
+                try:
+                    listing[folder] = set(os.listdir(os.path.join(self.vault_dir, folder)))
+                except OSError:
+                    listing[folder] = set()
+            if file not in listing[folder]:
+                gone.append((folder, file))
+        if not gone:
+            return []
+        self._fill("gone (folder TEXT, file TEXT, PRIMARY KEY (folder, file))", gone)
+        query = """SELECT name, line, url FROM images WHERE NOT remote AND (folder, file) IN
+                   (SELECT folder, file FROM temp.gone) ORDER BY name, ord"""
+        exists: dict[str, bool] = {}
+        found = []
+        for name, line, url in self.db.execute(query).fetchall():
+            if url not in exists:
+                exists[url] = os.path.exists(os.path.join(self.vault_dir, unquote(url)))
+            if not exists[url]:
+                found.append((name, line, url))
         return found
+
+    def _fill(self, table: str, rows: Sequence[tuple[str, ...]]) -> None:
+        """A temporary table of this connection, with `rows` (in one transaction: one per row is slow)."""
+        name = table.split(" ", 1)[0]
+        self.db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table}")
+        self.db.execute("BEGIN")
+        try:
+            self.db.execute(f"DELETE FROM temp.{name}")
+            if rows:
+                marks = ",".join("?" * len(rows[0]))
+                self.db.executemany(f"INSERT OR IGNORE INTO temp.{name} VALUES ({marks})", rows)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def name_problems(self) -> dict[str, str | None]:
+        """Why each note's file name is one Dendron rejects or a system cannot hold (lint.check_name), or None."""
+        return dict(self.db.execute("SELECT name, name_problem FROM notes").fetchall())
 
     def id_lines(self) -> dict[str, tuple[str, int]]:
         """Each note's id and the line it is on."""
@@ -337,7 +397,7 @@ def _listing(vault_dir: Path) -> tuple[list[Listed], dict[str, str]]:
             failed[entry.name] = f"cannot be read ({err.strerror or err})"
             continue
         identity = (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino)
-        listed.append(Listed(entry.name, Path(entry.path), identity))
+        listed.append(Listed(entry.name, entry.path, identity))
     listed.sort(key=lambda item: item.name)
     return listed, failed
 
@@ -392,6 +452,7 @@ def _memory() -> sqlite3.Connection:
 def _prepare(db: sqlite3.Connection) -> None:
     """Make the tables, or make them again when they were written by other code than this."""
     db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA temp_store = MEMORY")  # the tables a query fills for itself (check's listing)
     want = _fingerprint()
     try:
         row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
@@ -445,14 +506,15 @@ def _update(db: sqlite3.Connection, vault_dir: Path, listed: list[Listed], faile
             continue  # as recorded
         read_at = time.time_ns()
         try:
-            data = item.path.read_bytes()
+            with open(item.path, "rb") as file:
+                data = file.read()
         except OSError as err:
             failed[item.name] = f"cannot be read ({err.strerror or err})"
             gone.append(item.name)
             continue
         digest = digest_of(data)
         same = row is not None and row[4] == digest
-        changed.append((item, read_at, digest, None if same else facts_of(item.name, item.path, data, digest)))
+        changed.append((item, read_at, digest, None if same else facts_of(item.name, Path(item.path), data, digest)))
         if len(changed) >= BATCH:
             _write(db, changed, [])
             changed = []
@@ -477,8 +539,15 @@ def _write(db: sqlite3.Connection, changed: list[tuple[Listed, int, bytes, Facts
             _drop(db, item.name)
             error_line, error = facts.error if facts.error else (None, None)
             db.execute(
-                "INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (item.name, *identity, facts.daily, facts.blank, facts.note_id, facts.id_line, error_line, error),
+                "INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    *(item.name, *identity, facts.daily, facts.blank),
+                    facts.note_id,
+                    facts.id_line,
+                    error_line,
+                    error,
+                    lint.check_name(item.name),
+                ),
             )
             for table, rows in facts.rows.items():
                 if rows:
