@@ -14,7 +14,7 @@ same title was asked before) on a new day; `regen` of the paper the last draft w
 the first run after deleting the workspace's .notegen, warm the run after it. Empty and vault runs alternate; the
 table shows medians of --repeat runs and vault / empty. Start-up: a refused input (`draft 24o1.16420`, exit 2)
 beside `--version`. Targets beside the ratios: one-paper draft <= 1.25x, review and check (second run) <= 2x,
-refused input <= 2x --version. Prints numbers; never fails.
+refused input <= 2x --version; on 10,000 notes or more, each within 1.5 times that. Prints numbers; never fails.
 """
 
 from __future__ import annotations
@@ -375,6 +375,8 @@ def report(empty: Workspace, big: Workspace, built: Built, build_s: float, args:
         for phase in ("cold", "warm"):
             e, v = median(empty, (name, phase)), median(big, (name, phase))
             target = TARGETS.get((name, phase))
+            if target and built.notes >= 10_000:  # the issue's allowance for a vault of decades: 1.5 times the ratio
+                target *= 1.5
             verdict = f"<= {target:g}x  {'ok' if v / e <= target else 'MISSED'}" if target else ""
             print(f"{name + ' ' + phase:16} {e:8.2f} {v:8.2f} {v / e:6.2f}   {verdict}".rstrip())
     version = {ws.name: median(ws, ("--version", "")) for ws in (empty, big)}

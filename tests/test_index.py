@@ -338,3 +338,19 @@ def test_a_note_changed_while_the_index_is_read_is_seen_by_the_next_run(ws: Path
         stop.set()
         thread.join()
     assert answers(config) == cold(config, tmp_path)
+
+
+def test_notes_read_in_several_processes_give_the_facts_read_in_one(ws: Path, tmp_path: Path, monkeypatch) -> None:
+    """A first run over a vault of years reads every note, in as many processes as the computer has cores."""
+    config = load(ws, tmp_path)
+    monkeypatch.setattr(index, "PARALLEL_FROM", 8)
+    monkeypatch.setattr(index, "CHUNK", 4)
+    here: list[str] = []
+    real = index.facts_of
+    monkeypatch.setattr(index, "facts_of", lambda name, *rest: here.append(name) or real(name, *rest))
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    warm = answers(config)
+    assert here == []  # every note was read by the workers
+    monkeypatch.setattr(index, "PARALLEL_FROM", 10**9)
+    assert warm == cold(config, tmp_path)
+    assert len(here) > 40

@@ -58,6 +58,11 @@ def _context() -> _Context:
 _CONTEXT = _context()
 
 
+def start_context() -> _Context:
+    """How notegen starts worker processes here (see _context); the vault's index starts its own with it."""
+    return _CONTEXT
+
+
 def _cap_memory(memory_bytes: int) -> None:
     """The OS's own bound on the worker's address space, where there is one: an allocation past it fails in
     the worker (MemoryError) and the worker lives on. macOS raises ValueError here (python/cpython#78783,

@@ -21,6 +21,7 @@ import hashlib
 import logging
 import os
 import re
+import signal
 import sqlite3
 import threading
 import time
@@ -39,6 +40,9 @@ FORMAT = "1"  # the tables' layout; the code that makes the facts is fingerprint
 RACY_NS = 3_000_000_000  # a note changed this close to being read is checked by its content (FAT keeps 2 s)
 EXAMPLE_CHARS = 700  # of a summary kept as a style example
 BATCH = 200  # notes written per transaction: a long first build keeps its progress if killed
+WINDOW = 2000  # notes read before their facts are made and written (what a first run holds in memory)
+PARALLEL_FROM = 400  # notes read at once for which processes are started (each takes a third of a second)
+CHUNK = 100  # notes a process is given at a time
 LOCK_WAIT = 10.0  # seconds to wait for another run's write; then this run keeps its index in memory
 _SAID = re.compile(r"（notegen）：(.*)$", re.DOTALL)
 
@@ -499,7 +503,7 @@ def _update(db: sqlite3.Connection, vault_dir: Path, listed: list[Listed], faile
     known = {row[0]: row[1:] for row in db.execute(query)}
     present = {item.name for item in listed}
     gone = [name for name in known if name not in present]
-    changed: list[tuple[Listed, int, bytes, Facts | None]] = []  # (file, when read, hash, new facts or None)
+    read: list[tuple[Listed, int, bytes, bytes | None]] = []  # (file, when read, hash, its bytes or None: unchanged)
     for item in listed:
         row = known.get(item.name)
         if row is not None and row[:4] == item.identity and item.mtime_ns + RACY_NS < row[5]:
@@ -513,13 +517,55 @@ def _update(db: sqlite3.Connection, vault_dir: Path, listed: list[Listed], faile
             gone.append(item.name)
             continue
         digest = digest_of(data)
-        same = row is not None and row[4] == digest
-        changed.append((item, read_at, digest, None if same else facts_of(item.name, Path(item.path), data, digest)))
-        if len(changed) >= BATCH:
-            _write(db, changed, [])
-            changed = []
-    if changed or gone:
-        _write(db, changed, gone)
+        read.append((item, read_at, digest, None if row is not None and row[4] == digest else data))
+        if len(read) >= WINDOW:
+            _settle(db, read, [])
+            read = []
+    if read or gone:
+        _settle(db, read, gone)
+
+
+def _settle(db: sqlite3.Connection, read: list[tuple[Listed, int, bytes, bytes | None]], gone: list[str]) -> None:
+    """Make the facts of the notes `read` and write them, with the notes `gone` dropped."""
+    made = iter(
+        _facts_many([(item.name, item.path, data, digest) for item, _, digest, data in read if data is not None])
+    )
+    changed = [(item, at, digest, next(made) if data is not None else None) for item, at, digest, data in read]
+    _write(db, changed[:BATCH], gone)
+    for start in range(BATCH, len(changed), BATCH):
+        _write(db, changed[start : start + BATCH], [])
+
+
+Job = tuple[str, str, bytes, bytes]  # a note to make the facts of: its name, path, bytes and their hash
+
+
+def _facts_many(jobs: list[Job]) -> list[Facts]:
+    """The facts of many notes: in several processes when there are enough (a first run over a vault of years
+    reads every note), else here."""
+    workers = min(os.cpu_count() or 1, 8, len(jobs) // CHUNK)
+    if len(jobs) < PARALLEL_FROM or workers < 2:
+        return _facts_chunk(jobs)
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from notegen import bounded
+
+    chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=bounded.start_context(), initializer=_ignore_interrupts) as pool:
+            return [facts for chunk in pool.map(_facts_chunk, chunks) for facts in chunk]
+    except (OSError, BrokenProcessPool) as err:  # no processes to be had here: read them all in this one
+        log.debug("index: %s; reading the notes in this process", err)
+        return _facts_chunk(jobs)
+
+
+def _facts_chunk(jobs: list[Job]) -> list[Facts]:
+    return [facts_of(name, Path(path), data, digest) for name, path, data, digest in jobs]
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C is the run's to handle (it stops, and the workers end with it)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _write(db: sqlite3.Connection, changed: list[tuple[Listed, int, bytes, Facts | None]], gone: list[str]) -> None:
