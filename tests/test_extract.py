@@ -7,10 +7,17 @@ import pytest
 
 from notegen.errors import PaperError
 from notegen.extract import ZOOM, check_pdf, extract
-from notegen.figures import Box, Line, is_caption
+from notegen.figures import Box, Line, Style, is_caption
 from tests.pdfs import paper
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdfs"
+
+
+BODY = Style(10, "Body")
+
+
+def line_of(text: str, size: float = 10, font: str = "Body", bold: bool = False) -> Line:
+    return Line(Box(0, 0, 100, 10), text, size, font, False, 0, bold, font + "-Bold" if bold else font)
 
 
 @pytest.mark.parametrize(
@@ -23,10 +30,22 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdfs"
         "Fig 1: x",
         "FIGURE 1. The pipeline",
         "Figure 1.",
+        "图1：系统框图",
+        "图 1：系统框图",
+        "图 1. 系统框图",
+        "图1．系统框图",
+        "图1、系统框图",
+        "圖 1：系統架構",
+        "図1：システム構成",
+        "Abb. 1: Überblick",
+        "Abbildung 1: Überblick",
+        "Рис. 1. Схема метода",
+        "Рисунок 1 — Схема метода",
+        "Figura 1: Visão geral",
     ],
 )
 def test_caption_openings_are_accepted(line):
-    assert is_caption(Line(Box(0, 0, 100, 10), line, 10, "Body", False, 0, label_font="Body"), 1, "Body")
+    assert is_caption(line_of(line), 1, BODY)
 
 
 @pytest.mark.parametrize(
@@ -38,17 +57,39 @@ def test_caption_openings_are_accepted(line):
         "Figure 12. x",
         "Figures 1 and 2 show",
         "Table 1: results",
+        "Figure 1.1: the first figure of chapter 1",  # figure 1 is the first figure, not 1.1 (see find_figure)
+        "Figure 1-2: another",
+        "Fig. 1–3 show the results",
+        "图1所示的系统包括三个部分",
+        "图 1 展示了系统的结构",  # in the body's type: a sentence
+        "图12：其他",
+        "表1：实验结果",
+        "如图1所示",
     ],
 )
 def test_body_sentences_and_other_labels_are_rejected(line):
-    assert not is_caption(Line(Box(0, 0, 100, 10), line, 10, "Body", False, 0, label_font="Body"), 1, "Body")
+    assert not is_caption(line_of(line), 1, BODY)
 
 
 def test_a_set_off_label_without_punctuation_is_a_caption():
     bold = Line(Box(0, 0, 100, 10), "Figure 1 Simultaneous recordings", 8, "Sans", False, 0, True, "Sans-Bold")
-    assert is_caption(bold, 1, "Serif")
+    assert is_caption(bold, 1, Style(10, "Serif"))
     plain = Line(Box(0, 0, 100, 10), "Figure 1 Simultaneous recordings", 10, "Serif", False, 0, False, "Serif")
-    assert not is_caption(plain, 1, "Serif")
+    assert not is_caption(plain, 1, Style(10, "Serif"))
+
+
+def test_a_chinese_caption_without_punctuation_is_one_when_set_off_from_the_body():
+    """ "图1 系统框图": a space, then the caption, in a smaller size or a bold or other label."""
+    assert is_caption(line_of("图1 系统框图", size=9), 1, BODY)
+    assert is_caption(line_of("图 1 系统框图", bold=True), 1, BODY)
+    assert not is_caption(line_of("图 1 系统框图"), 1, BODY)
+    assert not is_caption(line_of("图1系统框图", size=9), 1, BODY)  # a sentence goes on without a space
+
+
+@pytest.mark.parametrize("line", ["Figure 2.1: Overview", "Fig. 3-1. Overview", "图 2.1 系统框图", "图2-1：系统框图"])
+def test_a_figure_numbered_in_its_chapter_is_a_first_figure_candidate(line):
+    assert is_caption(line_of(line, size=9), None, BODY)
+    assert not is_caption(line_of("Figure 2: Overview"), None, BODY)
 
 
 def test_vector_figure_is_found_and_rendered(tmp_path):
@@ -76,13 +117,13 @@ def test_rendering_is_deterministic(tmp_path):
 def test_no_caption_means_no_figure_and_a_reason(tmp_path):
     got = extract(paper(tmp_path / "p.pdf", caption=None), "p")
     assert got.figure is None
-    assert got.figure_reason == 'no caption "Figure 1" in the PDF'
+    assert str(got.figure_reason) == 'no caption "Figure 1" in the PDF'
 
 
 def test_caption_without_a_figure_gives_no_crop(tmp_path):
     got = extract(paper(tmp_path / "p.pdf", figure="none"), "p")
     assert got.figure is None
-    assert got.figure_reason == "found the caption of Figure 1 on page 1 but no figure beside it"
+    assert str(got.figure_reason) == "found the caption of Figure 1 on page 1 but no figure beside it"
 
 
 def test_title_abstract_and_introduction(tmp_path):

@@ -262,7 +262,7 @@ def test_no_figure_says_so():
     doc, (page,) = new_doc()
     body(page, 72, 72, 540, 740)
     figure, reason = find_figure(doc)
-    assert figure is None and reason == 'no caption "Figure 1" in the PDF'
+    assert figure is None and str(reason) == 'no caption "Figure 1" in the PDF'
 
 
 @pytest.mark.parametrize("label", ["Fig. 1.", "FIG. 1.", "Figure 1 |", "FIGURE 1:"])
@@ -578,3 +578,68 @@ def test_a_doubtful_figure_gets_a_line_under_it_in_the_note(workspace, run, tmp_
     assert f"{image}\n> **请核对关键图**（notegen）：图离图注较远，请确认这就是该图\n\n**待填写**" in text
     parsed = note.parse_note(text, "n")
     assert not note.edited(parsed, parsed.sections[0])  # the line is notegen's, not part of the summary
+
+
+ZH_PROSE = "本文研究了在有限标注数据下训练视觉模型的问题，并讨论了数据集构建方式对结论的影响。如图1所示，"
+
+
+def zh_body(page: pymupdf.Page, x0: float, y0: float, x1: float, y1: float, size: float = 10.5) -> None:
+    """Chinese running text, as a thesis sets it (a sentence that names 图1 in it, as the body does)."""
+    assert page.insert_textbox(pymupdf.Rect(x0, y0, x1, y1), ZH_PROSE * 6, fontsize=size, fontname="china-s") >= 0
+
+
+def test_a_thesis_whose_figures_are_numbered_by_chapter_gives_its_first_figure():
+    """No figure 1: "Figure 2.1" on page 3 (chapter 1 has none) stands for figure 1; "Figure 2.2" after it not."""
+    doc, (title, intro, page, later) = new_doc(4)
+    title.insert_textbox(pymupdf.Rect(54, 200, 558, 260), "A Thesis on Learning", fontsize=24, align=1)
+    body(intro, 72, 72, 540, 740)
+    body(page, 72, 72, 540, 200)
+    plot(page, pymupdf.Rect(150, 220, 460, 400))
+    caption(page, pymupdf.Rect(72, 410, 540, 430), "Figure 2.1: The model studied in this chapter.")
+    body(page, 72, 440, 540, 740)
+    plot(later, pymupdf.Rect(150, 72, 460, 250), color=(0.8, 0.1, 0.1))
+    caption(later, pymupdf.Rect(72, 260, 540, 280), "Figure 2.2: Its results.")
+    found(doc, 2, pymupdf.Rect(150, 220, 460, 400))
+    figure, _ = find_figure(doc, 2)
+    assert figure is None  # "Figure 2.1" is not figure 2: only figure 1 stands for the first figure
+
+
+def test_figure_1_1_is_the_first_figure_and_figure_1_2_not():
+    doc, (page,) = new_doc()
+    plot(page, pymupdf.Rect(150, 72, 460, 250))
+    caption(page, pymupdf.Rect(72, 260, 540, 280), "Figure 1.1: The first figure of chapter one.")
+    plot(page, pymupdf.Rect(150, 300, 460, 480), color=(0.8, 0.1, 0.1))
+    caption(page, pymupdf.Rect(72, 490, 540, 510), "Figure 1.2: The second.")
+    body(page, 72, 530, 540, 740)
+    found(doc, 0, pymupdf.Rect(150, 72, 460, 250))
+
+
+@pytest.mark.parametrize(
+    ("label", "size"),
+    [
+        ("图 1：系统的整体框架。", 9),
+        ("图1．系统的整体框架", 9),
+        ("图 2.1 系统的整体框架", 9),
+        ("图2-1：系统的整体框架", 10.5),
+    ],
+)
+def test_a_chinese_paper_or_thesis_caption(label, size):
+    """图 1 / 图1： / 图 2.1 (a thesis, no figure 1), under the figure, with Chinese body text that names 图1."""
+    doc, (page,) = new_doc()
+    zh_body(page, 72, 72, 540, 200)
+    plot(page, pymupdf.Rect(150, 220, 460, 400))
+    caption(page, pymupdf.Rect(72, 410, 540, 440), label, size=size, font="china-s")
+    zh_body(page, 72, 450, 540, 740)
+    found(doc, 0, pymupdf.Rect(150, 220, 460, 400))
+
+
+def test_a_missing_figure_is_explained_in_chinese_in_the_note(tmp_path: Path):
+    doc, (page,) = new_doc()
+    zh_body(page, 72, 72, 540, 740)
+    figure, reason = find_figure(doc, 1)
+    assert figure is None and reason is not None
+    assert (
+        note.missing_figure_line(reason.zh)
+        == "> **未找到关键图**（notegen）：PDF 里没有找到图 1 的图注 — 请手动添加关键图。"
+    )
+    assert str(reason) == 'no caption "Figure 1" in the PDF'  # on the terminal and in `notegen figure --json`

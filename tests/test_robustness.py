@@ -106,7 +106,7 @@ def test_a_600_page_pdf_without_figure_1_is_read_in_bounded_time(tmp_path):
     doc.save(tmp_path / "long.pdf")
     start = time.perf_counter()
     got = extract(tmp_path / "long.pdf", "long")
-    assert got.figure is None and got.figure_reason == 'no caption "Figure 1" in the PDF'
+    assert got.figure is None and str(got.figure_reason) == 'no caption "Figure 1" in the PDF'
     assert time.perf_counter() - start < 20
 
 
@@ -123,7 +123,7 @@ def test_a_scanned_image_only_pdf(tmp_path, workspace, run):
     assert r.code == 0, r.err
     text = NOTE.read_text()
     assert "## scan\n" in text  # no text at all: the file name is the title
-    assert '> **未找到关键图**（notegen）：no caption "Figure 1" in the PDF' in text
+    assert "> **未找到关键图**（notegen）：PDF 里没有找到图 1 的图注 — 请手动添加关键图。" in text
 
 
 # -- network --------------------------------------------------------------------------------------------

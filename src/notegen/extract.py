@@ -88,7 +88,7 @@ class Extracted:
     abstract: str
     introduction: str
     figure: Figure | None
-    figure_reason: str | None  # why there is no figure, for the reviewer
+    figure_reason: NoFigure | None  # why there is no figure, for the reviewer
 
 
 @_bounded_read
@@ -151,7 +151,7 @@ def figure_only(path: Path, name: str, number: int = 1) -> FigureResult:
     start = time.perf_counter()
     with _open(path, name) as doc:
         figure, reason = find_figure(doc, number)
-    return FigureResult(figure, reason, (time.perf_counter() - start) * 1000)
+    return FigureResult(figure, str(reason) if reason else None, (time.perf_counter() - start) * 1000)
 
 
 @dataclass(frozen=True)
@@ -283,7 +283,6 @@ def _title_lines(page: pymupdf.Page) -> list[paper_title.Line]:
 # -- the figure ---------------------------------------------------------------------------------------
 
 _INK_TABLE = bytes(1 if value < figures.INK else 0 for value in range(256))
-_QUICK = re.compile(r"(?:Fig|FIG)")
 
 
 class _Ink:
@@ -766,18 +765,46 @@ def _ink_beside(
 MIN_SIDE = 36.0  # points: narrower than this beside a caption holds no figure
 
 
-def find_figure(doc: pymupdf.Document, number: int = 1) -> tuple[Figure | None, str | None]:
-    """Figure `number` and its PNG, or None and the reason, for the reviewer.
+@dataclass(frozen=True)
+class NoFigure:
+    """Why no figure was found: in English for the terminal and `notegen figure`, in Chinese for the note."""
+
+    en: str
+    zh: str
+
+    def __str__(self) -> str:
+        return self.en
+
+
+def find_figure(doc: pymupdf.Document, number: int = 1) -> tuple[Figure | None, NoFigure | None]:
+    """Figure `number` and its PNG, or None and the reason, for the reviewer. A thesis or a book numbers its
+    figures by chapter: without a figure 1, its first figure (2.1, say) stands for figure 1.
 
     A page is searched as its content reads: a page shown rotated (/Rotate 90, a journal's landscape page) in
     its own coordinates, where its text and its renders agree; a figure set sideways, its caption running up the
     side, on a view of the page turned upright. The box and the PNG are the page's as a viewer shows it.
     """
+    figure, seen = _find(doc, number)
+    if figure is None and seen is None and number == 1:
+        figure, seen = _find(doc, None)
+    if figure is not None:
+        return figure, None
+    if seen is not None:
+        return None, NoFigure(
+            f"found the caption of Figure {number} on page {seen + 1} but no figure beside it",
+            f"第 {seen + 1} 页有图 {number} 的图注，但旁边没有找到图",
+        )
+    return None, NoFigure(f'no caption "Figure {number}" in the PDF', f"PDF 里没有找到图 {number} 的图注")
+
+
+def _find(doc: pymupdf.Document, number: int | None) -> tuple[Figure | None, int | None]:
+    """Figure `number` (None: the first numbered in its chapter), or None and the first page with its caption."""
     seen_caption: int | None = None
+    pattern = figures.caption_pattern(number)
     for index in range(doc.page_count):
         page = doc[index]
         textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_TEXT)
-        if not _QUICK.search(textpage.extractText()):
+        if not figures.QUICK.search(textpage.extractText()):
             continue
         shown = page.rotation
         if shown:
@@ -786,7 +813,6 @@ def find_figure(doc: pymupdf.Document, number: int = 1) -> tuple[Figure | None, 
         try:
             text = _page_lines(page, textpage)
             hit, seen = _search(doc, page, text, number)
-            pattern = figures.caption_pattern(number)
             for angle in sorted({_TURN[d] for t, d in text.turned if d in _TURN and pattern.match(t)}):
                 if hit is not None:
                     break
@@ -802,9 +828,7 @@ def find_figure(doc: pymupdf.Document, number: int = 1) -> tuple[Figure | None, 
             seen_caption = index if seen_caption is None else seen_caption
         if hit is not None:
             return _as_shown(doc, index, hit), None
-    if seen_caption is not None:
-        return None, f"found the caption of Figure {number} on page {seen_caption + 1} but no figure beside it"
-    return None, f'no caption "Figure {number}" in the PDF'
+    return None, seen_caption
 
 
 @dataclass(frozen=True)
@@ -837,17 +861,17 @@ def _turned(doc: pymupdf.Document, page: pymupdf.Page, angle: int) -> tuple[pymu
     return shown, back
 
 
-def _search(doc: pymupdf.Document, page: pymupdf.Page, text: _Text, number: int) -> tuple[_Hit | None, bool]:
+def _search(doc: pymupdf.Document, page: pymupdf.Page, text: _Text, number: int | None) -> tuple[_Hit | None, bool]:
     """Figure `number` found from a caption on this page, and whether its caption is there at all."""
     lines = text.lines
     style = figures.body_style(lines)
     seen = False
     for at, line in enumerate(lines):
-        if not figures.is_caption(line, number, style.body_font):
+        if not figures.is_caption(line, number, style):
             continue
         seen = True
         located = _locate(doc, page, lines, style, at, text.marks)
-        log.debug("figure %d: caption %r on page %d: %s", number, line.text[:40], page.number, located and located[3])
+        log.debug("figure %s: caption %r on page %d: %s", number, line.text[:40], page.number, located and located[3])
         if located is not None:
             where, box, caption, method = located
             region = figures.with_margin(box, MARGIN, figures.Box(*where.page.rect))

@@ -89,25 +89,47 @@ class Line:
 
 # -- captions -----------------------------------------------------------------------------------------
 
-_LABEL = r"(?:Figure|FIGURE|Fig\.?|FIG\.?|Figs?\.)"
-_ANY_LABEL = re.compile(rf"^\s*(?:{_LABEL}|Table|TABLE|Tab\.)\s*(?:S?\d+|[IVX]+)\b")
+# A figure's label in the languages of the papers people read: English; German (Abb., Abbildung); Spanish,
+# Portuguese and Italian (Figura); Russian (Рис., Рисунок); Chinese (图, 圖) and Japanese (図), whose captions put
+# the number right after the label or after a space ("图1：", "图 2.1 系统框图").
+_WORD_LABEL = (
+    r"(?:Figure|FIGURE|Fig\.?|FIG\.?|Figs?\.|Abbildung|ABBILDUNG|Abb\.|ABB\.|Figura|FIGURA|Рисунок|РИСУНОК|Рис\.|РИС\.)"
+)
+_CJK_LABEL = r"[图圖図]"
+_LABEL = rf"(?:{_WORD_LABEL}|{_CJK_LABEL})"
+_TABLE_LABEL = r"(?:Table|TABLE|Tab\.|Tabelle|TABELLE|Tabla|Tabela|Tabella|Таблица|ТАБЛИЦА)"
+_CHAPTER = r"\d+[.\-–]\d+"  # a figure numbered in its chapter, as theses and books number them: 2.1, 2-1
+_PUNCT = r"[:：.．、|—–]"  # what may follow a caption's number ("、" and the full-width ones in Chinese captions)
+_ANY_LABEL = re.compile(
+    rf"^\s*(?:(?:{_WORD_LABEL}|{_TABLE_LABEL})\s*(?:S?{_CHAPTER}|S?\d+|[IVX]+)\b|(?P<cjk>[图圖図表])\s*(?:{_CHAPTER}|\d+)(?!\d))"
+)
+QUICK = re.compile(r"Fig|FIG|Abb|ABB|Рис|РИС|Рисунок|[图圖図]")  # a page without any of these has no caption
 
 
-def caption_pattern(number: int) -> re.Pattern[str]:
-    """A caption's opening: the label and number, then punctuation, the end of the line, or a capital."""
-    return re.compile(rf"^\s*{_LABEL}\s*{number}(?!\d)\s*(?P<punct>[:.|—–]|-\s|$)?(?P<rest>\s*\S?)")
+def caption_pattern(number: int | None) -> re.Pattern[str]:
+    """A caption's opening: the label and number, then punctuation, the end of the line, or a capital. With
+    `number` None, any figure numbered in its chapter ("Figure 2.1", "图 2-1"); figure 1 is never figure 1.1."""
+    digits = rf"{number}(?![.\-–]?\d)" if number is not None else rf"{_CHAPTER}(?!\d)"
+    return re.compile(
+        rf"^\s*(?:{_WORD_LABEL}|(?P<cjk>{_CJK_LABEL}))\s*{digits}(?P<gap>\s*)(?P<punct>{_PUNCT}|-\s|$)?(?P<rest>\s*\S?)"
+    )
 
 
-def is_caption(line: Line, number: int, body_font: str) -> bool:
-    """Whether `line` opens the caption of figure `number`, not a body sentence that mentions it."""
+def is_caption(line: Line, number: int | None, style: Style) -> bool:
+    """Whether `line` opens the caption of figure `number` (None: of the first figure a thesis numbers in its
+    chapter), not a body sentence that mentions it."""
     m = caption_pattern(number).match(line.text)
     if not m:
         return False
     if m.group("punct") is not None:
         return True
+    set_off = line.label_bold or (line.label_font != "" and line.label_font != style.body_font)
+    if m.group("cjk"):
+        # "图1 系统框图": a space, then the caption, set off from the body by its label or a smaller size; a body
+        # sentence goes on without a space ("图1所示的…") or in the body's own type.
+        return m.group("gap") != "" and (set_off or line.size < style.body_size - 0.4)
     # "Figure 1 Simultaneous recordings ..." (no punctuation): only with a set-off label and a capital next.
     rest = m.group("rest").strip()
-    set_off = line.label_bold or (line.label_font != "" and line.label_font != body_font)
     return set_off and (rest[:1].isupper() or rest[:1] == "(")
 
 
@@ -116,11 +138,14 @@ def is_any_caption(line: Line) -> bool:
     m = _ANY_LABEL.match(line.text)
     if not m:
         return False
-    rest = line.text[m.end() :].lstrip()
-    return rest[:1] in (":", ".", "|", "—", "–", "") or line.label_bold
+    after = line.text[m.end() :]
+    if m.group("cjk"):
+        return after[:1].isspace() or re.match(_PUNCT, after[:1]) is not None or not after
+    rest = after.lstrip()
+    return rest[:1] in (":", ".", "|", "—", "–", "：", "") or line.label_bold
 
 
-_LABEL_ONLY = re.compile(rf"^\s*{_LABEL}\s*$")
+_LABEL_ONLY = re.compile(rf"^\s*{_WORD_LABEL}\s*$")
 
 
 def join_split_labels(lines: list[Line]) -> list[Line]:

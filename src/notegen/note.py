@@ -205,7 +205,7 @@ def review_line(reason: str) -> str:
 
 
 def missing_figure_line(reason: str | None) -> str:
-    return f"> **{MISSING_FIGURE}**（notegen）：{neutral_line(reason or 'no figure found')} — 请手动添加关键图。"
+    return f"> **{MISSING_FIGURE}**（notegen）：{neutral_line(reason or '没有找到图')} — 请手动添加关键图。"
 
 
 def figure_line(number: int, image: str) -> str:

@@ -144,7 +144,7 @@ def _draft(session: Session, job: Job, voice: Voices, bounded: Bounded, number: 
         tag=tag,
         summary=summary,
         image=image,
-        missing_figure=found.figure_reason,
+        missing_figure=found.figure_reason.zh if found.figure_reason else None,
         figure_doubt=note.DOUBTS.get(found.figure.doubt or "") if found.figure else None,
         review=review.zh if review else None,
         review_detail=review.en if review else None,
