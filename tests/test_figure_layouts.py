@@ -643,3 +643,50 @@ def test_a_missing_figure_is_explained_in_chinese_in_the_note(tmp_path: Path):
         == "> **未找到关键图**（notegen）：PDF 里没有找到图 1 的图注 — 请手动添加关键图。"
     )
     assert str(reason) == 'no caption "Figure 1" in the PDF'  # on the terminal and in `notegen figure --json`
+
+
+def framed_raster(page: pymupdf.Page, rect: pymupdf.Rect, margin: float) -> pymupdf.Rect:
+    """An embedded image whose outer `margin` (a share of each side) is white, as exported charts often are;
+    returns where its ink is."""
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 200, 150), False)
+    pix.set_rect(pix.irect, (255, 255, 255))
+    mx, my = int(200 * margin), int(150 * margin)
+    pix.set_rect(pymupdf.IRect(mx, my, 200 - mx, 150 - my), (40, 90, 160))
+    page.insert_image(rect, pixmap=pix, keep_proportion=False)
+    sx, sy = rect.width / 200, rect.height / 150
+    return pymupdf.Rect(rect.x0 + mx * sx, rect.y0 + my * sy, rect.x1 - mx * sx, rect.y1 - my * sy)
+
+
+@pytest.mark.parametrize(
+    "note_line",
+    [
+        "Note: Shaded areas indicate recessions.",
+        "Source: Bureau of Labor Statistics.",
+        "资料来源：国家统计局。",
+        "注：阴影为衰退期。",
+    ],
+)
+@pytest.mark.parametrize("margin", [0, 0.15])
+def test_a_raster_under_a_caption_above_it_with_a_note_line_below(note_line, margin):
+    """The figure is the image's ink: not its blank margins, not the note or source line under it (the note is
+    neither the figure's nor its caption's), and no doubt about a figure whose image sits right under its caption."""
+    doc, (page,) = new_doc()
+    body(page, 72, 72, 540, 200)
+    caption(page, pymupdf.Rect(72, 210, 540, 230), "Figure 1: Unemployment rate, 1990-2020.")
+    ink = framed_raster(page, pymupdf.Rect(120, 236, 490, 460), margin)
+    caption(page, pymupdf.Rect(120, 463, 540, 490), note_line, size=8, font="china-s")
+    body(page, 72, 500, 540, 740)
+    found(doc, 0, ink)
+    figure, _ = find_figure(doc, 1)
+    assert figure is not None and figure.doubt is None and figure.caption == "Figure 1: Unemployment rate, 1990-2020."
+    assert figure.bbox[3] < 463  # the note line starts there
+
+
+def test_a_note_line_under_a_caption_below_the_figure_is_not_the_captions():
+    doc, (page,) = new_doc()
+    plot(page, pymupdf.Rect(150, 72, 460, 250))
+    caption(page, pymupdf.Rect(72, 258, 540, 272), "Figure 1: Wages by sector.")
+    caption(page, pymupdf.Rect(72, 274, 540, 290), "Source: Census microdata.", size=9)
+    body(page, 72, 300, 540, 740)
+    figure, _ = find_figure(doc, 1)
+    assert figure is not None and figure.caption == "Figure 1: Wages by sector."

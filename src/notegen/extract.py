@@ -326,9 +326,7 @@ class _Ink:
                 continue  # "(a) ..." rows stay: they bridge the rows of panels
             self._blank(raw, line.box.grown(1))
         self.graphics = raw.translate(_INK_TABLE)
-        self.soft = [
-            line.box for line in lines if not figures.is_body(line, style) and not figures.is_any_caption(line)
-        ]
+        self.soft = [line.box for line in lines if figures.figure_text(line, style)]
 
     def _blank(self, raw: bytearray, box: figures.Box) -> None:
         """Paint `box` white in the render `raw`."""
@@ -497,9 +495,7 @@ class _Ink:
         if graphics is None:
             return None
         page_box = figures.Box(*self.page.rect)
-        text = [
-            line for line in self.lines if not figures.is_body(line, self.style) and not figures.is_any_caption(line)
-        ]
+        text = [line for line in self.lines if figures.figure_text(line, self.style)]
         if not isinstance(seed, range):  # text between the figure and its caption is the figure's
             graphics = figures.between(graphics, text, seed[1], band)
         small = self.style.body_size - 0.5
@@ -616,8 +612,9 @@ def _locate(
         (below_ink, figures.band_below(caption, walls, column), ("down", math.ceil(caption.y1))),
     ):
         sparse = where.region(band, seed, sparse=True)
-        if sparse is not None:
-            return where, sparse, text, f"caption-{'below' if seed[0] == 'up' else 'above'}-sparse-figure"
+        if sparse is not None:  # far from the caption, unless an image's blank margins made it look so
+            kind = "figure" if _placed_next_to(page, caption, sparse) else "sparse-figure"
+            return where, sparse, text, f"caption-{'below' if seed[0] == 'up' else 'above'}-{kind}"
     if not _is_set_off(lines[at], style):
         return None
     if column.width < page_box.width * 0.75:  # a caption in one column may sit beside its figure
@@ -641,6 +638,19 @@ def _locate(
             if found is not None and found.height >= nxt_zone.height * 0.3:
                 return ink, found, text, "figure-on-next-page"
     return None
+
+
+def _placed_next_to(page: pymupdf.Page, caption: figures.Box, found: figures.Box) -> bool:
+    """Whether `found` (the ink of a figure well away from its caption) is an embedded image placed right next to
+    the caption, whose blank margins are what lie between: the figure is cropped to its ink all the same."""
+    for kind, rect in page.get_bboxlog():
+        if kind != "fill-image":
+            continue
+        placed = figures.Box(*rect)
+        gap = max(caption.y0 - placed.y1, placed.y0 - caption.y1)
+        if gap <= figures.START_GAP and (placed & found.grown(1)).area >= 0.95 * found.area:
+            return True
+    return False
 
 
 def _framed(
@@ -921,7 +931,9 @@ def doubt_of(ink: _Ink, region: figures.Box, method: str = "", caption: figures.
     if _cut_through(ink, region):
         return "cut through"
     captions = [
-        figures.caption_box(ink.lines, i)[0] for i, line in enumerate(ink.lines) if figures.is_any_caption(line)
+        figures.caption_box(ink.lines, i)[0]
+        for i, line in enumerate(ink.lines)
+        if figures.is_any_caption(line) or figures.is_figure_note(line)
     ]
     captions += [caption] if caption is not None else []
     others = [line for line in ink.lines if not any(line.box.intersects(c) for c in captions)]

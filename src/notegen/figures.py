@@ -145,6 +145,26 @@ def is_any_caption(line: Line) -> bool:
     return rest[:1] in (":", ".", "|", "—", "–", "：", "") or line.label_bold
 
 
+# A figure's note or source line, set under it (economics, statistics, Chinese journals): neither the figure's
+# text nor its caption's.
+_NOTE = re.compile(
+    r"^\s*(?:(?:Notes?|NOTES?|Sources?|SOURCES?|Data sources?|Note and sources?|Notes and sources?)\s*[:：.]"
+    r"|(?:Quelle|Anmerkung(?:en)?|Fuente|Fuentes|Fonte|Nota|Notas|Источник|Примечание)\s*[:：]"
+    r"|(?:资料来源|数据来源|來源|来源|注释|注|附注)\s*[:：])"
+)
+
+
+def is_figure_note(line: Line) -> bool:
+    """Whether `line` opens a figure's note or source line ("Note:", "Source:", "资料来源：", "注：")."""
+    return _NOTE.match(line.text) is not None
+
+
+def figure_text(line: Line, style: Style) -> bool:
+    """Whether `line` may be a figure's own text (labels, legends, panel titles): not body text, not a caption,
+    not a figure's note or source line."""
+    return not is_body(line, style) and not is_any_caption(line) and not is_figure_note(line)
+
+
 _LABEL_ONLY = re.compile(rf"^\s*{_WORD_LABEL}\s*$")
 
 
@@ -185,7 +205,9 @@ def caption_box(lines: Sequence[Line], index: int) -> tuple[Box, str]:
                 continue
             break
         gap = line.box.y0 - last.y1
-        if line.box.y0 < last.y0 - 1 or gap > 1.1 * size or abs(line.size - size) > 0.6 or is_any_caption(line):
+        if line.box.y0 < last.y0 - 1 or gap > 1.1 * size or abs(line.size - size) > 0.6:
+            break
+        if is_any_caption(line) or is_figure_note(line):
             break
         if box.x_overlap(line.box) < 0.8 * line.box.width:
             break  # another column, or text beside the caption
