@@ -682,11 +682,12 @@ def test_a_raster_under_a_caption_above_it_with_a_note_line_below(note_line, mar
     assert figure.bbox[3] < 463  # the note line starts there
 
 
-def test_a_note_line_under_a_caption_below_the_figure_is_not_the_captions():
+def test_a_source_line_set_under_a_caption_is_read_with_it_and_not_cropped():
     doc, (page,) = new_doc()
     plot(page, pymupdf.Rect(150, 72, 460, 250))
     caption(page, pymupdf.Rect(72, 258, 540, 272), "Figure 1: Wages by sector.")
-    caption(page, pymupdf.Rect(72, 274, 540, 290), "Source: Census microdata.", size=9)
+    caption(page, pymupdf.Rect(72, 269, 540, 290), "Source: Census microdata.")
     body(page, 72, 300, 540, 740)
+    found(doc, 0, pymupdf.Rect(150, 72, 460, 250))
     figure, _ = find_figure(doc, 1)
-    assert figure is not None and figure.caption == "Figure 1: Wages by sector."
+    assert figure is not None and figure.caption == "Figure 1: Wages by sector. Source: Census microdata."

@@ -145,8 +145,8 @@ def is_any_caption(line: Line) -> bool:
     return rest[:1] in (":", ".", "|", "—", "–", "：", "") or line.label_bold
 
 
-# A figure's note or source line, set under it (economics, statistics, Chinese journals): neither the figure's
-# text nor its caption's.
+# A figure's note or source line, set under it (economics, statistics, Chinese journals): not the figure's text.
+# (Set right under the caption, in its type, the model reads it with the caption: it says where the data is from.)
 _NOTE = re.compile(
     r"^\s*(?:(?:Notes?|NOTES?|Sources?|SOURCES?|Data sources?|Note and sources?|Notes and sources?)\s*[:：.]"
     r"|(?:Quelle|Anmerkung(?:en)?|Fuente|Fuentes|Fonte|Nota|Notas|Источник|Примечание)\s*[:：]"
@@ -205,9 +205,7 @@ def caption_box(lines: Sequence[Line], index: int) -> tuple[Box, str]:
                 continue
             break
         gap = line.box.y0 - last.y1
-        if line.box.y0 < last.y0 - 1 or gap > 1.1 * size or abs(line.size - size) > 0.6:
-            break
-        if is_any_caption(line) or is_figure_note(line):
+        if line.box.y0 < last.y0 - 1 or gap > 1.1 * size or abs(line.size - size) > 0.6 or is_any_caption(line):
             break
         if box.x_overlap(line.box) < 0.8 * line.box.width:
             break  # another column, or text beside the caption
