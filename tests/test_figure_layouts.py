@@ -691,3 +691,40 @@ def test_a_source_line_set_under_a_caption_is_read_with_it_and_not_cropped():
     found(doc, 0, pymupdf.Rect(150, 72, 460, 250))
     figure, _ = find_figure(doc, 1)
     assert figure is not None and figure.caption == "Figure 1: Wages by sector. Source: Census microdata."
+
+
+def scanned(source: pymupdf.Page, paper: int, noise: int, ocr: bool = True) -> pymupdf.Document:
+    """`source` as a scanner gives it: one image of the page on paper of gray level `paper`, with noise, and
+    (`ocr`) an invisible text layer of its words where they are, as OCR software adds."""
+    import random
+
+    pix = source.get_pixmap(dpi=150)
+    rng = random.Random(1)
+    tones = [bytes(max(0, min(255, min(v, paper) + d)) for v in range(256)) for d in range(-noise, noise + 1)]
+    samples, run = bytes(pix.samples), pix.width * pix.n // 8  # noise in short runs along each row
+    noisy = b"".join(samples[i : i + run].translate(rng.choice(tones)) for i in range(0, len(samples), run))
+    out = pymupdf.open()
+    page = out.new_page(width=source.rect.width, height=source.rect.height)
+    page.insert_image(page.rect, pixmap=pymupdf.Pixmap(pix.colorspace, pix.width, pix.height, noisy, False))
+    for x0, _, _, y1, word, *_ in source.get_text("words") if ocr else []:
+        page.insert_text((x0, y1 - 2), word, fontsize=9, render_mode=3)
+    return out
+
+
+@pytest.mark.parametrize(("paper", "noise"), [(255, 0), (245, 4), (232, 6)])
+def test_a_scanned_page_with_its_ocr_layer(paper, noise):
+    """White, off-white or gray paper, with the scanner's noise: the figure is what is darker than the paper."""
+    _, (page,) = new_doc()
+    body(page, 72, 72, 540, 200)
+    plot(page, pymupdf.Rect(150, 220, 460, 400))
+    caption(page, pymupdf.Rect(72, 410, 540, 430), "Figure 1: A figure on a scanned page.")
+    body(page, 72, 440, 540, 740)
+    found(scanned(page, paper, noise), 0, pymupdf.Rect(150, 220, 460, 400))
+
+
+def test_a_scanned_page_without_text_says_there_is_no_caption():
+    _, (page,) = new_doc()
+    plot(page, pymupdf.Rect(150, 220, 460, 400))
+    caption(page, pymupdf.Rect(72, 410, 540, 430), "Figure 1: A figure on a scanned page.")
+    figure, reason = find_figure(scanned(page, 240, 4, ocr=False), 1)
+    assert figure is None and reason is not None and reason.zh == "PDF 里没有找到图 1 的图注"

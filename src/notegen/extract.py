@@ -283,6 +283,26 @@ def _title_lines(page: pymupdf.Page) -> list[paper_title.Line]:
 # -- the figure ---------------------------------------------------------------------------------------
 
 _INK_TABLE = bytes(1 if value < figures.INK else 0 for value in range(256))
+PAPER_MARGIN = 20  # gray levels below a scan's paper tone that count as ink (white paper: figures.INK)
+
+
+def _ink_table(raw: bytes | bytearray) -> bytes:
+    """Which byte values of a render are ink: darker than figures.INK on white paper; on a scan whose paper is
+    a tone darker than white (yellowed, gray, noisy), darker than the paper by a margin. The tone is where most
+    of a sample of the render's light values lie, within a few levels."""
+    sample = raw[:: 61 * 3 + 1]
+    counts = Counter(sample)
+    window = {v: sum(counts.get(u, 0) for u in range(v - 6, v + 7)) for v in range(160, 256)}
+    paper = max(window, key=lambda v: window[v])
+    if paper >= 248 or window[paper] < 0.4 * len(sample):
+        return _INK_TABLE  # white paper (every digital PDF), or no paper tone to speak of
+    return _scan_table(paper)
+
+
+@functools.lru_cache(maxsize=64)
+def _scan_table(paper: int) -> bytes:
+    return bytes(1 if value < paper - PAPER_MARGIN else 0 for value in range(256))
+
 
 
 class _Ink:
@@ -320,12 +340,13 @@ class _Ink:
         raw = bytearray(self.pix.samples)
         for mark in marks:  # a margin stamp is not part of any figure beside it
             self._blank(raw, mark.grown(1))
-        self.all_ink = raw.translate(_INK_TABLE)
+        table = _ink_table(raw)
+        self.all_ink = raw.translate(table)
         for line in lines:
             if figures.is_sublabel(line) or not line.box.intersects(self.area.grown(3)):
                 continue  # "(a) ..." rows stay: they bridge the rows of panels
             self._blank(raw, line.box.grown(1))
-        self.graphics = raw.translate(_INK_TABLE)
+        self.graphics = raw.translate(table)
         self.soft = [line.box for line in lines if figures.figure_text(line, style)]
 
     def _blank(self, raw: bytearray, box: figures.Box) -> None:
