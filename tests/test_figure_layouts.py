@@ -728,3 +728,18 @@ def test_a_scanned_page_without_text_says_there_is_no_caption():
     caption(page, pymupdf.Rect(72, 410, 540, 430), "Figure 1: A figure on a scanned page.")
     figure, reason = find_figure(scanned(page, 240, 4, ocr=False), 1)
     assert figure is None and reason is not None and reason.zh == "PDF 里没有找到图 1 的图注"
+
+
+def test_subscripts_in_the_text_just_above_a_figure_are_not_its_labels():
+    """Math in the body text right above a figure comes out of the text layer as small lines of its own ("n |en")
+    beside the body words of its row: not a label the crop left out. A small line on its own is one."""
+    from notegen.figures import Line, Style, labels_left_out
+
+    style, page = Style(10.0, "CMR10"), Box(0, 0, 612, 792)
+    region = Box(316, 316, 534, 450)
+    words = Line(Box(317, 289, 402, 307), "so that the state is N", 10.0, "CMR10", False, 0)
+    sub = Line(Box(402, 288, 422, 310), "n |en", 7.0, "CMMI7", False, 0)
+    more = Line(Box(424, 290, 562, 307), "and each ancilla of the bath", 10.0, "CMR10", False, 0)
+    assert not labels_left_out(region, [words, sub, more], style, page)
+    legend = Line(Box(402, 300, 440, 308), "loss rate", 7.0, "Helvetica", False, 0)
+    assert labels_left_out(region, [legend], style, page)

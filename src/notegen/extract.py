@@ -304,7 +304,6 @@ def _scan_table(paper: int) -> bytes:
     return bytes(1 if value < paper - PAPER_MARGIN else 0 for value in range(256))
 
 
-
 class _Ink:
     """An area of a page rendered once at ZOOM px per point, as ink maps: everything, and graphics alone (the
     text that cannot be the figure's masked out). The figure's PNG is cropped from the same render, so rasters

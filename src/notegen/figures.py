@@ -521,7 +521,7 @@ def labels_left_out(region: Box, lines: Sequence[Line], style: Style, page: Box,
             continue
         if line.size > style.body_size - 0.5 or box.y1 < top or box.y0 > bottom:
             continue
-        if not any(ch.isalpha() for ch in line.text):
+        if not any(ch.isalpha() for ch in line.text) or _in_running_text(line, lines, style):
             continue
         beside = (
             box.y0 >= region.y0
@@ -534,6 +534,20 @@ def labels_left_out(region: Box, lines: Sequence[Line], style: Style, page: Box,
             and (0 < region.y0 - box.y1 <= reach or 0 < box.y0 - region.y1 <= reach)
         )
         if beside or over:
+            return True
+    return False
+
+
+def _in_running_text(line: Line, lines: Sequence[Line], style: Style) -> bool:
+    """Whether small type is a sub- or superscript of a line of body text beside it on its row (the math of the
+    text above a figure), not a label of the figure."""
+    box = line.box
+    for other in lines:
+        if other is line or abs(other.size - style.body_size) > 0.6:  # (a short stretch between formulas too)
+            continue
+        shared = min(box.y1, other.box.y1) - max(box.y0, other.box.y0)
+        gap = max(other.box.x0 - box.x1, box.x0 - other.box.x1)
+        if shared > 0.3 * box.height and gap <= 3.0:
             return True
     return False
 
