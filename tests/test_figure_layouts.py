@@ -743,3 +743,30 @@ def test_subscripts_in_the_text_just_above_a_figure_are_not_its_labels():
     assert not labels_left_out(region, [words, sub, more], style, page)
     legend = Line(Box(402, 300, 440, 308), "loss rate", 7.0, "Helvetica", False, 0)
     assert labels_left_out(region, [legend], style, page)
+
+
+def test_a_caption_cut_off_at_the_foot_of_its_column_is_read_whole():
+    """The caption of a figure low in the left column runs on at the top of the right one, mid-sentence."""
+    doc, (page,) = new_doc()
+    body(page, 54, 72, 300, 560)
+    plot(page, pymupdf.Rect(60, 570, 290, 700))
+    caption(page, pymupdf.Rect(54, 706, 300, 736), "Figure 1: Accuracy of the three models on the held-out", size=9)
+    caption(page, pymupdf.Rect(312, 72, 558, 92), "test set, averaged over five seeds.", size=9)
+    body(page, 312, 100, 558, 740)
+    found(doc, 0, pymupdf.Rect(60, 570, 290, 700))
+    figure, _ = find_figure(doc, 1)
+    assert figure is not None
+    assert (
+        figure.caption == "Figure 1: Accuracy of the three models on the held-out test set, averaged over five seeds."
+    )
+
+
+def test_a_caption_that_ends_at_the_foot_of_its_column_takes_nothing_from_the_next():
+    doc, (page,) = new_doc()
+    body(page, 54, 72, 300, 560)
+    plot(page, pymupdf.Rect(60, 570, 290, 700))
+    caption(page, pymupdf.Rect(54, 706, 300, 736), "Figure 1: Accuracy of the three models.", size=9)
+    caption(page, pymupdf.Rect(312, 72, 558, 92), "Table 2: Results on the test set.", size=9)
+    body(page, 312, 100, 558, 740)
+    figure, _ = find_figure(doc, 1)
+    assert figure is not None and figure.caption == "Figure 1: Accuracy of the three models."

@@ -188,7 +188,9 @@ def join_split_labels(lines: list[Line]) -> list[Line]:
 
 def caption_box(lines: Sequence[Line], index: int) -> tuple[Box, str]:
     """The whole caption from line `index`: the lines below it in its column, in its type size, across the
-    text blocks a PDF splits it into, until a gap that ends a paragraph, another caption or other text.
+    text blocks a PDF splits it into, until a gap that ends a paragraph, another caption or other text. A caption
+    cut off mid-sentence by the foot of its column goes on at the top of the next one (its text does; the box is
+    the part by the figure).
 
     A label set as a line of its own ("Figure 1." with the text beside it in another block) takes the lines on
     its row along.
@@ -196,26 +198,50 @@ def caption_box(lines: Sequence[Line], index: int) -> tuple[Box, str]:
     first = lines[index]
     size = first.size
     box, parts, last = first.box, [first.text], first.box
+    column: Box | None = None  # where the caption goes on, once it has jumped to the next column
     gaps: list[float] = []
-    for line in lines[index + 1 :]:
+    for at, line in enumerate(lines[index + 1 :], start=index + 1):
         shared = min(line.box.y1, first.box.y1) - max(line.box.y0, first.box.y0)
-        if shared > 0.5 * min(line.box.height, first.box.height):  # on the label's row
+        if column is None and shared > 0.5 * min(line.box.height, first.box.height):  # on the label's row
             if 0 <= line.box.x0 - box.x1 <= 3 * size:
                 box, parts = box | line.box, [*parts, line.text]
                 continue
-            break
+            if not _goes_on_in(lines, at, box, last, parts[-1], size):
+                break
+        if column is None and line.box.y0 < last.y0 - 1 and _goes_on_in(lines, at, box, last, parts[-1], size):
+            column, last = line.box, line.box
+            parts.append(line.text)
+            continue
         gap = line.box.y0 - last.y1
         if line.box.y0 < last.y0 - 1 or gap > 1.1 * size or abs(line.size - size) > 0.6 or is_any_caption(line):
             break
-        if box.x_overlap(line.box) < 0.8 * line.box.width:
+        if (column or box).x_overlap(line.box) < 0.8 * line.box.width:
             break  # another column, or text beside the caption
-        ended = parts[-1].rstrip().endswith((".", "!", "?", ":", ")", "。"))
+        ended = parts[-1].rstrip().endswith(_SENTENCE_END)
         if ended and gap > (max(gaps) + 2 if gaps else 0.5 * size):
             break  # a paragraph after the caption's last sentence
         gaps.append(gap)
-        box, last = box | line.box, line.box
+        if column is None:
+            box = box | line.box
+        last = line.box
         parts.append(line.text)
     return box, _join(parts)
+
+
+_SENTENCE_END = (".", "!", "?", ":", ")", "。", "！", "？", "）")
+
+
+def _goes_on_in(lines: Sequence[Line], at: int, box: Box, last: Box, text: str, size: float) -> bool:
+    """Whether line `at` is where a caption cut off at the foot of its column goes on: the caption's sentence is
+    not over, nothing follows it in its column, and the line opens the next column (to the right, higher up) in
+    the caption's type."""
+    line = lines[at]
+    if text.rstrip().endswith(_SENTENCE_END) or abs(line.size - size) > 0.6 or is_any_caption(line):
+        return False
+    if line.box.x0 < box.x1 - 2 or line.box.y0 >= last.y0:
+        return False
+    below = [other for other in lines if other.box.y0 > last.y1 - 1 and other.box.x_overlap(box) > 0]
+    return not any(other.box.y0 - last.y1 < 4 * size for other in below)
 
 
 def _join(parts: Iterable[str]) -> str:
