@@ -770,3 +770,15 @@ def test_a_caption_that_ends_at_the_foot_of_its_column_takes_nothing_from_the_ne
     body(page, 312, 100, 558, 740)
     figure, _ = find_figure(doc, 1)
     assert figure is not None and figure.caption == "Figure 1: Accuracy of the three models."
+
+
+def test_a_caption_that_is_a_title_at_the_foot_of_its_column_takes_nothing_from_the_next():
+    """No full stop, but a short line in the body's type: "Figure 1: Model fit" is a title, and the text that opens
+    the next column is not its."""
+    doc, (page,) = new_doc()
+    body(page, 54, 72, 300, 560)
+    plot(page, pymupdf.Rect(60, 570, 290, 700))
+    caption(page, pymupdf.Rect(54, 706, 300, 736), "Figure 1: Model fit to spending", size=10)
+    body(page, 312, 72, 558, 740)
+    figure, _ = find_figure(doc, 1)
+    assert figure is not None and figure.caption == "Figure 1: Model fit to spending"

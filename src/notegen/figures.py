@@ -240,6 +240,11 @@ def _goes_on_in(lines: Sequence[Line], at: int, box: Box, last: Box, text: str, 
         return False
     if line.box.x0 < box.x1 - 2 or line.box.y0 >= last.y0:
         return False
+    # A sentence cut by the column's foot fills its last line; a caption that is a title ("Figure 1 Model fit")
+    # stops short of the column's width, and what opens the next column is not its.
+    width = max((o.box.width for o in lines if abs(o.box.x0 - line.box.x0) <= 3), default=line.box.width)
+    if last.width < 0.8 * width and not text.rstrip().endswith(("-", ",")):
+        return False
     below = [other for other in lines if other.box.y0 > last.y1 - 1 and other.box.x_overlap(box) > 0]
     return not any(other.box.y0 - last.y1 < 4 * size for other in below)
 
