@@ -782,3 +782,30 @@ def test_a_caption_that_is_a_title_at_the_foot_of_its_column_takes_nothing_from_
     body(page, 312, 72, 558, 740)
     figure, _ = find_figure(doc, 1)
     assert figure is not None and figure.caption == "Figure 1: Model fit to spending"
+
+
+def test_a_caption_cut_off_at_the_foot_of_its_page_is_read_on_the_next():
+    doc, (page, nxt) = new_doc(2)
+    body(page, 72, 72, 540, 500)
+    plot(page, pymupdf.Rect(150, 510, 460, 690))
+    first = (
+        "Figure 1: Accuracy of the three models on the held-out split of the benchmark, "
+        "for each one of the eight tasks we"
+    )
+    caption(page, pymupdf.Rect(72, 700, 540, 716), first, size=9)
+    nxt.insert_text((72, 50), "Running head of the paper", fontsize=8, fontname="tiro")
+    caption(nxt, pymupdf.Rect(72, 72, 540, 88), "study, averaged over five seeds.", size=9)
+    body(nxt, 72, 100, 540, 740)
+    found(doc, 0, pymupdf.Rect(150, 510, 460, 690))
+    figure, _ = find_figure(doc, 1)
+    assert figure is not None and figure.caption == f"{first} study, averaged over five seeds."
+
+
+def test_a_caption_that_ends_at_the_foot_of_its_page_takes_nothing_from_the_next():
+    doc, (page, nxt) = new_doc(2)
+    body(page, 72, 72, 540, 500)
+    plot(page, pymupdf.Rect(150, 510, 460, 690))
+    caption(page, pymupdf.Rect(72, 700, 540, 716), "Figure 1: Model fit to spending", size=10)
+    body(nxt, 72, 72, 540, 740)
+    figure, _ = find_figure(doc, 1)
+    assert figure is not None and figure.caption == "Figure 1: Model fit to spending"

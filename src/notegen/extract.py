@@ -904,6 +904,10 @@ def _search(doc: pymupdf.Document, page: pymupdf.Page, text: _Text, number: int 
         log.debug("figure %s: caption %r on page %d: %s", number, line.text[:40], page.number, located and located[3])
         if located is not None:
             where, box, caption, method = located
+            page_box = figures.Box(*page.rect)
+            if page.parent is doc and page.number + 1 < doc.page_count and figures.runs_on(lines, at, page_box):
+                following = _page_lines(doc[page.number + 1]).lines
+                caption = figures.join_text([caption, figures.run_on_text(following, line, page_box)])
             region = figures.with_margin(box, MARGIN, figures.Box(*where.page.rect))
             caption_box = figures.caption_box(lines, at)[0] if where.page.number == page.number else None
             return _Hit(where, region, caption, method, caption_box=caption_box), True

@@ -225,7 +225,7 @@ def caption_box(lines: Sequence[Line], index: int) -> tuple[Box, str]:
             box = box | line.box
         last = line.box
         parts.append(line.text)
-    return box, _join(parts)
+    return box, join_text(parts)
 
 
 _SENTENCE_END = (".", "!", "?", ":", ")", "。", "！", "？", "）")
@@ -249,7 +249,36 @@ def _goes_on_in(lines: Sequence[Line], at: int, box: Box, last: Box, text: str, 
     return not any(other.box.y0 - last.y1 < 4 * size for other in below)
 
 
-def _join(parts: Iterable[str]) -> str:
+def runs_on(lines: Sequence[Line], index: int, page: Box) -> bool:
+    """Whether the caption from line `index` is cut off mid-sentence by the foot of the page: its sentence is not
+    over, its last line is full, and nothing but the page's foot follows it in its column."""
+    box, text = caption_box(lines, index)
+    if text.rstrip().endswith(_SENTENCE_END):
+        return False
+    own = [line for line in lines if line.box.intersects(box)]
+    last = max(own, key=lambda line: line.box.y1).box
+    width = max((o.box.width for o in lines if abs(o.box.x0 - last.x0) <= 3), default=last.width)
+    if last.width < 0.8 * width and not text.rstrip().endswith(("-", ",")):
+        return False
+    foot = page.y1 - 0.08 * page.height
+    return not any(o.box.y0 > last.y1 - 1 and o.box.y0 < foot and o.box.x_overlap(box) > 0 for o in lines)
+
+
+def run_on_text(lines: Sequence[Line], caption: Line, page: Box) -> str:
+    """Where a caption cut off at the foot of a page goes on: the first text of the next page's column (below
+    its running head) in the caption's type, read as a caption is read; "" when that page opens otherwise."""
+    head = page.y0 + 0.08 * page.height
+    below = sorted((i for i, o in enumerate(lines) if o.box.y0 > head), key=lambda i: lines[i].box.y0)
+    column = [i for i in below if lines[i].box.x_overlap(caption.box) > 0]
+    if not column:
+        return ""
+    first = lines[column[0]]
+    if abs(first.size - caption.size) > 0.6 or is_any_caption(first) or is_figure_note(first):
+        return ""
+    return caption_box(lines, column[0])[1]
+
+
+def join_text(parts: Iterable[str]) -> str:
     text = ""
     for part in (p.strip() for p in parts):
         hyphenated = text.endswith("-") and part[:1].islower()
