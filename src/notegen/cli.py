@@ -650,6 +650,16 @@ def _fail(message: str, code: int) -> NoReturn:
     raise SystemExit(code)
 
 
+def _first_ctrl_c(signum: int, frame: object) -> None:
+    """Ctrl-C stops the run once: the first press raises KeyboardInterrupt and every later one is ignored. (Two
+    presses in quick succession, or a key held down, interrupted the stop itself on a busy machine: a traceback
+    and a death by signal instead of one line and 130.)"""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGBREAK"):
+        signal.signal(signal.SIGBREAK, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def _interrupted(standalone: bool) -> NoReturn:
     """Ctrl-C: one line and exit 130 at once. Notes are written whole or not at all, so a rerun goes on where
     this one stopped; requests still in flight in worker threads are not waited for, and the processes reading
@@ -800,10 +810,12 @@ def main(argv: list[str] | None = None) -> Any:
     if argv is None:
         _pipes_may_close()
         _main_is_notegen()
+    if argv is None and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _first_ctrl_c)  # (not where SIGINT is ignored: a job started in the background)
     if argv is None and hasattr(signal, "SIGBREAK"):
         # Windows: Ctrl-Break (what a program can send to a console process group) stops a run as Ctrl-C does,
         # with the same line and exit code, instead of ending it without a word.
-        signal.signal(signal.SIGBREAK, signal.default_int_handler)
+        signal.signal(signal.SIGBREAK, _first_ctrl_c)
     try:
         return _in_thread(lambda: cli.main(args=argv, prog_name="notegen", standalone_mode=False))
     except click.exceptions.Exit as err:
