@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from notegen import index, lint
+from notegen import index, lint, note
 from notegen.settings import Settings
 
 
@@ -53,7 +53,7 @@ def check_vault(settings: Settings) -> tuple[list[Problem], int]:
                 found.append((name, 1, indexed.failed.get(name, "cannot be read")))
         found += indexed.alone()
         found += [
-            (n, line, f"#{tag} has no note tags.{tag}.md; Dendron flags it")
+            (n, line, f"#{tag} has no note {note.tag_note_name(tag)}; Dendron flags it")
             for n, line, tag in indexed.hashtags_without(names)
         ]
         found += [(n, line, f"image {url} does not exist") for n, line, url in indexed.images_missing()]

@@ -236,29 +236,33 @@ def _goes_on_in(lines: Sequence[Line], at: int, box: Box, last: Box, text: str, 
     not over, nothing follows it in its column, and the line opens the next column (to the right, higher up) in
     the caption's type."""
     line = lines[at]
-    if text.rstrip().endswith(_SENTENCE_END) or abs(line.size - size) > 0.6 or is_any_caption(line):
+    if abs(line.size - size) > 0.6 or is_any_caption(line):
         return False
     if line.box.x0 < box.x1 - 2 or line.box.y0 >= last.y0:
         return False
-    # A sentence cut by the column's foot fills its last line; a caption that is a title ("Figure 1 Model fit")
-    # stops short of the column's width, and what opens the next column is not its.
-    width = max((o.box.width for o in lines if abs(o.box.x0 - line.box.x0) <= 3), default=line.box.width)
-    if last.width < 0.8 * width and not text.rstrip().endswith(("-", ",")):
+    if not _cut_off(lines, last, line.box.x0, text):
         return False
     below = [other for other in lines if other.box.y0 > last.y1 - 1 and other.box.x_overlap(box) > 0]
     return not any(other.box.y0 - last.y1 < 4 * size for other in below)
+
+
+def _cut_off(lines: Sequence[Line], last: Box, x0: float, text: str) -> bool:
+    """Whether a caption whose text so far is `text` and whose last line is `last` stops mid-sentence: its
+    sentence is not over and its last line is full (as wide as the column's lines starting at `x0`). A caption
+    that is a title ("Figure 1 Model fit") stops short of the column's width, and what follows is not its."""
+    text = text.rstrip()
+    if text.endswith(_SENTENCE_END):
+        return False
+    width = max((o.box.width for o in lines if abs(o.box.x0 - x0) <= 3), default=last.width)
+    return last.width >= 0.8 * width or text.endswith(("-", ","))
 
 
 def runs_on(lines: Sequence[Line], index: int, page: Box) -> bool:
     """Whether the caption from line `index` is cut off mid-sentence by the foot of the page: its sentence is not
     over, its last line is full, and nothing but the page's foot follows it in its column."""
     box, text = caption_box(lines, index)
-    if text.rstrip().endswith(_SENTENCE_END):
-        return False
-    own = [line for line in lines if line.box.intersects(box)]
-    last = max(own, key=lambda line: line.box.y1).box
-    width = max((o.box.width for o in lines if abs(o.box.x0 - last.x0) <= 3), default=last.width)
-    if last.width < 0.8 * width and not text.rstrip().endswith(("-", ",")):
+    last = max((line for line in lines if line.box.intersects(box)), key=lambda line: line.box.y1).box
+    if not _cut_off(lines, last, last.x0, text):
         return False
     foot = page.y1 - 0.08 * page.height
     return not any(o.box.y0 > last.y1 - 1 and o.box.y0 < foot and o.box.x_overlap(box) > 0 for o in lines)

@@ -54,7 +54,7 @@ _TABLES = {
     "items": "line INTEGER, kind TEXT, title TEXT, paper TEXT, reason TEXT",  # review lines and the like
     "tag_lines": "line INTEGER, lower TEXT, by_notegen INTEGER, title TEXT, paper TEXT",  # sections' tag lines
     "problems": "ord INTEGER, line INTEGER, message TEXT",  # what check finds in the note alone
-    "hashtags": "ord INTEGER, line INTEGER, tag TEXT, lower TEXT",  # every hashtag, as Dendron finds them
+    "hashtags": "ord INTEGER, line INTEGER, tag TEXT, tag_note TEXT",  # every hashtag, and its note (lower case)
     "images": "ord INTEGER, line INTEGER, url TEXT, remote INTEGER, folder TEXT, file TEXT",  # folder: of the vault
 }
 _SCHEMA = [
@@ -68,6 +68,7 @@ _SCHEMA = [
     "CREATE INDEX sections_title ON sections(title_key)",
     "CREATE INDEX sections_source ON sections(source_key)",
     "CREATE INDEX images_file ON images(folder, file)",
+    "CREATE INDEX hashtags_note ON hashtags(tag_note)",
 ]
 
 
@@ -129,7 +130,9 @@ def facts_of(name: str, path: Path, data: bytes, digest: bytes) -> Facts:
     if encoding.codec != "utf-8":
         checked.insert(0, lint.not_utf8(text, encoding))
     facts.rows["problems"] = [(n, line, message) for n, (line, message) in enumerate(checked)]
-    facts.rows["hashtags"] = [(n, line, tag, tag.lower()) for n, (line, tag) in enumerate(seen.hashtags)]
+    facts.rows["hashtags"] = [
+        (n, line, tag, note.tag_note_name(tag).lower()) for n, (line, tag) in enumerate(seen.hashtags)
+    ]
     facts.rows["images"] = [(n, line, url, *_image_file(url)) for n, (line, url) in enumerate(seen.images)]
     facts.note_id, facts.id_line = seen.note_id, seen.id_line
     if problems:
@@ -297,11 +300,16 @@ class Index:
         return list(self.db.execute("SELECT name, line, message FROM problems ORDER BY name, ord"))
 
     def hashtags_without(self, notes: Iterable[str]) -> list[tuple[str, int, str]]:
-        """(note, line, tag) of each hashtag whose note `tags.<tag>.md` (in any case) is not among `notes`."""
-        tag_notes = {n.lower() for n in notes if n.lower().startswith("tags.")}
-        self._fill("present (name TEXT PRIMARY KEY)", [(n,) for n in sorted(tag_notes)])
+        """(note, line, tag) of each hashtag whose tag note (note.tag_note_name, in any case) is not among
+        `notes`."""
+        present = {n.lower() for n in notes}
+        used = [name for (name,) in self.db.execute("SELECT DISTINCT tag_note FROM hashtags")]
+        gone = [(name,) for name in used if name not in present]
+        if not gone:
+            return []
+        self._fill("gone_tags (name TEXT PRIMARY KEY)", gone)
         query = """SELECT name, line, tag FROM hashtags
-                   WHERE 'tags.' || lower || '.md' NOT IN (SELECT name FROM present) ORDER BY name, ord"""
+                   WHERE tag_note IN (SELECT name FROM temp.gone_tags) ORDER BY name, ord"""
         return list(self.db.execute(query))
 
     def images_missing(self) -> list[tuple[str, int, str]]:

@@ -200,6 +200,11 @@ def render_frontmatter(note_id: str, title: date | str, created_ms: int, updated
     return "\n".join([*lines, "---", ""])
 
 
+def tag_note_name(tag: str) -> str:
+    """The file of a tag's note, which Dendron wants for every hashtag."""
+    return f"tags.{tag}.md"
+
+
 def review_line(reason: str) -> str:
     return f"> **{REVIEW}**（notegen）：{neutral_line(reason)}"
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from notegen import index, note, vault
+from notegen import index, note
 from notegen.settings import Settings
 
 KINDS = ("review", "placeholder", "missing figure", "figure to check", "new tag", "unreadable note")
@@ -57,7 +57,7 @@ def pending(settings: Settings) -> list[Item]:
             items.append(Item(path, line, kind, title, paper, reason))
         for path, line, tag, title, paper in found.tags_of_one_note():
             # notegen's stand-in for no tag is not one: the placeholder beside it is the item, and regen replaces it
-            if tag != note.UNTAGGED.lower() and found.blank(vault.tag_note_name(tag)):
+            if tag != note.UNTAGGED.lower() and found.blank(note.tag_note_name(tag)):
                 reason = f"#{tag} is in no other note yet; keep it, or change it to a tag you already use"
                 items.append(Item(path, line, "new tag", title, paper, reason, tag))
     days = {item.path: _day(settings, item.path) or date.min for item in items}

@@ -84,7 +84,7 @@ def daily_notes(settings: Settings) -> list[Path]:
     if not settings.vault_dir.is_dir():
         return []
     found = sorted(settings.vault_dir.glob("*.md"))
-    return [p for p in found if not p.name.startswith(("root.", "tags.")) and not p.is_dir()]
+    return [p for p in found if index.is_daily(p.name) and not p.is_dir()]
 
 
 def image_link(settings: Settings, digest: str) -> str:
@@ -142,14 +142,10 @@ def ensure_root(settings: Settings, now_ms: int) -> Path | None:
     return root
 
 
-def tag_note_name(tag: str) -> str:
-    return f"tags.{tag}.md"
-
-
 def tag_note(vault_dir: Path, tag: str) -> Path | None:
     """The note of `tag` in the vault, whatever the case of its name: Dendron matches names without regard to
     case, and Windows and macOS keep one file for names that differ only in case."""
-    wanted = tag_note_name(tag).lower()
+    wanted = note.tag_note_name(tag).lower()
     found = sorted(p for p in vault_dir.glob("tags.*.md") if p.name.lower() == wanted) if vault_dir.is_dir() else []
     return found[0] if found else None
 
@@ -165,7 +161,7 @@ def ensure_tag_notes(settings: Settings, tags: Iterable[str], now_ms: int) -> li
     taken = note_ids(settings) if vault_dir.is_dir() else {}
     written: list[Path] = []
     for tag in dict.fromkeys(tags):
-        name = tag_note_name(tag)
+        name = note.tag_note_name(tag)
         if (vault_dir / name).is_dir():
             raise NoteError(
                 str(vault_dir / name), "a folder, not a tag note; rename the folder so notegen can write it"
