@@ -35,6 +35,7 @@ def line_of(text: str, size: float = 10, font: str = "Body", bold: bool = False)
         "图 1. 系统框图",
         "图1．系统框图",
         "图1、系统框图",
+        "图１：系统框图",  # the digit set full width
         "圖 1：系統架構",
         "図1：システム構成",
         "Abb. 1: Überblick",
@@ -63,6 +64,8 @@ def test_caption_openings_are_accepted(line):
         "图1所示的系统包括三个部分",
         "图 1 展示了系统的结构",  # in the body's type: a sentence
         "图12：其他",
+        "图１２：其他",
+        "图１．２：其他",
         "表1：实验结果",
         "如图1所示",
     ],
@@ -86,7 +89,9 @@ def test_a_chinese_caption_without_punctuation_is_one_when_set_off_from_the_body
     assert not is_caption(line_of("图1系统框图", size=9), 1, BODY)  # a sentence goes on without a space
 
 
-@pytest.mark.parametrize("line", ["Figure 2.1: Overview", "Fig. 3-1. Overview", "图 2.1 系统框图", "图2-1：系统框图"])
+@pytest.mark.parametrize(
+    "line", ["Figure 2.1: Overview", "Fig. 3-1. Overview", "图 2.1 系统框图", "图2-1：系统框图", "图２．１ 系统框图"]
+)
 def test_a_figure_numbered_in_its_chapter_is_a_first_figure_candidate(line):
     assert is_caption(line_of(line, size=9), None, BODY)
     assert not is_caption(line_of("Figure 2: Overview"), None, BODY)

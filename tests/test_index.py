@@ -354,3 +354,27 @@ def test_notes_read_in_several_processes_give_the_facts_read_in_one(ws: Path, tm
     monkeypatch.setattr(index, "PARALLEL_FROM", 10**9)
     assert warm == cold(config, tmp_path)
     assert len(here) > 40
+
+
+def test_links_an_emptied_note_and_a_macos_name_answer_as_a_cold_read(ws: Path, tmp_path: Path) -> None:
+    """Edits a sync tool or another system makes: a note emptied, a note linked under another name (and its
+    target edited through the index's back), a link to nothing, a name in the decomposed form macOS writes."""
+    import unicodedata
+
+    config = load(ws, tmp_path)
+    answers(config)
+    v = ws / "notes"
+    (v / "papers.20230116.md").write_bytes(b"")
+    os.symlink(v / "papers.20230117.md", v / "papers.20230225.md")
+    assert answers(config) == cold(config, tmp_path)
+    append(v / "papers.20230117.md", "\n## Via Link\n#LLM\n")
+    os.symlink(v / "nothing.md", v / "papers.20230224.md")
+    (v / "papers.20230119.md").rename(v / unicodedata.normalize("NFD", "papers.é20230119.md"))
+    warm = answers(config)
+    assert warm == cold(config, tmp_path)
+    problems = warm["check"][0]  # type: ignore[index]
+    assert (
+        "papers.20230224.md",
+        1,
+        "a link to a file that is not there; remove the link or restore the file",
+    ) in problems

@@ -49,8 +49,11 @@ def check_vault(settings: Settings) -> tuple[list[Problem], int]:
             if name not in files and name not in indexed.failed and (vault / name).is_dir():
                 why = "a folder named like a note: Dendron and notegen cannot use this note's name; rename the folder"
                 found.append((name, 1, why))
-            elif name not in files:  # (or a link to nothing)
-                found.append((name, 1, indexed.failed.get(name, "cannot be read")))
+            elif name not in files:
+                nothing = "a link to a file that is not there; remove the link or restore the file"
+                found.append(
+                    (name, 1, indexed.failed.get(name, nothing if (vault / name).is_symlink() else "not a file"))
+                )
         found += indexed.alone()
         found += [
             (n, line, f"#{tag} has no note {note.tag_note_name(tag)}; Dendron flags it")

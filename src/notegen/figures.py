@@ -98,7 +98,7 @@ _WORD_LABEL = (
 _CJK_LABEL = r"[图圖図]"
 _LABEL = rf"(?:{_WORD_LABEL}|{_CJK_LABEL})"
 _TABLE_LABEL = r"(?:Table|TABLE|Tab\.|Tabelle|TABELLE|Tabla|Tabela|Tabella|Таблица|ТАБЛИЦА)"
-_CHAPTER = r"\d+[.\-–]\d+"  # a figure numbered in its chapter, as theses and books number them: 2.1, 2-1
+_CHAPTER = r"\d+[.\-–．]\d+"  # a figure numbered in its chapter, as theses and books number them: 2.1, 2-1
 _PUNCT = r"[:：.．、|—–]"  # what may follow a caption's number ("、" and the full-width ones in Chinese captions)
 _ANY_LABEL = re.compile(
     rf"^\s*(?:(?:{_WORD_LABEL}|{_TABLE_LABEL})\s*(?:S?{_CHAPTER}|S?\d+|[IVX]+)\b|(?P<cjk>[图圖図表])\s*(?:{_CHAPTER}|\d+)(?!\d))"
@@ -109,7 +109,9 @@ QUICK = re.compile(r"Fig|FIG|Abb|ABB|Рис|РИС|Рисунок|[图圖図]") 
 def caption_pattern(number: int | None) -> re.Pattern[str]:
     """A caption's opening: the label and number, then punctuation, the end of the line, or a capital. With
     `number` None, any figure numbered in its chapter ("Figure 2.1", "图 2-1"); figure 1 is never figure 1.1."""
-    digits = rf"{number}(?![.\-–]?\d)" if number is not None else rf"{_CHAPTER}(?!\d)"
+    # (a digit as Chinese typesetting often sets it, full width: "图１")
+    wide = "".join(f"[{d}{chr(ord(d) + 0xFEE0)}]" for d in str(number)) if number is not None else ""
+    digits = rf"{wide}(?![.\-–．]?\d)" if number is not None else rf"{_CHAPTER}(?!\d)"
     return re.compile(
         rf"^\s*(?:{_WORD_LABEL}|(?P<cjk>{_CJK_LABEL}))\s*{digits}(?P<gap>\s*)(?P<punct>{_PUNCT}|-\s|$)?(?P<rest>\s*\S?)"
     )
