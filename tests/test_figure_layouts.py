@@ -809,3 +809,71 @@ def test_a_caption_that_ends_at_the_foot_of_its_page_takes_nothing_from_the_next
     body(nxt, 72, 72, 540, 740)
     figure, _ = find_figure(doc, 1)
     assert figure is not None and figure.caption == "Figure 1: Model fit to spending"
+
+
+def taxonomy(page: pymupdf.Page, y0: float, size: float, boxed: bool) -> pymupdf.Rect:
+    """A survey's taxonomy drawn as text and connectors (LaTeX forest's folder style): a root label, branches,
+    leaves of one or two lines listing papers, all in the body's own type. The tree's box."""
+    leaves = [
+        "Contrastive pre-training: CLIP (Radford et al., 2021), ALIGN (Jia et al., 2021), FILIP (Yao et al., 2022)",
+        "Generative pre-training: BLIP (Li et al., 2022), Flamingo (Alayrac et al., 2022), CoCa (Yu et al., 2022)",
+        "Prompt tuning: CoOp (Zhou et al., 2022), CoCoOp (Zhou et al., 2022)",
+        "Adapters: CLIP-Adapter (Gao et al., 2021), Tip-Adapter (Zhang et al., 2022), TaskRes (Yu et al., 2023)",
+    ]
+    shape = page.new_shape()
+    tree = pymupdf.Rect(90, y0, 90, y0)
+    y = y0
+    stubs = []
+    for leaf in leaves:
+        rect = pymupdf.Rect(200, y, 530, y + 3 * (size + 3))
+        left = page.insert_textbox(rect, leaf, fontsize=size, fontname="tiro")
+        lines = 1 if left > rect.height - 2 * (size * 1.2) else 2
+        height = lines * size * 1.2
+        if boxed:
+            shape.draw_rect(pymupdf.Rect(196, y - 2, 534, y + height + 3))
+            tree |= pymupdf.Rect(196, y - 2, 534, y + height + 3)
+        shape.draw_line(pymupdf.Point(180, y + size / 2 + 1), pymupdf.Point(197, y + size / 2 + 1))
+        stubs.append(y + size / 2 + 1)
+        y += height + 12
+    middle = (stubs[0] + stubs[-1]) / 2
+    page.insert_text((90, middle + size / 3), "Vision-language", fontsize=size, fontname="tiro")
+    label_end = 90 + pymupdf.get_text_length("Vision-language", "tiro", size)
+    shape.draw_line(pymupdf.Point(label_end + 3, middle), pymupdf.Point(180, middle))
+    shape.draw_line(pymupdf.Point(180, stubs[0]), pymupdf.Point(180, stubs[-1]))
+    shape.finish(color=(0, 0, 0), width=0.6)
+    shape.commit()
+    for block in page.get_text("dict")["blocks"]:
+        if y0 - 3 <= block["bbox"][1] and block["bbox"][3] <= y:
+            tree |= pymupdf.Rect(block["bbox"])
+    return tree
+
+
+@pytest.mark.parametrize("boxed", [False, True], ids=["connectors-only", "boxed-nodes"])
+@pytest.mark.parametrize("size", [10, 9])
+def test_a_figure_made_mostly_of_text_a_tree_of_labels_in_the_bodys_type(size, boxed):
+    """Leaves that are sentences in the body's own type, reached by a connector or set in a box, are the figure's:
+    neither a bound for it nor body text in the crop. (The connectors alone are too thin to be a figure.)"""
+    doc, (page,) = new_doc()
+    body(page, 72, 60, 540, 150, size=size)
+    tree = taxonomy(page, 175, size, boxed)
+    caption(page, pymupdf.Rect(72, tree.y1 + 8, 540, tree.y1 + 28), "Figure 1: A taxonomy of vision-language models.")
+    body(page, 72, tree.y1 + 40, 540, 740, size=size)
+    found(doc, 0, tree)
+    figure, _ = find_figure(doc)
+    assert figure is not None and figure.doubt is None
+
+
+def test_body_text_wrapped_closely_beside_a_diagram_stays_out():
+    """Text that flows beside a figure keeps the column's gap from it: it is not tethered to the diagram."""
+    doc, (page,) = new_doc()
+    body(page, 72, 72, 540, 200)
+    shape = page.new_shape()
+    for y in (215, 265, 315):
+        shape.draw_rect(pymupdf.Rect(72, y, 250, y + 36))
+        shape.draw_line(pymupdf.Point(161, y + 36), pymupdf.Point(161, y + 50))
+    shape.finish(color=(0, 0, 0), width=1)
+    shape.commit()
+    body(page, 260, 210, 540, 420)  # 10 points from the diagram's right edge, as wrapfig's \\columnsep
+    caption(page, pymupdf.Rect(72, 360, 250, 392), "Figure 1: A pipeline set beside the text.")
+    body(page, 72, 430, 540, 740)
+    found(doc, 0, pymupdf.Rect(72, 215, 250, 351))

@@ -34,6 +34,8 @@ DPI = 72 * ZOOM
 MAX_PIXELS = 4_000_000  # a cap on the rendered figure, whatever its size on the page
 MAX_PAGE_PIXELS = 8_000_000  # larger pages (posters) get their ink maps and figures rendered separately
 MARGIN = 1.5  # points around the figure's ink
+TETHER = 5.0  # points between a tree's or diagram's text and the connector or box side that reaches it, at most
+NODE_LINES = 4  # lines of text in a tree's or diagram's node, at most (more are a paragraph)
 ABSTRACT_CHARS = 3000
 TEXT_PAGES = 4  # the abstract and introduction are in the first pages
 
@@ -414,6 +416,35 @@ class _Ink:
                 hits += 1
         return r1 > r0 and hits >= 0.6 * (r1 - r0)
 
+    def tethered(self, line: figures.Line) -> bool:
+        """Text that graphics reach on its own rows, up to a few points from its start or end: a node of a tree or
+        a diagram (a connector's end, a box's side), set in the body's type in a figure made mostly of text.
+        Running text keeps a column's gap from any picture beside it."""
+        if not line.box.intersects(self.area):
+            return False
+        r0, r1 = self._drows(line.box.grown(-0.2 * line.box.height))
+        for near in (
+            figures.Box(line.box.x0 - TETHER, line.box.y0, line.box.x0 - 1, line.box.y1),
+            figures.Box(line.box.x1 + 1, line.box.y0, line.box.x1 + TETHER, line.box.y1),
+        ):
+            c0, c1 = self._dcols(near)
+            if c1 > c0 and any(self._extent(self.graphics, r, c0, c1) is not None for r in range(r0, r1)):
+                return True
+        return False
+
+    @cached_property
+    def _tied_blocks(self) -> set[int]:
+        blocks = Counter(line.block for line in self.lines)
+        return {
+            line.block
+            for line in self.lines
+            if blocks[line.block] <= NODE_LINES and line.box.intersects(self.area) and self.tethered(line)
+        }
+
+    def tied(self, line: figures.Line) -> bool:
+        """A line of a tree's or diagram's node: its own text block (a few lines) is tethered to graphics."""
+        return line.block in self._tied_blocks
+
     def ink_box(self, region: figures.Box) -> figures.Box | None:
         """`region` trimmed to what is visibly inked in it."""
         c0, c1 = self._dcols(region)
@@ -468,7 +499,7 @@ class _Ink:
         return [
             line.box
             for line in figures.barrier_lines(self.lines, self.style, caption, area)
-            if figures.is_any_caption(line) or not self.inside_graphics(line, area)
+            if figures.is_any_caption(line) or not (self.inside_graphics(line, area) or self.tied(line))
         ]
 
     def _graphics(
@@ -500,7 +531,12 @@ class _Ink:
         if cols is None:
             return None
         graphics = figures.Box(cols[0], top + block.start, cols[1] + 1, top + block.stop)
-        return graphics if figures.big_enough(graphics) else None
+        if figures.big_enough(graphics):
+            return graphics
+        # The connectors of a tree whose nodes are text: the figure is as big as the nodes they reach.
+        nodes = [line for line in self.lines if line.box.intersects(band) and self.tied(line)]
+        grown = figures.attach_text(graphics, nodes, band, page_box)
+        return grown if grown != graphics and figures.big_enough(grown) else None
 
     def region(self, band: figures.Box, seed: tuple[str, int] | range, sparse: bool = False) -> figures.Box | None:
         """The figure in `band`: grown from one edge (("up"|"down", page row)) or around page rows `seed`. With
@@ -515,7 +551,12 @@ class _Ink:
         if graphics is None:
             return None
         page_box = figures.Box(*self.page.rect)
-        text = [line for line in self.lines if figures.figure_text(line, self.style)]
+        text = [
+            line
+            for line in self.lines
+            if figures.figure_text(line, self.style)
+            or (line.box.intersects(band) and not figures.is_any_caption(line) and self.tied(line))
+        ]
         if not isinstance(seed, range):  # text between the figure and its caption is the figure's
             graphics = figures.between(graphics, text, seed[1], band)
         small = self.style.body_size - 0.5
@@ -942,7 +983,7 @@ def doubt_of(ink: _Ink, region: figures.Box, method: str = "", caption: figures.
     inside = [line for line in ink.lines if line.box.intersects(region.grown(-1))]
     if figures.reads_like_authors(inside):
         return "an author list"
-    if sum(figures.is_body(line, ink.style) for line in inside) >= 3:
+    if sum(figures.is_body(line, ink.style) and not ink.tied(line) for line in inside) >= 3:
         return "body text"
     if ink.ruled(region, 0, range(math.floor(region.y0), math.ceil(region.y1))):
         return "a table"
