@@ -877,3 +877,133 @@ def test_body_text_wrapped_closely_beside_a_diagram_stays_out():
     caption(page, pymupdf.Rect(72, 360, 250, 392), "Figure 1: A pipeline set beside the text.")
     body(page, 72, 430, 540, 740)
     found(doc, 0, pymupdf.Rect(72, 215, 250, 351))
+
+
+PSEUDOCODE = [
+    "Input: dataset D, learning rate eta, number of epochs T",
+    "Initialise parameters theta at random",
+    "for t = 1 to T do",
+    "    for each minibatch B in D do",
+    "        g <- gradient of the loss on B at theta",
+    "        theta <- theta - eta * g",
+    "return theta",
+]
+
+
+def algorithm(page: pymupdf.Page, y0: float, label: str = "Algorithm 1: Training by gradient descent") -> float:
+    """An algorithm float in algorithm2e's ruled style: a rule, its caption, a rule, numbered lines, a rule,
+    across the text width. Where it ends."""
+    shape = page.new_shape()
+    shape.draw_line(pymupdf.Point(72, y0), pymupdf.Point(540, y0))
+    page.insert_text((74, y0 + 11), label, fontsize=9, fontname="tibo")
+    y = y0 + 15
+    shape.draw_line(pymupdf.Point(72, y), pymupdf.Point(540, y))
+    for i, line in enumerate(PSEUDOCODE):
+        page.insert_text((74, y + 11 + 11 * i), f"{i + 1}: {line}", fontsize=9, fontname="tiro")
+    y += 11 * len(PSEUDOCODE) + 5
+    shape.draw_line(pymupdf.Point(72, y), pymupdf.Point(540, y))
+    shape.finish(color=(0, 0, 0), width=0.6)
+    shape.commit()
+    return y
+
+
+@pytest.mark.parametrize("gap", [8, 16])
+def test_an_algorithm_as_the_first_float_right_above_figure_1_stays_out(gap):
+    """Its last rule is left out of the figure as a lone rule, and its lines beyond that rule with it."""
+    doc, (page,) = new_doc()
+    end = algorithm(page, 60)
+    plot(page, pymupdf.Rect(100, end + gap, 510, end + gap + 180))
+    caption(page, pymupdf.Rect(72, end + gap + 190, 540, end + gap + 210), "Figure 1: Training loss over epochs.")
+    body(page, 72, end + gap + 222, 540, 740)
+    found(doc, 0, pymupdf.Rect(100, end + gap, 510, end + gap + 180))
+
+
+def test_an_algorithm_right_below_a_figure_whose_caption_is_above_it_stays_out():
+    doc, (page,) = new_doc()
+    body(page, 72, 60, 540, 150)
+    caption(page, pymupdf.Rect(72, 160, 540, 180), "Figure 1: Training loss over epochs.")
+    plot(page, pymupdf.Rect(100, 186, 510, 366))
+    end = algorithm(page, 374)
+    body(page, 72, end + 12, 540, 740)
+    found(doc, 0, pymupdf.Rect(100, 186, 510, 366))
+
+
+def test_a_table_as_the_first_float_and_figure_1_on_the_next_page():
+    doc, (first, second) = new_doc(2)
+    body(first, 72, 60, 540, 300)
+    caption(first, pymupdf.Rect(72, 310, 540, 330), "Table 1: Results on the benchmark.")
+    shape = first.new_shape()
+    for y in (335, 350, 410):
+        shape.draw_line(pymupdf.Point(150, y), pymupdf.Point(460, y))
+    shape.finish(color=(0, 0, 0), width=0.6)
+    shape.commit()
+    for row in range(4):
+        for col in range(3):
+            first.insert_text((160 + col * 100, 363 + row * 13), f"{row * 3 + col:.1f}", fontsize=9)
+    body(first, 72, 430, 540, 740)
+    body(second, 72, 60, 540, 200)
+    plot(second, pymupdf.Rect(100, 220, 510, 400))
+    caption(second, pymupdf.Rect(72, 410, 540, 430), "Figure 1: Training loss over epochs.")
+    body(second, 72, 440, 540, 740)
+    found(doc, 1, pymupdf.Rect(100, 220, 510, 400))
+
+
+def test_an_algorithm_in_its_rules_captioned_as_figure_1_is_the_figure():
+    doc, (page,) = new_doc()
+    body(page, 72, 60, 540, 200)
+    end = algorithm(page, 220, label="Procedure Train(D, eta, T)")
+    caption(page, pymupdf.Rect(72, end + 8, 540, end + 28), "Figure 1: The training procedure.")
+    body(page, 72, end + 40, 540, 740)
+    found(doc, 0, pymupdf.Rect(72, 220, 540, end))
+
+
+CODE = [
+    "def train(model, data, epochs):",
+    "    opt = SGD(model.parameters(), lr=0.1)",
+    "    for epoch in range(epochs):",
+    "        for x, y in data:",
+    "            loss = model(x).loss(y)",
+    "            loss.backward()",
+    "            opt.step(); opt.zero_grad()",
+    "    return model",
+]
+
+
+@pytest.mark.parametrize("rules", [False, True], ids=["bare", "between-rules"])
+@pytest.mark.parametrize("size", [8, 10])
+def test_a_code_listing_as_figure_1(size, rules):
+    """A figure that is text alone, in a fixed-pitch font (programming-language and systems papers), with or
+    without rules, in the body's size or smaller: its lines and rules, not nothing."""
+    doc, (page,) = new_doc()
+    body(page, 72, 60, 540, 200)
+    shape = page.new_shape()
+    y = 215.0
+    if rules:
+        shape.draw_line(pymupdf.Point(90, y), pymupdf.Point(520, y))
+        y += 4
+    for line in CODE:
+        page.insert_text((94, y + size), line, fontsize=size, fontname="cour")
+        y += size * 1.25
+    if rules:
+        y += 3
+        shape.draw_line(pymupdf.Point(90, y), pymupdf.Point(520, y))
+    shape.finish(color=(0, 0, 0), width=0.5)
+    shape.commit()
+    caption(page, pymupdf.Rect(72, y + 10, 540, y + 30), "Figure 1: Training a model in a few lines.")
+    body(page, 72, y + 42, 540, 740)
+    longest = max(pymupdf.get_text_length(line, "cour", size) for line in CODE)
+    found(doc, 0, pymupdf.Rect(90, 215, 520, y) if rules else pymupdf.Rect(94, 217, 94 + longest, y))
+
+
+def test_footnotes_under_a_caption_whose_figure_is_elsewhere_are_not_a_figure():
+    doc, (page,) = new_doc()
+    body(page, 72, 60, 540, 600)
+    caption(page, pymupdf.Rect(72, 610, 540, 630), "Figure 1: The overall architecture.")
+    shape = page.new_shape()
+    shape.draw_line(pymupdf.Point(72, 660), pymupdf.Point(200, 660))
+    shape.finish(color=(0, 0, 0), width=0.4)
+    shape.commit()
+    for i in range(4):
+        page.insert_text((72, 672 + i * 10), f"{i + 1} Code and data: https://example.org/project{i}.", fontsize=8)
+    figure, reason = find_figure(doc)
+    assert figure is None and reason is not None

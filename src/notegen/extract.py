@@ -445,6 +445,22 @@ class _Ink:
         """A line of a tree's or diagram's node: its own text block (a few lines) is tethered to graphics."""
         return line.block in self._tied_blocks
 
+    def rule_near(self, box: figures.Box, side: int) -> figures.Box | None:
+        """The rule across most of `box`'s width (and maybe wider) within LISTING_GAP above it (`side` -1) or below
+        it (1)."""
+        area = self.area
+        strip = (
+            figures.Box(area.x0, box.y0 - LISTING_GAP, area.x1, box.y0)
+            if side < 0
+            else figures.Box(area.x0, box.y1, area.x1, box.y1 + LISTING_GAP)
+        )
+        top, rows, _ = self.rows(strip)
+        for i in range(len(rows)) if side > 0 else reversed(range(len(rows))):
+            r = rows[i]
+            if r is not None and r[1] - r[0] >= 0.8 * box.width:
+                return figures.Box(r[0], top + i, r[1] + 1, top + i + 1)
+        return None
+
     def ink_box(self, region: figures.Box) -> figures.Box | None:
         """`region` trimmed to what is visibly inked in it."""
         c0, c1 = self._dcols(region)
@@ -511,8 +527,10 @@ class _Ink:
         soft: list[bool],
         start_gap: float,
         max_gap: float,
-    ) -> figures.Box | None:
-        """The box of the figure's graphics in the band's rows, grown from the seed across gaps of `max_gap`."""
+    ) -> tuple[figures.Box, figures.Box] | None:
+        """The box of the figure's graphics in the band's rows, grown from the seed across gaps of `max_gap`, and
+        the band cut short where a table or a float's rule was left out at its far end (what lies beyond them,
+        an algorithm's lines or a table's cells, is not the figure's text)."""
         if isinstance(seed, range):
             block = figures.grow_around(rows, range(seed.start - top, seed.stop - top), max_gap, soft=soft)
         else:
@@ -524,7 +542,14 @@ class _Ink:
         header, footer = int(page_box.height * 0.1), int(page_box.height * 0.9)
         block = figures.drop_margins(rows, block, top, header, footer)
         if block is not None and not isinstance(seed, range):
+            grown = block
             block = figures.drop_tables(rows, block, seed[0] == "up", lambda part: self.ruled(band, top, part))
+            if block is not None and seed[0] == "up" and block.start > grown.start:
+                edge = max(i for i in range(grown.start, block.start) if rows[i] is not None)
+                band = figures.Box(band.x0, top + edge + 1, band.x1, band.y1)
+            elif block is not None and seed[0] == "down" and block.stop < grown.stop:
+                edge = min(i for i in range(block.stop, grown.stop) if rows[i] is not None)
+                band = figures.Box(band.x0, band.y0, band.x1, top + edge)
         if block is None:
             return None
         cols = figures.columns(rows, block)
@@ -532,11 +557,11 @@ class _Ink:
             return None
         graphics = figures.Box(cols[0], top + block.start, cols[1] + 1, top + block.stop)
         if figures.big_enough(graphics):
-            return graphics
+            return graphics, band
         # The connectors of a tree whose nodes are text: the figure is as big as the nodes they reach.
         nodes = [line for line in self.lines if line.box.intersects(band) and self.tied(line)]
-        grown = figures.attach_text(graphics, nodes, band, page_box)
-        return grown if grown != graphics and figures.big_enough(grown) else None
+        with_nodes = figures.attach_text(graphics, nodes, band, page_box)
+        return (with_nodes, band) if with_nodes != graphics and figures.big_enough(with_nodes) else None
 
     def region(self, band: figures.Box, seed: tuple[str, int] | range, sparse: bool = False) -> figures.Box | None:
         """The figure in `band`: grown from one edge (("up"|"down", page row)) or around page rows `seed`. With
@@ -547,9 +572,10 @@ class _Ink:
             return None
         top, rows, soft = self.rows(band)
         reach = (band.height, band.height) if sparse else (figures.START_GAP, figures.MAX_GAP)
-        graphics = self._graphics(band, seed, top, rows, soft, *reach)
-        if graphics is None:
+        found = self._graphics(band, seed, top, rows, soft, *reach)
+        if found is None:
             return None
+        graphics, band = found
         page_box = figures.Box(*self.page.rect)
         text = [
             line
@@ -586,8 +612,11 @@ def _page_lines(page: pymupdf.Page, textpage: pymupdf.TextPage | None = None) ->
             if not spans or abs(line["dir"][0] - 1) > 1e-3:
                 continue
             chars = Counter[tuple[str, float, bool]]()
+            mono = 0
             for s in spans:
                 chars[(s["font"], round(s["size"], 1), bool(s["flags"] & 16))] += len(s["text"])
+                if s["flags"] & 8 or _MONO_FONT.search(s["font"]):
+                    mono += len(s["text"])
             (font, size, bold), _ = chars.most_common(1)[0]
             lines.append(
                 figures.Line(
@@ -599,11 +628,16 @@ def _page_lines(page: pymupdf.Page, textpage: pymupdf.TextPage | None = None) ->
                     block=block["number"],
                     label_bold=bool(spans[0]["flags"] & 16),
                     label_font=spans[0]["font"],
+                    mono=mono > 0.5 * sum(len(s["text"]) for s in spans),
                 )
             )
     return _Text(
         figures.join_split_labels(lines), figures.margin_marks(rotated, lines, figures.Box(*page.rect)), turned
     )
+
+
+# Fixed-pitch fonts by name, for PDFs whose font descriptors do not say so (TeX's cmtt and txtt, Courier, ...).
+_MONO_FONT = re.compile(r"Mono|Courier|Typewriter|Consol|Menlo|Inconsolata|Monaco|cmtt|CMTT|txtt|SFTT|LMTT|Code", re.I)
 
 
 def _is_set_off(line: figures.Line, style: figures.Style) -> bool:
@@ -676,6 +710,10 @@ def _locate(
         if sparse is not None:  # far from the caption, unless an image's blank margins made it look so
             kind = "figure" if _placed_next_to(page, caption, sparse) else "sparse-figure"
             return where, sparse, text, f"caption-{'below' if seed[0] == 'up' else 'above'}-{kind}"
+    for up in (True, False):
+        listing = _text_figure(p, caption, column, up)
+        if listing is not None:
+            return listing[0], listing[1], text, f"caption-{'below' if up else 'above'}-listing"
     if not _is_set_off(lines[at], style):
         return None
     if column.width < page_box.width * 0.75:  # a caption in one column may sit beside its figure
@@ -699,6 +737,46 @@ def _locate(
             if found is not None and found.height >= nxt_zone.height * 0.3:
                 return ink, found, text, "figure-on-next-page"
     return None
+
+
+def _text_figure(p: _Page, caption: figures.Box, column: figures.Box, up: bool) -> tuple[_Ink, figures.Box] | None:
+    """A figure that is text alone, next to its caption: a code listing (lines mostly in a fixed-pitch font) or
+    an algorithm between rules. Its lines follow one another from the caption's edge, up to body text or another
+    caption; the rules right above and below them are its own."""
+    near = [
+        line
+        for line in p.lines
+        if line.box.x_overlap(column) > 0.5 * line.box.width
+        and (line.box.y1 <= caption.y0 + 1 if up else line.box.y0 >= caption.y1 - 1)
+    ]
+    near.sort(key=lambda line: -line.box.y1 if up else line.box.y0)
+    taken: list[figures.Line] = []
+    edge = caption.y0 if up else caption.y1
+    for line in near:
+        gap = edge - line.box.y1 if up else line.box.y0 - edge
+        if gap > (figures.START_GAP if not taken else max(LISTING_GAP, 1.5 * line.box.height)):
+            break
+        if figures.is_any_caption(line) or figures.is_figure_note(line) or figures.is_body(line, p.style):
+            break
+        taken.append(line)
+        edge = min(edge, line.box.y0) if up else max(edge, line.box.y1)
+    if len({round(line.box.y0) for line in taken}) < 3:
+        return None
+    box = taken[0].box
+    for line in taken[1:]:
+        box = box | line.box
+    ink = p.ink(figures.Box(column.x0, box.y0 - LISTING_GAP, column.x1, box.y1 + LISTING_GAP))
+    rules = [ink.rule_near(box, side) for side in (-1, 1)]
+    code = sum(len(line.text) for line in taken if line.mono) > 0.6 * sum(len(line.text) for line in taken)
+    if not code and None in rules:
+        return None
+    for rule in rules:
+        box = box | rule if rule is not None else box
+    found = ink.ink_box(box.grown(0.5))
+    return (ink, found) if found is not None and figures.big_enough(found) else None
+
+
+LISTING_GAP = 8.0  # points: between the lines of a listing, or a listing and its rules, at most
 
 
 def _placed_next_to(page: pymupdf.Page, caption: figures.Box, found: figures.Box) -> bool:

@@ -85,6 +85,7 @@ class Line:
     block: int
     label_bold: bool = False  # the first span ("Figure 1") is bold
     label_font: str = ""  # the first span's font
+    mono: bool = False  # set mostly in a fixed-pitch font: code
 
 
 # -- captions -----------------------------------------------------------------------------------------
@@ -314,8 +315,13 @@ def body_style(lines: Sequence[Line]) -> Style:
 
 
 def is_body(line: Line, style: Style) -> bool:
-    """A line of running text: the body size and long enough to be prose, not a label."""
-    return abs(line.size - style.body_size) <= 0.6 and len(line.text) >= 30 and not _SUBLABEL.match(line.text)
+    """A line of running text: the body size and long enough to be prose, not a label, not code."""
+    return (
+        abs(line.size - style.body_size) <= 0.6
+        and len(line.text) >= 30
+        and not line.mono
+        and not _SUBLABEL.match(line.text)
+    )
 
 
 _SUBLABEL = re.compile(r"^\s*\(?[a-zA-Z0-9ivx]{1,4}\)\s")
