@@ -1007,3 +1007,35 @@ def test_footnotes_under_a_caption_whose_figure_is_elsewhere_are_not_a_figure():
         page.insert_text((72, 672 + i * 10), f"{i + 1} Code and data: https://example.org/project{i}.", fontsize=8)
     figure, reason = find_figure(doc)
     assert figure is None and reason is not None
+
+
+def test_a_label_on_a_line_of_its_own_is_read_with_the_caption_under_it():
+    doc, (page,) = new_doc()
+    plot(page, pymupdf.Rect(100, 80, 510, 300))
+    page.insert_text((290, 318), "Figure 1", fontsize=9, fontname="tibo")
+    caption(page, pymupdf.Rect(72, 322, 540, 350), "Overview of the method: an encoder maps each image to tokens.")
+    body(page, 72, 362, 540, 740)
+    figure, _ = find_figure(doc)
+    assert figure is not None
+    assert figure.caption == "Figure 1 Overview of the method: an encoder maps each image to tokens."
+
+
+def test_a_caption_that_is_only_a_label_stays_a_label():
+    doc, (page,) = new_doc()
+    plot(page, pymupdf.Rect(100, 80, 510, 300))
+    page.insert_text((290, 318), "Figure 1.", fontsize=10, fontname="tibo")
+    body(page, 72, 332, 540, 740)  # the text after the float, in the label's size
+    figure, _ = find_figure(doc)
+    assert figure is not None and figure.caption == "Figure 1."
+
+
+def test_a_caption_hyphenated_across_lines_is_joined_and_a_compounds_hyphen_kept():
+    doc, (page,) = new_doc()
+    plot(page, pymupdf.Rect(100, 80, 510, 300))
+    page.insert_text((72, 318), "Figure 1: Results of the state-of-the-", fontsize=9)
+    page.insert_text((72, 329), "art seg-", fontsize=9)
+    page.insert_text((72, 340), "mentation model on end-to-end tasks.", fontsize=9)
+    body(page, 72, 362, 540, 740)
+    figure, _ = find_figure(doc)
+    assert figure is not None
+    assert figure.caption == "Figure 1: Results of the state-of-the-art segmentation model on end-to-end tasks."

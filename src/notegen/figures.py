@@ -218,7 +218,9 @@ def caption_box(lines: Sequence[Line], index: int) -> tuple[Box, str]:
         gap = line.box.y0 - last.y1
         if line.box.y0 < last.y0 - 1 or gap > 1.1 * size or abs(line.size - size) > 0.6 or is_any_caption(line):
             break
-        if (column or box).x_overlap(line.box) < 0.8 * line.box.width:
+        # "Figure 1" set on a line of its own, the caption's text right under it (a line's leading apart)
+        alone = len(parts) == 1 and _BARE_LABEL.match(parts[0]) is not None and gap <= 0.5 * size
+        if (column or box).x_overlap(line.box) < (0.01 if alone else 0.8) * line.box.width:
             break  # another column, or text beside the caption
         ended = parts[-1].rstrip().endswith(_SENTENCE_END)
         if ended and gap > (max(gaps) + 2 if gaps else 0.5 * size):
@@ -232,6 +234,7 @@ def caption_box(lines: Sequence[Line], index: int) -> tuple[Box, str]:
 
 
 _SENTENCE_END = (".", "!", "?", ":", ")", "。", "！", "？", "）")
+_BARE_LABEL = re.compile(rf"^\s*{_LABEL}\s*(?:S?{_CHAPTER}|S?\d+|[IVX]+)\s*{_PUNCT}?\s*$")
 
 
 def _goes_on_in(lines: Sequence[Line], at: int, box: Box, last: Box, text: str, size: float) -> bool:
@@ -286,10 +289,15 @@ def run_on_text(lines: Sequence[Line], caption: Line, page: Box) -> str:
 
 
 def join_text(parts: Iterable[str]) -> str:
+    """Lines joined into one text: a word hyphenated at a line's end joined again ("seg-" "mentation"), a
+    compound's own hyphen kept ("state-of-the-" "art", "end-to-" "end")."""
     text = ""
     for part in (p.strip() for p in parts):
-        hyphenated = text.endswith("-") and part[:1].islower()
-        text = text[:-1] + part if hyphenated else f"{text} {part}".strip()
+        if text.endswith(("-", "\u00ad", "\u2010")) and part[:1].islower():
+            compound = "-" in text[:-1].rsplit(" ", 1)[-1]
+            text = text[:-1] + ("-" if compound else "") + part
+        else:
+            text = f"{text} {part}".strip()
     return " ".join(text.split())
 
 
