@@ -294,6 +294,8 @@ def _ink_table(raw: bytes | bytearray) -> bytes:
     of a sample of the render's light values lie, within a few levels."""
     sample = raw[:: 61 * 3 + 1]
     counts = Counter(sample)
+    if sum(counts.get(v, 0) for v in range(248, 256)) >= 0.4 * len(sample):
+        return _INK_TABLE  # white paper, mostly blank: every digital PDF (and no gray fill taken for paper)
     window = {v: sum(counts.get(u, 0) for u in range(v - 6, v + 7)) for v in range(160, 256)}
     paper = max(window, key=lambda v: window[v])
     if paper >= 248 or window[paper] < 0.4 * len(sample):
@@ -349,6 +351,7 @@ class _Ink:
             self._blank(raw, line.box.grown(1))
         self.graphics = raw.translate(table)
         self.soft = [line.box for line in lines if figures.figure_text(line, style)]
+        self._tied: dict[int, bool] = {}
 
     def _blank(self, raw: bytearray, box: figures.Box) -> None:
         """Paint `box` white in the render `raw`."""
@@ -433,17 +436,20 @@ class _Ink:
         return False
 
     @cached_property
-    def _tied_blocks(self) -> set[int]:
-        blocks = Counter(line.block for line in self.lines)
-        return {
-            line.block
-            for line in self.lines
-            if blocks[line.block] <= NODE_LINES and line.box.intersects(self.area) and self.tethered(line)
-        }
+    def _blocks(self) -> dict[int, list[figures.Line]]:
+        blocks: dict[int, list[figures.Line]] = {}
+        for line in self.lines:
+            blocks.setdefault(line.block, []).append(line)
+        return blocks
 
     def tied(self, line: figures.Line) -> bool:
         """A line of a tree's or diagram's node: its own text block (a few lines) is tethered to graphics."""
-        return line.block in self._tied_blocks
+        known = self._tied.get(line.block)
+        if known is None:
+            block = self._blocks.get(line.block, [line])
+            known = len(block) <= NODE_LINES and any(self.tethered(other) for other in block)
+            self._tied[line.block] = known
+        return known
 
     def rule_near(self, box: figures.Box, side: int) -> figures.Box | None:
         """The rule across most of `box`'s width (and maybe wider) within LISTING_GAP above it (`side` -1) or below
@@ -615,7 +621,7 @@ def _page_lines(page: pymupdf.Page, textpage: pymupdf.TextPage | None = None) ->
             mono = 0
             for s in spans:
                 chars[(s["font"], round(s["size"], 1), bool(s["flags"] & 16))] += len(s["text"])
-                if s["flags"] & 8 or _MONO_FONT.search(s["font"]):
+                if s["flags"] & 8 or _fixed_pitch(s["font"]):
                     mono += len(s["text"])
             (font, size, bold), _ = chars.most_common(1)[0]
             lines.append(
@@ -638,6 +644,11 @@ def _page_lines(page: pymupdf.Page, textpage: pymupdf.TextPage | None = None) ->
 
 # Fixed-pitch fonts by name, for PDFs whose font descriptors do not say so (TeX's cmtt and txtt, Courier, ...).
 _MONO_FONT = re.compile(r"Mono|Courier|Typewriter|Consol|Menlo|Inconsolata|Monaco|cmtt|CMTT|txtt|SFTT|LMTT|Code", re.I)
+
+
+@functools.lru_cache(maxsize=256)
+def _fixed_pitch(font: str) -> bool:
+    return _MONO_FONT.search(font) is not None
 
 
 def _is_set_off(line: figures.Line, style: figures.Style) -> bool:
@@ -933,9 +944,9 @@ def find_figure(doc: pymupdf.Document, number: int = 1) -> tuple[Figure | None, 
     its own coordinates, where its text and its renders agree; a figure set sideways, its caption running up the
     side, on a view of the page turned upright. The box and the PNG are the page's as a viewer shows it.
     """
-    figure, seen = _find(doc, number)
+    figure, seen, labelled = _find(doc, number, range(doc.page_count))
     if figure is None and seen is None and number == 1:
-        figure, seen = _find(doc, None)
+        figure, seen, _ = _find(doc, None, labelled)
     if figure is not None:
         return figure, None
     if seen is not None:
@@ -946,15 +957,21 @@ def find_figure(doc: pymupdf.Document, number: int = 1) -> tuple[Figure | None, 
     return None, NoFigure(f'no caption "Figure {number}" in the PDF', f"PDF 里没有找到图 {number} 的图注")
 
 
-def _find(doc: pymupdf.Document, number: int | None) -> tuple[Figure | None, int | None]:
-    """Figure `number` (None: the first numbered in its chapter), or None and the first page with its caption."""
+def _find(
+    doc: pymupdf.Document, number: int | None, pages: Sequence[int]
+) -> tuple[Figure | None, int | None, list[int]]:
+    """Figure `number` (None: the first numbered in its chapter) on `pages`, or None and the first page with its
+    caption; and the pages searched that have a figure's label anywhere in their text (the only ones a second
+    search needs to read again)."""
     seen_caption: int | None = None
     pattern = figures.caption_pattern(number)
-    for index in range(doc.page_count):
+    labelled: list[int] = []
+    for index in pages:
         page = doc[index]
         textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_TEXT)
         if not figures.QUICK.search(textpage.extractText()):
             continue
+        labelled.append(index)
         shown = page.rotation
         if shown:
             page.set_rotation(0)
@@ -976,8 +993,8 @@ def _find(doc: pymupdf.Document, number: int | None) -> tuple[Figure | None, int
         if seen:
             seen_caption = index if seen_caption is None else seen_caption
         if hit is not None:
-            return _as_shown(doc, index, hit), None
-    return None, seen_caption
+            return _as_shown(doc, index, hit), None, labelled
+    return None, seen_caption, labelled
 
 
 @dataclass(frozen=True)

@@ -601,7 +601,7 @@ def labels_left_out(region: Box, lines: Sequence[Line], style: Style, page: Box,
             continue
         if line.size > style.body_size - 0.5 or box.y1 < top or box.y0 > bottom:
             continue
-        if not any(ch.isalpha() for ch in line.text) or _in_running_text(line, lines, style):
+        if not any(ch.isalpha() for ch in line.text):
             continue
         beside = (
             box.y0 >= region.y0
@@ -613,7 +613,7 @@ def labels_left_out(region: Box, lines: Sequence[Line], style: Style, page: Box,
             and box.x1 <= region.x1
             and (0 < region.y0 - box.y1 <= reach or 0 < box.y0 - region.y1 <= reach)
         )
-        if beside or over:
+        if (beside or over) and not _in_running_text(line, lines, style):
             return True
     return False
 
