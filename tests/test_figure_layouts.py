@@ -1039,3 +1039,43 @@ def test_a_caption_hyphenated_across_lines_is_joined_and_a_compounds_hyphen_kept
     figure, _ = find_figure(doc)
     assert figure is not None
     assert figure.caption == "Figure 1: Results of the state-of-the-art segmentation model on end-to-end tasks."
+
+
+def test_a_chinese_caption_with_its_english_translation_under_it_is_read_whole():
+    doc, (page,) = new_doc()
+    zh_body(page, 72, 72, 540, 200)
+    plot(page, pymupdf.Rect(150, 220, 460, 400))
+    page.insert_text((250, 418), "图1  系统的整体框架", fontsize=9, fontname="china-s")
+    page.insert_text((230, 430), "Fig. 1  Overall framework of the system", fontsize=9, fontname="tiro")
+    zh_body(page, 72, 450, 540, 740)
+    found(doc, 0, pymupdf.Rect(150, 220, 460, 400))
+    figure, _ = find_figure(doc)
+    assert figure is not None and figure.caption == "图1 系统的整体框架 Fig. 1 Overall framework of the system"
+
+
+@pytest.mark.parametrize("label", ["图2-1 系统总体架构", "Figure 2.1 System architecture"])
+def test_a_caption_in_the_bodys_own_type_standing_centred_under_its_figure(label):
+    """No punctuation, no label of its own type, not smaller than the body: centred on a line of its own, it is a
+    caption all the same (a thesis with chapter-numbered figures); a sentence in the text is not centred."""
+    chinese = label.startswith("图")
+    text = zh_body if chinese else body
+    doc, (first, page) = new_doc(2)
+    text(first, 72, 72, 540, 740, size=10.5)
+    text(page, 72, 72, 540, 200, size=10.5)
+    photo(page, pymupdf.Rect(150, 220, 460, 400))
+    font = "china-s" if chinese else "tiro"
+    width = 10.5 * 11 if chinese else pymupdf.get_text_length(label, font, 10.5)
+    page.insert_text((306 - width / 2, 418), label, fontsize=10.5, fontname=font)
+    text(page, 72, 440, 540, 740, size=10.5)
+    found(doc, 1, pymupdf.Rect(150, 220, 460, 400))
+
+
+def test_a_sentence_that_opens_with_the_figures_label_in_the_bodys_type_is_not_its_caption():
+    doc, (page,) = new_doc()
+    photo(page, pymupdf.Rect(150, 80, 460, 260))
+    text = "图 1 展示了系统的整体框架，" + "这篇论文试图解决的问题是如何在有限的数据上训练模型。" * 4
+    for row, start in enumerate(range(0, len(text), 42)):  # a paragraph's lines, the first opening with 图 1
+        page.insert_text((72, 310 + 14 * row), text[start : start + 42], fontsize=10.5, fontname="china-s")
+    zh_body(page, 72, 370, 540, 740)
+    figure, reason = find_figure(doc)
+    assert figure is None and reason is not None

@@ -1031,9 +1031,10 @@ def _search(doc: pymupdf.Document, page: pymupdf.Page, text: _Text, number: int 
     """Figure `number` found from a caption on this page, and whether its caption is there at all."""
     lines = text.lines
     style = figures.body_style(lines)
+    block = figures.text_block(lines, figures.Box(*page.rect))
     seen = False
     for at, line in enumerate(lines):
-        if not figures.is_caption(line, number, style):
+        if not figures.is_caption(line, number, style, block):
             continue
         seen = True
         located = _locate(doc, page, lines, style, at, text.marks)

@@ -118,9 +118,10 @@ def caption_pattern(number: int | None) -> re.Pattern[str]:
     )
 
 
-def is_caption(line: Line, number: int | None, style: Style) -> bool:
+def is_caption(line: Line, number: int | None, style: Style, block: Box | None = None) -> bool:
     """Whether `line` opens the caption of figure `number` (None: of the first figure a thesis numbers in its
-    chapter), not a body sentence that mentions it."""
+    chapter), not a body sentence that mentions it. `block`: the page's text block, where a caption set in the
+    body's own type may stand centred."""
     m = caption_pattern(number).match(line.text)
     if not m:
         return False
@@ -130,10 +131,22 @@ def is_caption(line: Line, number: int | None, style: Style) -> bool:
     if m.group("cjk"):
         # "图1 系统框图": a space, then the caption, set off from the body by its label or a smaller size; a body
         # sentence goes on without a space ("图1所示的…") or in the body's own type.
-        return m.group("gap") != "" and (set_off or line.size < style.body_size - 0.4)
-    # "Figure 1 Simultaneous recordings ..." (no punctuation): only with a set-off label and a capital next.
+        return m.group("gap") != "" and (set_off or line.size < style.body_size - 0.4 or _centred(line, block))
+    # "Figure 1 Simultaneous recordings ..." (no punctuation): only with a set-off label (or standing centred) and
+    # a capital next.
     rest = m.group("rest").strip()
-    return set_off and (rest[:1].isupper() or rest[:1] == "(")
+    return (set_off or _centred(line, block)) and (rest[:1].isupper() or rest[:1] == "(")
+
+
+def _centred(line: Line, block: Box | None) -> bool:
+    """A short line centred in the text block or in one of its two columns (a caption in the body's type, as a
+    Chinese thesis may set it); running text starts at the column's left edge."""
+    if block is None or line.box.width > 0.6 * block.width or line.text.rstrip().endswith(("。", "，", "；", ".")):
+        return False
+    middle = (line.box.x0 + line.box.x1) / 2
+    half = block.width / 2
+    centres = (block.x0 + half, block.x0 + half / 2, block.x1 - half / 2)
+    return any(abs(middle - c) <= 0.03 * block.width for c in centres) and line.box.x0 > block.x0 + 0.1 * half
 
 
 def is_any_caption(line: Line) -> bool:
@@ -216,11 +229,14 @@ def caption_box(lines: Sequence[Line], index: int) -> tuple[Box, str]:
             parts.append(line.text)
             continue
         gap = line.box.y0 - last.y1
-        if line.box.y0 < last.y0 - 1 or gap > 1.1 * size or abs(line.size - size) > 0.6 or is_any_caption(line):
+        if line.box.y0 < last.y0 - 1 or gap > 1.1 * size or abs(line.size - size) > 0.6:
+            break
+        translated = _translation(first.text, line.text)
+        if is_any_caption(line) and not translated:
             break
         # "Figure 1" set on a line of its own, the caption's text right under it (a line's leading apart)
         alone = len(parts) == 1 and _BARE_LABEL.match(parts[0]) is not None and gap <= 0.5 * size
-        if (column or box).x_overlap(line.box) < (0.01 if alone else 0.8) * line.box.width:
+        if (column or box).x_overlap(line.box) < (0.01 if alone or translated else 0.8) * line.box.width:
             break  # another column, or text beside the caption
         ended = parts[-1].rstrip().endswith(_SENTENCE_END)
         if ended and gap > (max(gaps) + 2 if gaps else 0.5 * size):
@@ -231,6 +247,19 @@ def caption_box(lines: Sequence[Line], index: int) -> tuple[Box, str]:
         last = line.box
         parts.append(line.text)
     return box, join_text(parts)
+
+
+_NUMBER = re.compile(rf"{_CHAPTER}|\d+")
+
+
+def _translation(caption: str, line: str) -> bool:
+    """Whether `line` is `caption`'s translation, set under it as Chinese journals and theses do: a caption of
+    the same number with the label in the other script ("图1 系统框图" then "Fig. 1 System diagram")."""
+    first, other = _ANY_LABEL.match(caption), _ANY_LABEL.match(line)
+    if first is None or other is None or (first.group("cjk") is None) == (other.group("cjk") is None):
+        return False
+    ours, theirs = _NUMBER.search(first.group(0)), _NUMBER.search(other.group(0))
+    return ours is not None and theirs is not None and ours.group(0) == theirs.group(0)
 
 
 _SENTENCE_END = (".", "!", "?", ":", ")", "。", "！", "？", "）")
