@@ -1079,3 +1079,53 @@ def test_a_sentence_that_opens_with_the_figures_label_in_the_bodys_type_is_not_i
     zh_body(page, 72, 370, 540, 740)
     figure, reason = find_figure(doc)
     assert figure is None and reason is not None
+
+
+def doubt_about(page: pymupdf.Page, crop: pymupdf.Rect) -> str | None:
+    from notegen.extract import doubt_of, page_ink
+
+    return doubt_of(page_ink(page), Box(*crop))
+
+
+def test_a_crop_grown_over_a_running_head_is_doubted_and_a_figures_own_labels_at_the_top_are_not():
+    doc, (page,) = new_doc()
+    page.insert_text((72, 40), "Wu et al.", fontsize=9, fontname="tiro")
+    page.insert_text((530, 40), "2", fontsize=9, fontname="tiro")
+    page.insert_text((200, 58), "Video category", fontsize=6)  # the figure's own column titles, right above it
+    page.insert_text((360, 58), "Duration", fontsize=6)
+    photo(page, pymupdf.Rect(100, 60, 510, 240))
+    caption(page, pymupdf.Rect(72, 250, 540, 270), "Figure 1: Statistics of the benchmark.")
+    body(page, 72, 280, 540, 740)
+    assert doubt_about(page, pymupdf.Rect(70, 30, 530, 241)) == "a running head"
+    assert doubt_about(page, pymupdf.Rect(100, 52, 510, 241)) is None
+    found(doc, 0, pymupdf.Rect(100, 52, 510, 240))
+
+
+def test_a_crop_grown_over_the_papers_title_or_two_lines_of_text_is_doubted():
+    doc, (page,) = new_doc()
+    page.insert_text((120, 90), "Learning to Predict Feasibility", fontsize=17, fontname="tibo")
+    page.insert_text((200, 112), "Ann Author and Bo Writer", fontsize=11, fontname="tiro")
+    photo(page, pymupdf.Rect(100, 130, 510, 300))
+    caption(page, pymupdf.Rect(72, 310, 540, 330), "Figure 1: What the robot sees.")
+    body(page, 72, 340, 540, 372)  # two lines of text
+    photo(page, pymupdf.Rect(100, 380, 510, 500))
+    body(page, 72, 520, 540, 740)
+    assert doubt_about(page, pymupdf.Rect(100, 70, 510, 301)) == "the title"
+    assert doubt_about(page, pymupdf.Rect(100, 338, 510, 501)) == "body text"
+    assert doubt_about(page, pymupdf.Rect(98.5, 128.5, 511.5, 301.5)) is None
+    found(doc, 0, pymupdf.Rect(100, 130, 510, 300))
+
+
+def test_a_running_head_a_line_above_a_figure_at_the_top_of_the_page_stays_out():
+    """Springer's LNCS sets its running head 93 points down, 13 above a figure at the top: neither the margin
+    zones nor the gap between parts of a figure keep it out; standing apart on the page's first row does."""
+    doc, (page,) = new_doc()
+    page.insert_text((135, 101), "2", fontsize=9, fontname="tiro")
+    page.insert_text((168, 101), "Wu et al.", fontsize=9, fontname="tiro")
+    photo(page, pymupdf.Rect(135, 115, 477, 238))
+    caption(page, pymupdf.Rect(135, 248, 477, 268), "Fig. 1. Motion trajectories of the input image.", size=9)
+    body(page, 135, 280, 477, 700)
+    found(doc, 0, pymupdf.Rect(135, 115, 477, 238))
+    figure, _ = find_figure(doc)
+    assert figure is not None and figure.bbox[1] > 110 and figure.doubt is None
+    assert doubt_about(page, pymupdf.Rect(133.5, 60, 478.5, 239.5)) == "a running head"

@@ -467,6 +467,34 @@ class _Ink:
                 return figures.Box(r[0], top + i, r[1] + 1, top + i + 1)
         return None
 
+    @cached_property
+    def _text_rows(self) -> tuple[float, float]:
+        """Where the page's first row of text starts and its last ends."""
+        if not self.lines:
+            return 0.0, 0.0
+        return min(line.box.y0 for line in self.lines), max(line.box.y1 for line in self.lines)
+
+    def head_apart(self, line: figures.Line, region: figures.Box, at_edge: bool = False) -> bool:
+        """Whether `line` is the page's running head (or footer) standing apart from the graphics in `region`
+        below (above) it: nothing inked within HEAD_GAP of it. A figure's own labels on the page's first row have
+        its graphics right by them. Only a head above `region` (a footer below it), or with `at_edge` one taken in
+        by `region` at that edge (no graphics beyond it)."""
+        where = figures.running_head(line, *self._text_rows)
+        if where == "head" and (at_edge or line.box.y1 <= region.y0 + 1):
+            near = figures.Box(region.x0, line.box.y1, region.x1, line.box.y1 + HEAD_GAP)
+            beyond = figures.Box(region.x0, region.y0, region.x1, line.box.y0)
+        elif where == "foot" and (at_edge or line.box.y0 >= region.y1 - 1):
+            near = figures.Box(region.x0, line.box.y0 - HEAD_GAP, region.x1, line.box.y0)
+            beyond = figures.Box(region.x0, line.box.y1, region.x1, region.y1)
+        else:
+            return False
+        return self._empty(near) and (not at_edge or beyond.height < 1 or self._empty(beyond))
+
+    def _empty(self, box: figures.Box) -> bool:
+        """Whether no graphics are inked in `box`."""
+        _, rows, _ = self.rows(box)
+        return all(r is None for r in rows)
+
     def ink_box(self, region: figures.Box) -> figures.Box | None:
         """`region` trimmed to what is visibly inked in it."""
         c0, c1 = self._dcols(region)
@@ -589,6 +617,7 @@ class _Ink:
             if figures.figure_text(line, self.style)
             or (line.box.intersects(band) and not figures.is_any_caption(line) and self.tied(line))
         ]
+        text = [line for line in text if not self.head_apart(line, graphics)]
         if not isinstance(seed, range):  # text between the figure and its caption is the figure's
             graphics = figures.between(graphics, text, seed[1], band)
         small = self.style.body_size - 0.5
@@ -1079,8 +1108,12 @@ def doubt_of(ink: _Ink, region: figures.Box, method: str = "", caption: figures.
     inside = [line for line in ink.lines if line.box.intersects(region.grown(-1))]
     if figures.reads_like_authors(inside):
         return "an author list"
-    if sum(figures.is_body(line, ink.style) and not ink.tied(line) for line in inside) >= 3:
+    if sum(figures.is_body(line, ink.style) and not ink.tied(line) for line in inside) >= 2:
         return "body text"
+    if ink.page.number == 0 and figures.holds_title(inside, ink.lines, ink.style):
+        return "the title"
+    if any(ink.head_apart(line, region, at_edge=True) for line in inside):
+        return "a running head"
     if ink.ruled(region, 0, range(math.floor(region.y0), math.ceil(region.y1))):
         return "a table"
     if figures.touches_edge(region, page_box):
@@ -1097,10 +1130,17 @@ def doubt_of(ink: _Ink, region: figures.Box, method: str = "", caption: figures.
         if figures.is_any_caption(line) or figures.is_figure_note(line)
     ]
     captions += [caption] if caption is not None else []
-    others = [line for line in ink.lines if not any(line.box.intersects(c) for c in captions)]
+    others = [
+        line
+        for line in ink.lines
+        if not any(line.box.intersects(c) for c in captions) and not ink.head_apart(line, region)
+    ]
     if figures.labels_left_out(region, others, ink.style, page_box):
         return "labels left out"
     return None
+
+
+HEAD_GAP = 8.0  # points of blank rows between a running head and what follows it, at least
 
 
 def _cut_through(ink: _Ink, region: figures.Box) -> bool:

@@ -620,6 +620,26 @@ def reads_like_authors(lines: Sequence[Line]) -> bool:
     return sum(1 for line in lines if _AFFILIATION.search(line.text)) >= 2
 
 
+def holds_title(inside: Sequence[Line], lines: Sequence[Line], style: Style) -> bool:
+    """Whether lines in a crop of the first page include the paper's title: its largest type, well above the
+    body's size."""
+    largest = max((line.size for line in lines), default=0.0)
+    return largest >= 1.5 * style.body_size and any(line.size >= largest - 0.5 for line in inside)
+
+
+def running_head(line: Line, first: float, last: float) -> str | None:
+    """ "head" or "foot" for a running head, footer or page number: a short line on the page's first row of text
+    (its lines start at `first`) or its last (they end at `last`), where the journal sets it, from 4% to 12% of
+    the page in; else None."""
+    if len(line.text) > 80:
+        return None
+    if line.box.y0 <= first + 2:
+        return "head"
+    if line.box.y1 >= last - 2:
+        return "foot"
+    return None
+
+
 def labels_left_out(region: Box, lines: Sequence[Line], style: Style, page: Box, reach: float = 12.0) -> bool:
     """Small type just outside the crop on its rows or columns (a legend, a panel title, a row label): the crop
     may have stopped short of its figure. Running heads (the page's top and bottom tenth) do not count."""

@@ -63,6 +63,8 @@ TAG = re.compile(rf"[A-Za-z][A-Za-z0-9_-]{{0,{TAG_MAX - 1}}}")
 DOUBTS = {
     "an author list": "截图里有作者或单位信息，可能多截了图外的内容",
     "body text": "截图里夹着正文，可能多截了图外的文字",
+    "the title": "截图里有论文标题，可能多截了图外的内容",
+    "a running head": "截图里有页眉、页脚或页码，可能多截了图外的内容",
     "a table": "截图像是表格的框线，可能不是图",
     "the page edge": "截图贴到了页面边缘，可能多截了页面内容",
     "most of the page": "截图几乎占满整页，可能多截了",
