@@ -111,6 +111,12 @@ def test_the_readme_table_is_the_settings_as_defined():
     assert settings.readme_table() in readme
 
 
+def test_the_repositorys_own_notegen_toml_is_the_template():
+    """This repository is a workspace too: its notegen.toml is what `notegen init` writes, kept in step."""
+    own = (Path(__file__).resolve().parents[1] / "notegen.toml").read_text(encoding="utf-8")
+    assert own == settings.template()
+
+
 def test_the_template_uncommented_loads_every_default(tmp_path):
     text = settings.template()
     uncommented = "\n".join(re.sub(r"^# (\w+ = )", r"\1", line) for line in text.splitlines())
