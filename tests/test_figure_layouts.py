@@ -1129,3 +1129,85 @@ def test_a_running_head_a_line_above_a_figure_at_the_top_of_the_page_stays_out()
     figure, _ = find_figure(doc)
     assert figure is not None and figure.bbox[1] > 110 and figure.doubt is None
     assert doubt_about(page, pymupdf.Rect(133.5, 60, 478.5, 239.5)) == "a running head"
+
+
+def test_a_sideways_figure_set_by_a_typesetter_under_a_running_head_and_its_rule():
+    """A figure turned by a typesetter's matrix (a cosine of 90 degrees is 6.1e-17, not 0) on a page that has
+    only it, a running head with a rule under it and a page number: the caption is read turned upright, and the
+    head and its rule, at a side of the turned page, are no part of the figure."""
+    source = pymupdf.open()
+    sideways = source.new_page(width=H, height=W)
+    plot(sideways, pymupdf.Rect(100, 120, 690, 420))
+    caption(sideways, pymupdf.Rect(100, 430, 690, 450), "Figure 1: End-to-end latency for every model and trace.")
+    doc, (page,) = new_doc()
+    page.show_pdf_page(page.rect, source, 0, rotate=90)
+    form = page.get_xobjects()[0][0]
+    doc.xref_set_key(form, "Matrix", "[6.123234e-17 1 -1 6.123234e-17 612 0]")
+    page.insert_text((72, 48), "Anonymous et al.", fontsize=9, fontname="tiro")
+    page.insert_text((470, 48), "Technical report", fontsize=9, fontname="tiro")
+    shape = page.new_shape()
+    shape.draw_line(pymupdf.Point(72, 53), pymupdf.Point(540, 53))
+    shape.finish(color=(0, 0, 0), width=0.5)
+    shape.commit()
+    page.insert_text((303, 760), "3", fontsize=9, fontname="tiro")
+
+    found(doc, 0, pymupdf.Rect(120, H - 690, 420, H - 100))  # show_pdf_page's (x, y) -> (y, H - x)
+
+
+def test_a_centred_chinese_caption_at_the_foot_of_its_page_takes_nothing_from_the_next():
+    """A Chinese caption has no full stop; standing centred, it is not a full line cut off by the page's foot."""
+    doc, (page, following) = new_doc(2)
+    zh_body(page, 72, 72, 540, 560)
+    plot(page, pymupdf.Rect(150, 580, 460, 720))
+    label = "图1：基于图神经网络的交通流预测系统总体框架"
+    page.insert_text((306 - 10.5 * len(label) / 2, 740), label, fontsize=10.5, fontname="china-s")
+    zh_body(following, 72, 72, 540, 740)
+    figure, _ = find_figure(doc)
+    assert figure is not None and figure.caption == "图1:基于图神经网络的交通流预测系统总体框架"
+
+
+def test_a_tree_whose_leaves_are_text_beside_its_nodes_under_a_centred_caption():
+    """Leaves set as plain text right of their nodes, no connector to them (Typst's and TikZ's trees often):
+    the caption centred under nodes and leaves together says the leaves are the figure's; text flowing beside a
+    figure has the caption under the figure alone (test_figure_wrapped_beside_body_text)."""
+    doc, (page,) = new_doc()
+    body(page, 54, 40, 558, 110, size=9)
+    shape = page.new_shape()
+    shape.draw_rect(pymupdf.Rect(54, 125, 70, 410))  # the root, its label set sideways
+    leaves = [
+        "Prefix-Tuning [12], P-Tuning v2 [31], Prompt Tuning [17], Soft Prompts [8]",
+        "Adapter [16], Compacter [22], MAM Adapter [14], UniPELT [29], LLM-Adapters [19]",
+        "LoRA [18], AdaLoRA [44], QLoRA [9], DoRA [27], VeRA [20], LoRA-FA [46]",
+        "BitFit [3], Diff Pruning [13], FishMask [38], IA3 [25], SAM [10], Child-Tuning [41]",
+        "RLHF [33], RRHF [42], RAFT [10], SLiC [43], Safe RLHF [8], Constitutional AI [2]",
+        "Self-Instruct [39], Alpaca [37], Evol-Instruct [41], LIMA [45], Dolly [7]",
+    ]
+    for i, leaf in enumerate(leaves):
+        y = 130 + i * 46
+        shape.draw_line(pymupdf.Point(70, y + 12), pymupdf.Point(110, y + 12))
+        shape.draw_rect(pymupdf.Rect(110, y + i % 3, 160 + 6 * i, y + 20 + i % 2 * 4))  # nodes of their own sizes
+        page.insert_text((116, y + 15), f"Family {i + 1}", fontsize=7, fontname="tiro")
+        page.insert_text((205, y + 15), leaf, fontsize=9, fontname="tiro")
+    shape.finish(color=(0, 0, 0), width=0.6)
+    shape.commit()
+    right = max(205 + pymupdf.get_text_length(leaf, "tiro", 9) for leaf in leaves)
+    text = "Figure 1: A taxonomy of methods that adapt large language models."
+    width = pymupdf.get_text_length(text, "tiro", 9)
+    page.insert_text(((54 + right) / 2 - width / 2, 425), text, fontsize=9, fontname="tiro")
+    body(page, 54, 440, 300, 740, size=9)
+    body(page, 312, 440, 558, 740, size=9)
+    found(doc, 0, pymupdf.Rect(54, 125, right, 410))
+    figure, _ = find_figure(doc)
+    assert figure is not None and figure.doubt is None
+
+
+def test_a_note_under_a_figure_that_runs_over_two_lines_is_no_part_of_it():
+    doc, (page,) = new_doc()
+    body(page, 72, 60, 540, 150)
+    caption(page, pymupdf.Rect(72, 160, 540, 180), "Figure 1: Trips started per hour across the city grid.")
+    photo(page, pymupdf.Rect(100, 186, 510, 340))
+    note = "Note: data from the 2019 city mobility survey, weekdays only, after removing the shortest"
+    page.insert_text((100, 352), note, fontsize=7.5, fontname="tiro")
+    page.insert_text((100, 361), "trips.", fontsize=7.5, fontname="tiro")
+    body(page, 72, 380, 540, 740)
+    found(doc, 0, pymupdf.Rect(100, 186, 510, 340))

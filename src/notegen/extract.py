@@ -469,10 +469,8 @@ class _Ink:
 
     @cached_property
     def _text_rows(self) -> tuple[float, float]:
-        """Where the page's first row of text starts and its last ends."""
-        if not self.lines:
-            return 0.0, 0.0
-        return min(line.box.y0 for line in self.lines), max(line.box.y1 for line in self.lines)
+        """Where the page's first row of text ends and its last row starts."""
+        return figures.text_rows(self.lines)
 
     def head_apart(self, line: figures.Line, region: figures.Box, at_edge: bool = False) -> bool:
         """Whether `line` is the page's running head (or footer) standing apart from the graphics in `region`
@@ -643,7 +641,8 @@ def _page_lines(page: pymupdf.Page, textpage: pymupdf.TextPage | None = None) ->
             spans = [s for s in line["spans"] if s["text"].strip()]
             if spans and abs(line["dir"][0] - 1) > 1e-3:
                 rotated.append(figures.Box(*line["bbox"]))
-                turned.append(("".join(s["text"] for s in spans).strip(), tuple(line["dir"])))
+                direction = tuple(round(v, 3) + 0.0 for v in line["dir"])  # a cosine of 90 degrees is 6.1e-17
+                turned.append(("".join(s["text"] for s in spans).strip(), direction))
             if not spans or abs(line["dir"][0] - 1) > 1e-3:
                 continue
             chars = Counter[tuple[str, float, bool]]()
@@ -667,7 +666,9 @@ def _page_lines(page: pymupdf.Page, textpage: pymupdf.TextPage | None = None) ->
                 )
             )
     return _Text(
-        figures.join_split_labels(lines), figures.margin_marks(rotated, lines, figures.Box(*page.rect)), turned
+        figures.mark_notes(figures.join_split_labels(lines)),
+        figures.margin_marks(rotated, lines, figures.Box(*page.rect)),
+        turned,
     )
 
 
@@ -725,7 +726,10 @@ def _locate(
             return beside[0], beside[1], text, "caption-beside-figure"
     ink = p.ink(figures.Box(column.x0, column.y0, column.x1, caption.y0 + 2))
     walls = ink.barriers(caption, column)
-    above = ink.region(figures.band_above(caption, walls, column), ("up", int(caption.y0)))
+    band = figures.band_above(caption, walls, column)
+    above = ink.region(band, ("up", int(caption.y0)))
+    if above is not None:
+        above = _with_text_beside(ink, caption, above, band)
     if above is not None and not ink.ruled(above, 0, range(math.floor(above.y0), math.ceil(above.y1))):
         wide = _widened(p, caption, column, zone, above)
         if wide is not None:
@@ -737,9 +741,10 @@ def _locate(
     # Nothing above, or a table (a table's caption sits above it, so that one is not this caption's).
     below_ink = p.ink(figures.Box(column.x0, caption.y1 - 2, column.x1, column.y1))
     walls = below_ink.barriers(caption, column)
-    found = below_ink.region(figures.band_below(caption, walls, column), ("down", math.ceil(caption.y1)))
+    band = figures.band_below(caption, walls, column)
+    found = below_ink.region(band, ("down", math.ceil(caption.y1)))
     if found is not None:
-        return below_ink, found, text, "caption-above-figure"
+        return below_ink, _with_text_beside(below_ink, caption, found, band), text, "caption-above-figure"
     if above is not None:
         return ink, above, text, "caption-below-figure"
     for where, band, seed in (
@@ -817,6 +822,37 @@ def _text_figure(p: _Page, caption: figures.Box, column: figures.Box, up: bool) 
 
 
 LISTING_GAP = 8.0  # points: between the lines of a listing, or a listing and its rules, at most
+
+
+def _with_text_beside(ink: _Ink, caption: figures.Box, found: figures.Box, band: figures.Box) -> figures.Box:
+    """`found` with the lines of body-size text beside it on its rows (the leaves of a tree set as plain text
+    right of its nodes) when its caption, centred under the figure, is centred under them too and not under
+    `found` alone. Text that flows beside a figure has the caption under the figure alone."""
+    near = [line for line in ink.lines if line.box.intersects(band)]
+    beside = _beside_lines(ink, _graphics_in(ink, found), caption, near)
+    if not beside:
+        return found
+    grown = found
+    for line in beside:
+        grown = grown | line.box
+    return ink.ink_box(grown) or found if figures.centred_over(caption, grown) else found
+
+
+def _beside_lines(
+    ink: _Ink, graphics: figures.Box, caption: figures.Box, lines: Sequence[figures.Line]
+) -> list[figures.Line]:
+    """The body-size lines among `lines` set beside `graphics` on its rows, when `caption` is not centred under
+    `graphics` alone."""
+    if figures.centred_over(caption, graphics):
+        return []
+    return [
+        line
+        for line in lines
+        if figures.is_body(line, ink.style)
+        and graphics.y0 - 2 <= line.box.y0
+        and line.box.y1 <= graphics.y1 + 2
+        and (line.box.x0 >= graphics.x1 - 2 or line.box.x1 <= graphics.x0 + 2)
+    ]
 
 
 def _placed_next_to(page: pymupdf.Page, caption: figures.Box, found: figures.Box) -> bool:
@@ -1013,7 +1049,11 @@ def _find(
                     break
                 shown_doc, back = _turned(doc, page, angle)
                 view = shown_doc[0]
-                hit, seen_turned = _search(shown_doc, view, _page_lines(view), number)
+                view_text = _page_lines(view)
+                # The page's running head and footer, with their rules, stand at the sides of the turned view.
+                edges = [figures.Box(*(pymupdf.Rect(box.tuple()) * ~back)) for box in _running_bands(page, text)]
+                view_text = replace(view_text, marks=[*view_text.marks, *edges])
+                hit, seen_turned = _search(shown_doc, view, view_text, number)
                 seen = seen or seen_turned
                 hit = replace(hit, back=back) if hit is not None else None
         finally:
@@ -1024,6 +1064,24 @@ def _find(
         if hit is not None:
             return _as_shown(doc, index, hit), None, labelled
     return None, seen_caption, labelled
+
+
+def _running_bands(page: pymupdf.Page, text: _Text) -> list[figures.Box]:
+    """The bands across `page` that hold its running head and its footer (their lines on the page's first and
+    last rows of text, in its top and bottom sixth, with a rule just under or over them)."""
+    lines = text.lines
+    if not lines:
+        return []
+    first, last = figures.text_rows(lines)
+    page_box = figures.Box(*page.rect)
+    bands = []
+    heads = [line.box for line in lines if figures.running_head(line, first, last) == "head"]
+    if heads and max(b.y1 for b in heads) < page_box.y0 + page_box.height / 6:
+        bands.append(figures.Box(page_box.x0, page_box.y0, page_box.x1, max(b.y1 for b in heads) + HEAD_GAP / 2))
+    feet = [line.box for line in lines if figures.running_head(line, first, last) == "foot"]
+    if feet and min(b.y0 for b in feet) > page_box.y1 - page_box.height / 6:
+        bands.append(figures.Box(page_box.x0, min(b.y0 for b in feet) - HEAD_GAP / 2, page_box.x1, page_box.y1))
+    return bands
 
 
 @dataclass(frozen=True)
@@ -1108,7 +1166,12 @@ def doubt_of(ink: _Ink, region: figures.Box, method: str = "", caption: figures.
     inside = [line for line in ink.lines if line.box.intersects(region.grown(-1))]
     if figures.reads_like_authors(inside):
         return "an author list"
-    if sum(figures.is_body(line, ink.style) and not ink.tied(line) for line in inside) >= 2:
+    beside = _beside_lines(ink, _graphics_in(ink, region), caption, inside) if caption is not None else []
+    if figures.centred_over(caption, region) if caption is not None else False:
+        inside_body = [line for line in inside if line not in beside]
+    else:
+        inside_body = inside
+    if sum(figures.is_body(line, ink.style) and not ink.tied(line) for line in inside_body) >= 2:
         return "body text"
     if ink.page.number == 0 and figures.holds_title(inside, ink.lines, ink.style):
         return "the title"
@@ -1141,6 +1204,16 @@ def doubt_of(ink: _Ink, region: figures.Box, method: str = "", caption: figures.
 
 
 HEAD_GAP = 8.0  # points of blank rows between a running head and what follows it, at least
+
+
+def _graphics_in(ink: _Ink, region: figures.Box) -> figures.Box:
+    """The box of the graphics (text masked) in `region`; `region` when it has none."""
+    top, rows, _ = ink.rows(region)
+    inked = [i for i, r in enumerate(rows) if r is not None]
+    cols = figures.columns(rows, range(len(rows)))
+    if not inked or cols is None:
+        return region
+    return figures.Box(cols[0], top + inked[0], cols[1] + 1, top + inked[-1] + 1)
 
 
 def _cut_through(ink: _Ink, region: figures.Box) -> bool:

@@ -86,6 +86,7 @@ class Line:
     label_bold: bool = False  # the first span ("Figure 1") is bold
     label_font: str = ""  # the first span's font
     mono: bool = False  # set mostly in a fixed-pitch font: code
+    note: bool = False  # a line of a figure's note or source line that runs over several lines
 
 
 # -- captions -----------------------------------------------------------------------------------------
@@ -171,8 +172,22 @@ _NOTE = re.compile(
 
 
 def is_figure_note(line: Line) -> bool:
-    """Whether `line` opens a figure's note or source line ("Note:", "Source:", "资料来源：", "注：")."""
-    return _NOTE.match(line.text) is not None
+    """Whether `line` is a figure's note or source line ("Note:", "Source:", "资料来源：", "注："), or goes on one
+    (`mark_notes`)."""
+    return line.note or _NOTE.match(line.text) is not None
+
+
+def mark_notes(lines: Sequence[Line]) -> list[Line]:
+    """`lines` with those that go on a figure's note (the rest of its text block, in its type) marked as such."""
+    out: list[Line] = []
+    opened: Line | None = None
+    for line in lines:
+        if opened is not None and line.block == opened.block and abs(line.size - opened.size) <= 0.5:
+            out.append(replace(line, note=True))
+            continue
+        opened = line if _NOTE.match(line.text) else None
+        out.append(line)
+    return out
 
 
 def figure_text(line: Line, style: Style) -> bool:
@@ -275,21 +290,22 @@ def _goes_on_in(lines: Sequence[Line], at: int, box: Box, last: Box, text: str, 
         return False
     if line.box.x0 < box.x1 - 2 or line.box.y0 >= last.y0:
         return False
-    if not _cut_off(lines, last, line.box.x0, text):
+    if not _cut_off(lines, last, line.box.x0, text, box):
         return False
     below = [other for other in lines if other.box.y0 > last.y1 - 1 and other.box.x_overlap(box) > 0]
     return not any(other.box.y0 - last.y1 < 4 * size for other in below)
 
 
-def _cut_off(lines: Sequence[Line], last: Box, x0: float, text: str) -> bool:
-    """Whether a caption whose text so far is `text` and whose last line is `last` stops mid-sentence: its
-    sentence is not over and its last line is full (as wide as the column's lines starting at `x0`). A caption
-    that is a title ("Figure 1 Model fit") stops short of the column's width, and what follows is not its."""
+def _cut_off(lines: Sequence[Line], last: Box, x0: float, text: str, caption: Box) -> bool:
+    """Whether a caption (`caption`, its box) whose text so far is `text` and whose last line is `last` stops
+    mid-sentence: its sentence is not over and its last line is full (as wide as the column's other lines
+    starting at `x0`). A caption that is a title ("Figure 1 Model fit", "图1 系统框图") stops short of the
+    column's width or stands centred, and what follows is not its."""
     text = text.rstrip()
     if text.endswith(_SENTENCE_END):
         return False
-    width = max((o.box.width for o in lines if abs(o.box.x0 - x0) <= 3), default=last.width)
-    return last.width >= 0.8 * width or text.endswith(("-", ","))
+    others = [o.box.width for o in lines if abs(o.box.x0 - x0) <= 3 and not o.box.intersects(caption)]
+    return (bool(others) and last.width >= 0.8 * max(others)) or text.endswith(("-", ","))
 
 
 def runs_on(lines: Sequence[Line], index: int, page: Box) -> bool:
@@ -297,7 +313,7 @@ def runs_on(lines: Sequence[Line], index: int, page: Box) -> bool:
     over, its last line is full, and nothing but the page's foot follows it in its column."""
     box, text = caption_box(lines, index)
     last = max((line for line in lines if line.box.intersects(box)), key=lambda line: line.box.y1).box
-    if not _cut_off(lines, last, last.x0, text):
+    if not _cut_off(lines, last, last.x0, text, box):
         return False
     foot = page.y1 - 0.08 * page.height
     return not any(o.box.y0 > last.y1 - 1 and o.box.y0 < foot and o.box.x_overlap(box) > 0 for o in lines)
@@ -627,15 +643,24 @@ def holds_title(inside: Sequence[Line], lines: Sequence[Line], style: Style) -> 
     return largest >= 1.5 * style.body_size and any(line.size >= largest - 0.5 for line in inside)
 
 
+def text_rows(lines: Sequence[Line]) -> tuple[float, float]:
+    """Where the page's first row of text ends (its topmost line's foot) and where its last row starts."""
+    if not lines:
+        return 0.0, 0.0
+    top = min(lines, key=lambda line: line.box.y0)
+    bottom = max(lines, key=lambda line: line.box.y1)
+    return top.box.y1, bottom.box.y0
+
+
 def running_head(line: Line, first: float, last: float) -> str | None:
-    """ "head" or "foot" for a running head, footer or page number: a short line on the page's first row of text
-    (its lines start at `first`) or its last (they end at `last`), where the journal sets it, from 4% to 12% of
-    the page in; else None."""
+    """A running head ("head"), footer or page number ("foot"): a short line on the page's first row of text
+    (starting above `first`, where the page's topmost line ends) or its last (ending below `last`, where its
+    lowest line starts), where the journal sets it, from 4% to 12% of the page in; else None."""
     if len(line.text) > 80:
         return None
-    if line.box.y0 <= first + 2:
+    if line.box.y0 < first - 1:
         return "head"
-    if line.box.y1 >= last - 2:
+    if line.box.y1 > last + 1:
         return "foot"
     return None
 
@@ -679,6 +704,13 @@ def _in_running_text(line: Line, lines: Sequence[Line], style: Style) -> bool:
         if shared > 0.3 * box.height and gap <= 3.0:
             return True
     return False
+
+
+def centred_over(caption: Box, box: Box) -> bool:
+    """Whether `caption`, narrower than `box`, stands centred under (or over) it, as a one-line caption is set
+    under its figure."""
+    middle, centre = (caption.x0 + caption.x1) / 2, (box.x0 + box.x1) / 2
+    return caption.width < 0.95 * box.width and abs(middle - centre) <= max(4.0, 0.02 * box.width)
 
 
 def touches_edge(box: Box, page: Box, within: float = 3.0) -> bool:
