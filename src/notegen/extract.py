@@ -828,7 +828,16 @@ def _with_text_beside(ink: _Ink, caption: figures.Box, found: figures.Box, band:
     """`found` with the lines of body-size text beside it on its rows (the leaves of a tree set as plain text
     right of its nodes) when its caption, centred under the figure, is centred under them too and not under
     `found` alone. Text that flows beside a figure has the caption under the figure alone."""
-    near = [line for line in ink.lines if line.box.intersects(band)]
+    near = [
+        line
+        for line in ink.lines
+        if line.box.intersects(band)
+        and found.y0 - 2 <= line.box.y0
+        and line.box.y1 <= found.y1 + 2
+        and figures.is_body(line, ink.style)
+    ]
+    if not near:  # (most figures: the graphics need not be measured)
+        return found
     beside = _beside_lines(ink, _graphics_in(ink, found), caption, near)
     if not beside:
         return found
@@ -1166,12 +1175,11 @@ def doubt_of(ink: _Ink, region: figures.Box, method: str = "", caption: figures.
     inside = [line for line in ink.lines if line.box.intersects(region.grown(-1))]
     if figures.reads_like_authors(inside):
         return "an author list"
-    beside = _beside_lines(ink, _graphics_in(ink, region), caption, inside) if caption is not None else []
-    if figures.centred_over(caption, region) if caption is not None else False:
-        inside_body = [line for line in inside if line not in beside]
-    else:
-        inside_body = inside
-    if sum(figures.is_body(line, ink.style) and not ink.tied(line) for line in inside_body) >= 2:
+    body = [line for line in inside if figures.is_body(line, ink.style) and not ink.tied(line)]
+    if len(body) >= 2 and caption is not None and figures.centred_over(caption, region):
+        beside = _beside_lines(ink, _graphics_in(ink, region), caption, body)  # a tree's leaves set as text
+        body = [line for line in body if line not in beside]
+    if len(body) >= 2:
         return "body text"
     if ink.page.number == 0 and figures.holds_title(inside, ink.lines, ink.style):
         return "the title"
