@@ -13,3 +13,16 @@ def test_ci_runs_the_readmes_test_command():
     install_and_test = next(c for c in commands if "pytest" in c)
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert ci[-1] == install_and_test
+
+
+def test_the_readme_shows_notegens_help_as_it_is():
+    """The README's copy of `notegen --help` is the command's own (a command renamed or reworded shows there)."""
+    import click
+
+    from notegen.cli import cli
+
+    ctx = click.Context(
+        cli, info_name="notegen", terminal_width=100, max_content_width=100, help_option_names=["-h", "--help"]
+    )
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"```text\n{cli.get_help(ctx)}\n```" in readme

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,13 @@ def test_cjk_share():
 def test_ordinary_variations_of_the_answer_are_taken(shape):
     parsed = parse_answer(json.dumps(shape(GOOD, "cv"), ensure_ascii=False), ["cv"], OPENING)
     assert parsed.tag == "cv" and parsed.summary.replace("\n\n", "") == GOOD
+
+
+def test_the_repositorys_prompts_are_the_packaged_ones():
+    """This repository is a workspace too: its prompts/ are those `notegen init` copies, kept in step."""
+    own = Path(__file__).resolve().parents[1] / "prompts"
+    packaged = summarize.default_prompts_dir()
+    names = sorted(p.name for p in packaged.iterdir() if p.suffix == ".md")
+    assert sorted(p.name for p in own.iterdir() if p.suffix == ".md") == names
+    for name in names:
+        assert (own / name).read_bytes() == (packaged / name).read_bytes(), name

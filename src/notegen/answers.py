@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,9 +64,18 @@ class Answers:
                 if accept is None or accept(text, False):
                     with self._lock:
                         self.usage.cached += 1
+                    log.debug("%s: the model's answer from the cache (%s)", name, path.name)
                     return Reply(text, 0, 0, cached=True, truncated=False)
                 path.unlink(missing_ok=True)
+        started = time.monotonic()
         reply = self.llm.call(messages, name, deadline, at_least=at_least)
+        log.debug(
+            "%s: the model answered in %.2f s (%d tokens in, %d out)",
+            name,
+            time.monotonic() - started,
+            reply.prompt_tokens,
+            reply.completion_tokens,
+        )
         self.count(reply.prompt_tokens, reply.completion_tokens)
         if accept(reply.text, reply.truncated) if accept is not None else not reply.truncated:
             self.store(self.key(messages), reply.text)

@@ -37,6 +37,9 @@ First run:
 """
 
 
+JSON_RESULT = "Print the result as one JSON object: written, skipped, failed, review, tokens."
+
+
 class Context:
     def __init__(self, workspace: Path, quiet: bool, debug: bool) -> None:
         self.workspace = workspace
@@ -49,50 +52,76 @@ class Context:
 
 
 def common(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The options every command takes, accepted after the command name."""
-    fn = click.option("--debug", is_flag=True, help="Log details and show tracebacks.")(fn)
-    fn = click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")(fn)
+    """The options every command takes, before its name (`notegen -v draft ...`) or after it."""
+    fn = click.option("--debug", is_flag=True, help="Show tracebacks, and every library's log (as -vv).")(fn)
+    fn = click.option(
+        "-v", "--verbose", count=True, help="Show notegen's steps with times; -vv also the libraries' logs."
+    )(fn)
+    fn = click.option("-q", "--quiet", is_flag=True, help="Only errors (and the results) on the terminal.")(fn)
     return click.option(
         "--workspace",
         type=click.Path(file_okay=False, path_type=Path),
-        default=Path("."),
+        default=None,
         show_default="the current directory",
-        help="The folder with notes/, images/, prompts/ and .notegen/.",
+        help="The folder with notegen.toml, dendron.yml, notes/ and .notegen/.",
     )(fn)
 
 
 @click.group(epilog=EXAMPLE, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="notegen")
-def cli() -> None:
-    """Draft Dendron daily paper notes from arXiv IDs or PDFs."""
+@click.version_option(__version__, "-V", "--version", prog_name="notegen")
+@common
+def cli(workspace: Path | None, quiet: bool, verbose: int, debug: bool) -> None:
+    """Draft Dendron daily paper notes from arXiv IDs or PDFs: a section per paper with its title, a tag, its
+    Figure 1 and a Chinese paragraph on the problem it solves, for you to review and edit.
+
+    Run `notegen COMMAND --help` for a command's options; the README explains every command and setting.
+    """
 
 
 class _Redacting(logging.Formatter):
-    """Debug output from any library passes through here: the API key never reaches the terminal."""
+    """Log lines from notegen and any library pass through here: the API key never reaches the terminal. Each
+    line says when, in seconds since notegen started."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return _redact(super().format(record))
+        return _redact(f"{record.relativeCreated / 1000:7.2f}s {super().format(record)}")
 
 
-_debug_handler: logging.Handler | None = None
+_log_handler: logging.Handler | None = None
+_LOGGERS = ("notegen", "")  # -v: notegen's own steps; -vv: every library's too
 
 
-def _context(workspace: Path, quiet: bool, debug: bool) -> Context:
-    global _debug_handler
-    if debug and _debug_handler is None:
-        _debug_handler = logging.StreamHandler()
-        _debug_handler.setFormatter(_Redacting("%(name)s: %(message)s"))
-        logging.getLogger().addHandler(_debug_handler)
-        logging.getLogger().setLevel(logging.DEBUG)
-    return Context(workspace, quiet, debug)
+def _context(
+    workspace: Path | None, quiet: bool, debug: bool, verbose: int = 0, directory: Path | None = None
+) -> Context:
+    """The command's context, its options joined with those given before its name; `directory`: a command's
+    DIRECTORY argument, another way to name the workspace."""
+    global _log_handler, _root
+    outer = click.get_current_context().find_root().params
+    workspace = workspace if workspace is not None else outer.get("workspace")
+    if directory is not None and workspace is not None and directory.resolve() != workspace.resolve():
+        raise UsageError(f"two workspaces given, {directory} and --workspace {workspace}; give one")
+    quiet = quiet or bool(outer.get("quiet"))
+    debug = debug or bool(outer.get("debug"))
+    verbose = max(verbose, outer.get("verbose") or 0, 2 if debug else 0)
+    if verbose and _log_handler is None:
+        _log_handler = logging.StreamHandler()
+        _log_handler.setFormatter(_Redacting("%(name)s: %(message)s"))
+        logger = logging.getLogger(_LOGGERS[min(verbose, 2) - 1])
+        logger.addHandler(_log_handler)
+        logger.setLevel(logging.DEBUG)
+    _root = directory or workspace or Path(".")
+    return Context(_root, quiet, debug)
 
 
 def _end_debug() -> None:
-    global _debug_handler
-    if _debug_handler is not None:
-        logging.getLogger().removeHandler(_debug_handler)
-        logging.getLogger().setLevel(logging.WARNING)
-        _debug_handler = None
+    global _log_handler
+    if _log_handler is not None:
+        for name in _LOGGERS:
+            logger = logging.getLogger(name)
+            if _log_handler in logger.handlers:
+                logger.removeHandler(_log_handler)
+                logger.setLevel(logging.NOTSET if name else logging.WARNING)
+        _log_handler = None
 
 
 def _ready(obj: Context, config: settings.Settings, dry_run: bool = False) -> None:
@@ -149,12 +178,13 @@ def _parse_date(value: str | None) -> date:
         raise UsageError(f"--date {err}") from None
 
 
-@cli.command(epilog=EXAMPLE)
+@cli.command(epilog=EXAMPLE, short_help="Draft a day's note from arXiv IDs or PDFs.")
 @click.argument("papers", nargs=-1, required=True, metavar="ID|PDF...")
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="The day's note to write [default: today].")
 @click.option("--no-llm", is_flag=True, help="Leave a placeholder for the summary; needs no API key.")
 @click.option("--refresh", is_flag=True, help="Ask the model again instead of using cached answers.")
 @click.option("--dry-run", is_flag=True, help="Print the sections instead of writing them; the vault stays as it is.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_RESULT)
 @common
 def draft(
     papers: tuple[str, ...],
@@ -162,8 +192,10 @@ def draft(
     no_llm: bool,
     refresh: bool,
     dry_run: bool,
-    workspace: Path,
+    as_json: bool,
+    workspace: Path | None,
     quiet: bool,
+    verbose: int,
     debug: bool,
 ) -> None:
     """Draft a day's note: one section per paper (title, tag, Figure 1, Chinese summary).
@@ -172,7 +204,7 @@ def draft(
     arxiv.org links) or paths to local PDFs. Papers already in the day's note are skipped, new ones are
     added at its end.
     """
-    obj = _context(workspace, quiet, debug)
+    obj = _context(workspace, quiet, debug, verbose)
     when = _parse_date(day)
     refs, warnings = parse_refs(list(papers))
     for warning in warnings:
@@ -184,15 +216,18 @@ def draft(
 
     with Session(config, use_llm=not no_llm, status=obj.status, dry_run=dry_run) as session:
         result = draft_day(session, refs, when, refresh=refresh)
-    _finish(obj, config, result)
+    _finish(obj, config, result, as_json)
 
 
-@cli.command()
-@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("."))
-@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
-@click.option("--debug", is_flag=True, help="Log details and show tracebacks.")
-def init(directory: Path, quiet: bool, debug: bool) -> None:
-    """Set up DIRECTORY (default: here) as a workspace Dendron opens, with notegen's prompts and settings.
+DIRECTORY = click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+
+
+@cli.command(short_help="Set up a workspace Dendron opens, with notegen's prompts and settings.")
+@DIRECTORY
+@common
+def init(directory: Path | None, workspace: Path | None, quiet: bool, verbose: int, debug: bool) -> None:
+    """Set up DIRECTORY (or --workspace; default: here) as a workspace Dendron opens, with notegen's prompts and
+    settings.
 
     Writes dendron.yml, the vault notes/ with root.md, .gitignore, prompts/ and a commented notegen.toml.
     Files that exist are never changed; running it again does nothing.
@@ -202,7 +237,8 @@ def init(directory: Path, quiet: bool, debug: bool) -> None:
     from notegen import vault
     from notegen.summarize import default_prompts_dir
 
-    obj = _context(directory, quiet, debug)
+    obj = _context(workspace, quiet, debug, verbose, directory)
+    directory = obj.workspace
     config = settings.load(directory)
     for path, created in vault.init_workspace(config, int(time.time() * 1000), default_prompts_dir()):
         if created:
@@ -212,47 +248,58 @@ def init(directory: Path, quiet: bool, debug: bool) -> None:
     ignore = directory / ".gitignore"
     if ".notegen" not in ignore.read_text(encoding="utf-8", errors="replace"):
         obj.status(f"warning: {_shown(ignore)} does not ignore .notegen/ (caches); add it")
+    into = "" if str(directory) == "." else f"cd {_shown(directory)} && "
+    obj.status(f"next: {into}export {settings.KEY_ENV}=... (your key) and run notegen doctor")
 
 
-@cli.command()
-@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("."))
-@click.option("-q", "--quiet", is_flag=True, help="Only the problems, no summary.")
-@click.option("--debug", is_flag=True, help="Log details and show tracebacks.")
-def check(directory: Path, quiet: bool, debug: bool) -> None:
-    """Check the vault in DIRECTORY (default: here) against Dendron's rules; exit 1 when anything is wrong.
+@cli.command(short_help="Check the vault against Dendron's rules; exit 1 when anything is wrong.")
+@DIRECTORY
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line: file, line, problem.")
+@common
+def check(
+    directory: Path | None, as_json: bool, workspace: Path | None, quiet: bool, verbose: int, debug: bool
+) -> None:
+    """Check the vault of the workspace DIRECTORY (or --workspace; default: here) against Dendron's rules; exit 1
+    when anything is wrong.
 
     Frontmatter that Dendron would fill in or misread, broken YAML, duplicate ids, names Dendron rejects,
     hashtags without their tags.<tag> note, images that do not exist: each with its file and line.
     """
     from notegen.check import check_vault
 
-    obj = _context(directory, quiet, debug)
-    config = settings.load(directory)
-    _is_workspace(config, other="name the workspace: notegen check DIRECTORY", named="the DIRECTORY given")
+    obj = _context(workspace, quiet, debug, verbose, directory)
+    config = settings.load(obj.workspace)
+    _is_workspace(config, other="name the workspace: notegen check DIRECTORY", named="the workspace given")
     problems, count = check_vault(config)
     for problem in problems:
-        click.echo(f"{_shown(problem.path)}:{problem.line}: {problem.message}")
+        if as_json:
+            record = {"file": _shown(problem.path), "line": problem.line, "problem": problem.message}
+            click.echo(_json_line(record))
+        else:
+            click.echo(f"{_shown(problem.path)}:{problem.line}: {problem.message}")
     obj.status(f"{count} notes checked, {len(problems)} problem{'s' * (len(problems) != 1)}")
     if problems:
         raise SystemExit(1)
 
 
-@cli.command()
-@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@cli.command(short_help="List what in the vault waits for you, as file:line: kind: title.")
+@DIRECTORY
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line: file, line, kind, title, paper, reason.")
-@click.option("-q", "--quiet", is_flag=True, help="Only the items, no summary.")
-@click.option("--debug", is_flag=True, help="Log details and show tracebacks.")
-def review(directory: Path, as_json: bool, quiet: bool, debug: bool) -> None:
-    """List what in the vault waits for you, in the order of the days: review lines, placeholders, missing
-    figures and figures to check, and new tags no other note uses yet; each as file:line: kind: title.
+@common
+def review(
+    directory: Path | None, as_json: bool, workspace: Path | None, quiet: bool, verbose: int, debug: bool
+) -> None:
+    """List what in the vault of the workspace DIRECTORY (or --workspace; default: here) waits for you, in the
+    order of the days: review lines, placeholders, missing figures and figures to check, and new tags no other
+    note uses yet; each as file:line: kind: title.
 
     Exit 1 when anything is listed, 0 when nothing is. Deleting the line (or writing the summary) clears an item.
     """
     from notegen.review import pending
 
-    obj = _context(directory, quiet, debug)
-    config = settings.load(directory)
-    _is_workspace(config, other="name the workspace: notegen review DIRECTORY", named="the DIRECTORY given")
+    obj = _context(workspace, quiet, debug, verbose, directory)
+    config = settings.load(obj.workspace)
+    _is_workspace(config, other="name the workspace: notegen review DIRECTORY", named="the workspace given")
     items = pending(config)
     for item in items:
         if as_json:
@@ -264,22 +311,24 @@ def review(directory: Path, as_json: bool, quiet: bool, debug: bool) -> None:
         raise SystemExit(1)
 
 
-@cli.command()
-@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@cli.command(short_help="Check everything a run needs, in one go; run it first.")
+@DIRECTORY
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line: check, ok, found, fix.")
-@click.option("--debug", is_flag=True, help="Log details and show tracebacks.")
-def doctor(directory: Path, as_json: bool, debug: bool) -> None:
-    """Check everything a run needs in the workspace DIRECTORY (default: here), in one go: the workspace and its
-    vault, the prompts, the API key, the endpoint (reachable, serving the model, which answer formats and
-    parameters it takes, its context) and arXiv. Each problem comes with its fix; exit 1 when anything is
-    wrong; a check that needs an earlier one to pass is shown as not run. Run it first.
+@common
+def doctor(
+    directory: Path | None, as_json: bool, workspace: Path | None, quiet: bool, verbose: int, debug: bool
+) -> None:
+    """Check everything a run needs in the workspace DIRECTORY (or --workspace; default: here), in one go: the
+    workspace and its vault, the prompts, the API key, the endpoint (reachable, serving the model, which answer
+    formats and parameters it takes, its context) and arXiv. Each problem comes with its fix; exit 1 when
+    anything is wrong; a check that needs an earlier one to pass is shown as not run. Run it first.
 
     What the endpoint was found to take is kept, so the next draft asks the right way at once.
     """
     from notegen.doctor import run
 
-    obj = _context(directory, False, debug)
-    checks = run(directory)
+    obj = _context(workspace, quiet, debug, verbose, directory)
+    checks = run(obj.workspace)
     fancy = _unicode(getattr(sys.stdout, "encoding", None))
     for check in checks:
         if as_json:
@@ -300,7 +349,7 @@ def doctor(directory: Path, as_json: bool, debug: bool) -> None:
         raise SystemExit(1)
 
 
-@cli.command()
+@cli.command(short_help="Find figure N in PDFs and show where it is, as a note would get it.")
 @click.argument("pdfs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PDF...")
 @click.option("--number", "-n", default=1, show_default=True, type=click.IntRange(1, 999), help="Which figure.")
 @click.option(
@@ -311,16 +360,24 @@ def doctor(directory: Path, as_json: bool, debug: bool) -> None:
     "for each PDF.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per PDF per line.")
-@click.option("--timeout", default=60.0, show_default=True, help="Seconds one PDF may take.")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
-@click.option("--debug", is_flag=True, help="Log details and show tracebacks.")
+@click.option("--timeout", type=float, help="Seconds one PDF may take [default: extract_timeout, 60].")
+@common
 def figure(
-    pdfs: tuple[Path, ...], number: int, out_arg: str | None, as_json: bool, timeout: float, quiet: bool, debug: bool
+    pdfs: tuple[Path, ...],
+    number: int,
+    out_arg: str | None,
+    as_json: bool,
+    timeout: float | None,
+    workspace: Path | None,
+    quiet: bool,
+    verbose: int,
+    debug: bool,
 ) -> None:
     """Find figure N (default 1) in each PDF, as the pipeline does, and show where it is.
 
     Prints the page (0-based), the box in PDF points, how it was found and the time taken; --out writes the
-    PNG. Exits 1 when a PDF has no such figure.
+    PNG. Exits 1 when a PDF has no such figure. The time and memory a PDF may take are the workspace's
+    (extract_timeout, extract_memory_mb in notegen.toml).
     """
 
     from notegen.bounded import Bounded
@@ -328,7 +385,8 @@ def figure(
     from notegen.extract import figure_only
     from notegen.storage import name_start, write_atomic
 
-    obj = _context(Path("."), quiet, debug)
+    obj = _context(workspace, quiet, debug, verbose)
+    config = settings.load(obj.workspace)
     missing = [str(p) for p in pdfs if not p.is_file()]
     if missing:
         raise UsageError("\n".join(f"{m}: no such file; check the path" for m in missing))
@@ -344,7 +402,8 @@ def figure(
         raise UsageError(f"--out {out}: the folder {out.parent} does not exist")
     names: set[str] = set()
     failed = False
-    with Bounded(workers=1, seconds=timeout) as bounded:
+    seconds = timeout if timeout is not None else config.extract_timeout
+    with Bounded(workers=1, seconds=seconds, memory_mb=config.extract_memory_mb) as bounded:
         for pdf in pdfs:
             record: dict[str, Any] = {"pdf": str(pdf), "page": None, "bbox": None, "doubt": None}
             try:
@@ -398,7 +457,7 @@ def _report(obj: Context, record: dict[str, Any], as_json: bool) -> None:
             obj.status(line)
 
 
-@cli.command()
+@cli.command(short_help="Regenerate papers' summaries (and tags, figures) in place.")
 @click.argument("papers", nargs=-1, metavar="[ID|PDF]...")
 @click.option("--waiting", is_flag=True, help="Every summary that waits (placeholders, review lines), no papers named.")
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="The note the papers are in [default: search the vault].")
@@ -415,8 +474,9 @@ def regen(
     figure: int | None,
     force: bool,
     dry_run: bool,
-    workspace: Path,
+    workspace: Path | None,
     quiet: bool,
+    verbose: int,
     debug: bool,
 ) -> None:
     """Regenerate papers' summaries in their notes, asking the model again; nothing else in a note changes but
@@ -432,7 +492,7 @@ def regen(
     notegen regen 2401.16420 2401.15977        the two papers, wherever they are in the vault
     notegen regen --waiting --date 2024-01-30  every summary waiting in that day's note
     """
-    obj = _context(workspace, quiet, debug)
+    obj = _context(workspace, quiet, debug, verbose)
     if waiting and papers:
         raise UsageError("--waiting finds the papers itself; give either paper IDs or --waiting, not both")
     if not waiting and not papers:
@@ -443,7 +503,7 @@ def regen(
     refs, warnings = parse_refs(list(papers))
     for warning in warnings:
         obj.status(f"warning: {warning}")
-    config = settings.load(workspace)
+    config = settings.load(obj.workspace)
     _is_workspace(config)  # regen edits notes: a folder without them is a mistyped --workspace
     from notegen import regen as regenerate  # the pipeline only for input that passed
 
@@ -462,7 +522,7 @@ def regen(
     _finish(obj, config, result)
 
 
-@cli.command()
+@cli.command(short_help="Draft many past days from a MANIFEST of dates and IDs; resumable.")
 @click.argument("manifest_file", metavar="MANIFEST", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--from", "start", metavar="YYYY-MM-DD", help="Skip days before this one.")
 @click.option("--to", "end", metavar="YYYY-MM-DD", help="Skip days after this one.")
@@ -470,6 +530,7 @@ def regen(
 @click.option("--dry-run", is_flag=True, help="Check the manifest and show what is left to do; fetch nothing.")
 @click.option("--no-llm", is_flag=True, help="Leave placeholders for the summaries; needs no API key.")
 @click.option("--batch-api", is_flag=True, help="Ask the model through the Batch API (half the price, slower).")
+@click.option("--json", "as_json", is_flag=True, help=JSON_RESULT)
 @common
 def backfill(
     manifest_file: Path,
@@ -479,8 +540,10 @@ def backfill(
     dry_run: bool,
     no_llm: bool,
     batch_api: bool,
-    workspace: Path,
+    as_json: bool,
+    workspace: Path | None,
     quiet: bool,
+    verbose: int,
     debug: bool,
 ) -> None:
     """Draft many past days from a MANIFEST: one day per line (`2024-01-30 2401.16420 2401.15977`, blank lines
@@ -493,11 +556,11 @@ def backfill(
 
     from notegen import manifest
 
-    obj = _context(workspace, quiet, debug)
+    obj = _context(workspace, quiet, debug, verbose)
     text = manifest.read_manifest(manifest_file)
     days = manifest.parse_manifest(text, str(manifest_file))
     days = manifest.between(days, _parse_date(start) if start else None, _parse_date(end) if end else None)
-    config = settings.load(workspace, {"concurrency": concurrency})
+    config = settings.load(obj.workspace, {"concurrency": concurrency})
     _ready(obj, config, dry_run)
     planned = manifest.plan(config, days)
     todo = sum(len(p.todo) for p in planned)
@@ -527,7 +590,7 @@ def backfill(
     ):
         report = backfill_days(session, days, key, on_paper=progress.paper, on_day=progress.day)
     _summary_table(obj, report, config)
-    _finish(obj, config, report.result)
+    _finish(obj, config, report.result, as_json)
 
 
 _showing: _Progress | None = None  # the bars on the terminal now, for Ctrl-C to take down before its line
@@ -597,6 +660,10 @@ def _summary_table(obj: Context, report: Any, config: settings.Settings) -> None
         ("papers failed", str(len(failures))),
         *((f"  {reason}", str(count)) for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1])),
     ]
+    kinds: dict[str, int] = {}
+    for item in report.result.waiting:
+        kinds[item.kind] = kinds.get(item.kind, 0) + 1
+    rows += [("waiting for review", str(sum(kinds.values()))), *((f"  {k}", str(n)) for k, n in kinds.items())]
     if obj.quiet:
         return
     width = max(len(name) for name, _ in rows)
@@ -604,15 +671,19 @@ def _summary_table(obj: Context, report: Any, config: settings.Settings) -> None
         obj.status(f"{name:<{width}}  {value}")
 
 
-def _finish(obj: Context, config: settings.Settings, result: Any) -> None:
-    """Paths (or, for a dry run, the sections) on stdout; tokens, cost and failures on stderr; exit 1 when a
-    paper failed."""
-    for name in result.skipped:
-        obj.status(f"{name}: already in the note; skipped")
-    if getattr(result, "preview", ""):
-        click.echo(result.preview, nl=False)
-    for path in result.written:
-        click.echo(_shown(path))
+def _finish(obj: Context, config: settings.Settings, result: Any, as_json: bool = False) -> None:
+    """Paths (or, for a dry run, the sections) on stdout, or with `as_json` all of the result as one JSON object;
+    tokens, cost, what waits for review and failures on stderr; exit 1 when a paper failed."""
+    review = list(getattr(result, "waiting", ()))
+    if as_json:
+        click.echo(_json_line(_result_record(config, result, review)))
+    else:
+        for name in result.skipped:
+            obj.status(f"{name}: already in the note; skipped")
+        if getattr(result, "preview", ""):
+            click.echo(result.preview, nl=False)
+        for path in result.written:
+            click.echo(_shown(path))
     if result.usage and (result.usage.calls or result.usage.cached):
         u = result.usage
         cost = u.prompt_tokens * config.price_input / 1e6 + u.completion_tokens * config.price_output / 1e6
@@ -621,17 +692,41 @@ def _finish(obj: Context, config: settings.Settings, result: Any) -> None:
             f"tokens: {u.prompt_tokens} in, {u.completion_tokens} out "
             f"({u.calls} call{'s' * (u.calls != 1)}, {u.cached} from cache{priced})"
         )
-    for doubt in getattr(result, "doubts", ()):
-        click.echo(_redact(f"review: {doubt}"), err=True)
+    for item in review:
+        click.echo(_redact(f"review: {item}"), err=True)
     for failure in result.failures:
         click.echo(_redact(f"error: {failure}"), err=True)
     if result.failures:
         raise SystemExit(1)
 
 
+def _result_record(config: settings.Settings, result: Any, review: list[Any]) -> dict[str, Any]:
+    """A command's result for a script: paths as shown, each paper's failure or what waits, by paper."""
+    usage = result.usage
+    record: dict[str, Any] = {
+        "written": [_shown(path) for path in result.written],
+        "skipped": list(result.skipped),
+        "failed": [{"paper": f.name, "reason": f.reason} for f in result.failures],
+        "review": [{"paper": r.paper, "kind": r.kind, "reason": r.detail} for r in review],
+        "tokens": None
+        if usage is None
+        else {"in": usage.prompt_tokens, "out": usage.completion_tokens, "calls": usage.calls, "cached": usage.cached},
+    }
+    if getattr(result, "preview", ""):
+        record["preview"] = result.preview
+    return record
+
+
+_root = Path(".")  # the workspace of the command that runs (paths are shown from it)
+
+
 def _shown(path: Path) -> str:
-    """A path as the person can find it: relative to here when it is under here, else as it is (never
-    `../../..`)."""
+    """A path as the person can find it: relative to the workspace when it is in it (notes/papers.20240130.md),
+    else to here when it is under here, else as it is (never `../../..`)."""
+    with contextlib.suppress(ValueError):
+        inside = path.resolve().relative_to(_root.resolve())
+        if inside.parts:  # (the workspace itself is named from here)
+            return str(inside)
     try:
         relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows

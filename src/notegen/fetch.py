@@ -74,6 +74,7 @@ class Throttle:
         if self._last is not None:
             delay = self._last + self.interval - self._clock()
             if delay > 0:
+                log.debug("arXiv API: waiting %.1f s (one call per %g s)", delay, self.interval)
                 self._sleep(delay)
 
     def __exit__(self, *exc: object) -> None:
@@ -198,7 +199,9 @@ class Arxiv:
         def once() -> list[arxiv.Result]:
             try:
                 with self.throttle, self._session.step(deadline):
+                    started = time.monotonic()
                     results = list(self._client.results(search))
+                    log.debug("arXiv API: %s: %d entries in %.2f s", names, len(results), time.monotonic() - started)
                 kind = self._session.last_headers.get("Content-Type", "")
                 if "html" in kind.lower():
                     raise FatalError(
@@ -267,6 +270,7 @@ class Arxiv:
         """
         target = self.cached_pdf(paper, cache_dir)
         if target.is_file():
+            log.debug("%s: the PDF from the cache (%s)", paper.arxiv_id, target.name)
             return target
         name = str(paper.arxiv_id)
         url = self.pdf_link(paper)
@@ -280,10 +284,12 @@ class Arxiv:
                     with self._session.step(deadline):
                         self._download(url, name, staged, deadline)
 
+                started = time.monotonic()
                 try:
                     call_with_retries(once, self.attempts, f"{name} PDF", sleep=self._sleep, deadline=deadline)
                 except Transient as err:
                     raise PaperError(name, f"{err} {tries(err)}; retry later or pass a local PDF") from err
+                log.debug("%s: the PDF downloaded in %.2f s", name, time.monotonic() - started)
             staged.flush()
             check(staged.path)  # read in a bounded worker: its own time limit, not the download's
         return target

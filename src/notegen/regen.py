@@ -23,7 +23,7 @@ from notegen.bounded import Bounded
 from notegen.errors import FatalError, NoteError, NotegenError, PaperError, UsageError
 from notegen.ids import ArxivId, LocalPdf, Ref, parse_arxiv_id
 from notegen.jobs import Job, job_for, with_metadata
-from notegen.result import Drafted, DraftResult
+from notegen.result import SUMMARY_TO_CHECK, Drafted, DraftResult, Waiting
 from notegen.session import Session
 from notegen.settings import Settings
 from notegen.step import Voice, draft_section
@@ -422,7 +422,7 @@ def _settle(
         result.failures.append(PaperError(job.name, why))
         return
     if section.review:  # a usable summary with a doubt: written with its review line
-        result.doubts.append(PaperError(job.name, f"summary to check: {section.review_detail}"))
+        result.waiting.append(Waiting(job.name, SUMMARY_TO_CHECK, section.review_detail or ""))
     if figure is not None and section.image is None:
         result.failures.append(PaperError(job.name, f"no figure {figure}: {section.missing_figure}"))
         return

@@ -22,11 +22,28 @@ class Review:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """Something of a written section that waits for the person: a summary to check, no figure, a figure to
+    check, a new tag; `detail` in English, for the terminal."""
+
+    paper: str
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.paper}: {self.kind}: {self.detail}"
+
+
+SUMMARY_TO_CHECK, NO_FIGURE, FIGURE_TO_CHECK, NEW_TAG = "summary to check", "no figure", "figure to check", "new tag"
+
+
+@dataclass(frozen=True)
 class Drafted:
     """A paper's section, and its figure's image file if this run stored it (None when it was there already)."""
 
     section: note.Section
     stored: Path | None = None
+    waiting: tuple[tuple[str, str], ...] = ()  # what else waits for the person: (kind, detail in English)
 
 
 @dataclass
@@ -36,7 +53,7 @@ class DraftResult:
     written: list[Path] = field(default_factory=list)  # note and new images, in the order written
     failures: list[PaperError] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # already in the note
-    doubts: list[PaperError] = field(default_factory=list)  # summaries written with a review line to check
+    waiting: list[Waiting] = field(default_factory=list)  # summaries to check, figures missing or to check, new tags
     usage: Usage | None = None
     preview: str = ""  # with dry_run: what would have been written, in the note's format
 
@@ -51,5 +68,6 @@ class DraftResult:
         if outcome.section.unanswered:
             self.failures.append(PaperError(name, f"summary needs review: {outcome.section.review_detail}"))
         elif outcome.section.review:
-            self.doubts.append(PaperError(name, f"summary to check: {outcome.section.review_detail}"))
+            self.waiting.append(Waiting(name, SUMMARY_TO_CHECK, outcome.section.review_detail or ""))
+        self.waiting.extend(Waiting(name, kind, detail) for kind, detail in outcome.waiting)
         return outcome.section

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from notegen import claims, extract, index, note, summarize, vault
+from notegen import claims, extract, index, note, result, summarize, vault
 from notegen.bounded import Bounded
 from notegen.errors import FatalError, NotegenError, PaperError
 from notegen.ids import LocalPdf
@@ -105,7 +105,15 @@ def read_paper(
         pdf = session.arxiv.download_pdf(
             job.meta, cache, lambda p: bounded.call(job.name, extract.check_pdf, p, job.name)
         )
+    started = time.monotonic()
     found = bounded.call(job.name, extract.extract, pdf, job.name, number, session.settings.intro_chars)
+    log.debug(
+        "%s: the PDF read in %.2f s; figure %d: %s",
+        job.name,
+        time.monotonic() - started,
+        number,
+        f"page {found.figure.page + 1}, {found.figure.method}" if found.figure else found.figure_reason,
+    )
     title = (job.meta.title if job.meta else (job.title or found.title)) or local_name(job)
     abstract = job.meta.abstract if job.meta and job.meta.abstract else found.abstract
     caption = found.figure.caption if found.figure else ""
@@ -131,13 +139,18 @@ def _draft(session: Session, job: Job, voice: Voices, bounded: Bounded, number: 
     elif found.figure is not None:
         path, image, new = vault.save_image(settings, found.figure.png)
         stored = path if new else None
-    else:
-        session.status(f"{job.name}: no figure ({found.figure_reason})")
+    waiting = []
+    if found.figure is None:
+        waiting.append((result.NO_FIGURE, str(found.figure_reason)))
+    elif found.figure.doubt:
+        waiting.append((result.FIGURE_TO_CHECK, found.figure.doubt))
     summary, tag, review = note.PLACEHOLDER, note.UNTAGGED, None
     if session.answers is not None:
-        session.status(f"{job.name}: asking {settings.model} for the summary")
         with session.model_slots:
-            summary, tag, review = _summarize(session, job.name, inputs, voice() if callable(voice) else voice, refresh)
+            voice = voice() if callable(voice) else voice
+            summary, tag, review = _summarize(session, job.name, inputs, voice, refresh)
+        if voice.vocabulary and tag != note.UNTAGGED and tag not in voice.vocabulary:  # as summarize's new_tag
+            waiting.append((result.NEW_TAG, f"#{tag}, not used in the vault yet"))
     section = note.Section(
         paper=job.marker,
         title=inputs.title,
@@ -149,7 +162,7 @@ def _draft(session: Session, job: Job, voice: Voices, bounded: Bounded, number: 
         review=review.zh if review else None,
         review_detail=review.en if review else None,
     )
-    return Drafted(section, stored)
+    return Drafted(section, stored, tuple(waiting))
 
 
 def _summarize(
@@ -176,6 +189,8 @@ def _summarize(
         return not (truncated and answer.repaired)
 
     def ask(messages: list[dict[str, str]], at_least: int = 0) -> Reply:
+        if refresh or not answers.has(messages):  # (an answer from the cache is not asked for)
+            session.status(f"{name}: asking {settings.model} for the summary")
         return answers.ask(messages, name, refresh=refresh, accept=usable, deadline=deadline, at_least=at_least)
 
     messages = first_messages(prompts, inputs, voice, session.prompt_budget)
@@ -211,8 +226,6 @@ def _summarize(
                 why = Review(f"模型的回答不能用（{err.zh}），提示太长，无法再问一次", f"{err}; no room to ask again")
                 return note.PLACEHOLDER, note.UNTAGGED, why
             continue
-        if answer.new_tag:
-            session.status(f"{name}: new tag #{answer.tag} (not used in the vault yet)")
         given = "\n".join(m["content"] for m in messages if m["role"] == "user")
         unsupported = claims.unsupported(answer.summary, given)
         if unsupported:
