@@ -111,7 +111,7 @@ def test_an_edited_summary_is_refused_then_replaced_with_force_and_kept(arxiv, l
 
     assert refused.code == 1
     assert refused.err.splitlines()[-1] == (
-        "error: 1512.03385: the summary in papers.20240130.md:10 was edited since notegen wrote it; "
+        "error: 1512.03385: the summary in notes/papers.20240130.md:10 was edited since notegen wrote it; "
         "pass --force to replace it (the current text is kept in a backup)"
     )
     assert NOTE.read_text() == mine
@@ -176,7 +176,7 @@ def test_a_paper_in_several_notes_needs_a_date(arxiv, llm, workspace, run):
 
     assert r.code == 2
     assert r.err == (
-        "error: 1512.03385: in several notes (papers.20240130.md:10, papers.20240131.md:10); "
+        "error: 1512.03385: in several notes (notes/papers.20240130.md:10, notes/papers.20240131.md:10); "
         "pass --date to choose one\n"
     )
     assert run("regen", "1512.03385", "--date", "2024-01-31").code == 0
@@ -433,7 +433,7 @@ def test_an_edited_summary_stops_only_its_paper(arxiv, llm, workspace, run):
 
     assert r.code == 1
     assert r.err.splitlines()[-1] == (
-        "error: 1512.03385: the summary in papers.20240130.md:10 was edited since notegen wrote it; "
+        "error: 1512.03385: the summary in notes/papers.20240130.md:10 was edited since notegen wrote it; "
         "pass --force to replace it (the current text is kept in a backup)"
     )
     after = NOTE.read_text()
@@ -473,7 +473,7 @@ def test_papers_regen_cannot_place_are_named_together_before_anything_is_asked(a
 
     assert r.code == 2  # refused before arXiv is asked for the title that would place 1612.03144
     assert r.err == (
-        "error: 1512.03385: in several notes (papers.20240130.md:10, papers.20240131.md:10); "
+        "error: 1512.03385: in several notes (notes/papers.20240130.md:10, notes/papers.20240131.md:10); "
         "pass --date to choose one\n"
         "error: 2401.16420.pdf: not in any note of the vault; draft it first, or pass the --date of its note\n"
     )

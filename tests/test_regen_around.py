@@ -70,7 +70,7 @@ def test_a_second_tag_asks_before_tag_replaces_the_line_and_force_keeps_it(arxiv
 
     assert refused.code == 1
     assert refused.err.splitlines()[-1] == (
-        "error: 1512.03385: the tag line in papers.20240130.md:10 has the person's own tags; "
+        "error: 1512.03385: the tag line in notes/papers.20240130.md:10 has the person's own tags; "
         "pass --force to replace it (the current text is kept in a backup)"
     )
     assert NOTE.read_text(encoding="utf-8") == edited
@@ -91,7 +91,7 @@ def test_an_image_the_person_chose_asks_before_figure_replaces_it(arxiv, llm, wo
     refused = run("regen", "1512.03385", "--figure", "1")
 
     assert refused.code == 1
-    assert "the figure in papers.20240130.md:10 is not one notegen put there; pass --force" in refused.err
+    assert "the figure in notes/papers.20240130.md:10 is not one notegen put there; pass --force" in refused.err
     assert NOTE.read_text(encoding="utf-8") == edited
 
     plain = run("regen", "1512.03385")  # the summary alone: the person's image is no concern of it
@@ -109,7 +109,7 @@ def test_words_after_the_tag_are_the_persons_and_tag_asks_before_replacing(arxiv
     refused = run("regen", "1512.03385", "--tag")
     plain = run("regen", "1512.03385")
 
-    assert refused.code == 1 and "the tag line in papers.20240130.md:10 has the person's own tags" in refused.err
+    assert refused.code == 1 and "the tag line in notes/papers.20240130.md:10 has the person's own tags" in refused.err
     assert plain.code == 0, plain.err
     assert "\n#deep_learning 读于组会\n" in NOTE.read_text(encoding="utf-8")
     forced = run("regen", "1512.03385", "--tag", "--force")

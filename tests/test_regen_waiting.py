@@ -97,7 +97,7 @@ def test_words_the_person_added_to_the_review_line_are_skipped_unless_forced(arx
     assert r.out == ""
     assert r.err == (
         "1 summary waits in 1 note\n"
-        "1512.03385v1: the summary in papers.20240130.md:10 has words added to notegen's review line; "
+        "1512.03385v1: the summary in notes/papers.20240130.md:10 has words added to notegen's review line; "
         "skipped it (pass --force to replace it)\n"
     )
     assert NOTE.read_text() == mine
@@ -163,7 +163,7 @@ def test_a_local_pdf_outside_the_workspace_fails_with_the_fix(llm, workspace, ru
 
     assert r.code == 1
     assert r.err.splitlines()[-1] == (
-        f"error: {title}: papers.20240130.md:10 was drafted from a local PDF that is not in the workspace; "
+        f"error: {title}: notes/papers.20240130.md:10 was drafted from a local PDF that is not in the workspace; "
         "pass the PDF: notegen regen <path to the PDF>"
     )
     assert NOTE.read_bytes() == drafted

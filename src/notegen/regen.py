@@ -78,8 +78,8 @@ def regen_papers(
         placed: dict[str, Found] = {}
         refused: set[str] = set()
         for job in jobs:  # by marker, else by the title a local PDF gives
-            found = _place(notes.of(job), job, where, problems, need=not isinstance(job.ref, ArxivId))
-            if found is not None and _refused(found, job, force, result, tag, figure is not None):
+            found = _place(settings, notes.of(job), job, where, problems, need=not isinstance(job.ref, ArxivId))
+            if found is not None and _refused(settings, found, job, force, result, tag, figure is not None):
                 refused.add(job.name)  # before anything is asked
             elif found is not None:
                 placed[job.name] = found
@@ -95,8 +95,8 @@ def regen_papers(
                 continue  # named in the result (arXiv does not know it, or the person's text stops it)
             job = known.get(job.name, job)
             if job.name not in placed:  # a hand-written section: by the title arXiv gives
-                found = _place(notes.of(job), job, where, problems, need=True)
-                if found is None or _refused(found, job, force, result, tag, figure is not None):
+                found = _place(settings, notes.of(job), job, where, problems, need=True)
+                if found is None or _refused(settings, found, job, force, result, tag, figure is not None):
                     continue
                 placed[job.name] = found
             chosen.append((job, placed[job.name]))
@@ -109,7 +109,7 @@ def regen_papers(
             if twin != job.name:
                 session.status(f"warning: {job.name}: the same section as {twin}; regenerating it once")
             elif tag and span.tag is None:
-                why = f"{path.name}:{span.line}: the section has no tag line (#tag) to replace"
+                why = f"{vault.place(settings, path, span.line)}: the section has no tag line (#tag) to replace"
                 result.failures.append(PaperError(job.name, why))
             else:
                 targets.append(_Target(job, path, tag or _untagged(parsed, span)))
@@ -131,7 +131,9 @@ def waiting(settings: Settings, day: date | None, status: Callable[[str], None])
         if only is not None and not _same_file(item.path, only):
             continue
         if item.kind == "unreadable note":
-            status(f"warning: {item.path.name}:{item.line}: {item.reason}; its summaries were left out")
+            status(
+                f"warning: {vault.place(settings, item.path, item.line)}: {item.reason}; its summaries were left out"
+            )
         elif item.kind in WAITING:
             items.append(item)
     return items
@@ -157,7 +159,7 @@ def regen_waiting(session: Session, items: list[review.Item], tag: bool = False,
             name = str(arxiv_id) if arxiv_id else span.title
             reason = None if force else _edited(parsed, span, tag)
             if reason:
-                where = f"{path.name}:{span.line}"
+                where = vault.place(session.settings, path, span.line)
                 session.status(f"{name}: {reason.format(where=where)}; skipped it (pass --force to replace it)")
             elif arxiv_id is not None:
                 by_id.append((job_for(arxiv_id), found))
@@ -165,7 +167,8 @@ def regen_waiting(session: Session, items: list[review.Item], tag: bool = False,
                 local.append(found)
             else:
                 fix = "pass its arXiv ID or PDF (notegen regen <ID or PDF> --force)"
-                why = f"{path.name}:{span.line} has no notegen marker that names the paper; {fix}"
+                where = vault.place(session.settings, path, span.line)
+                why = f"{where} has no notegen marker that names the paper; {fix}"
                 result.failures.append(PaperError(name, why))
         asked = list({j.name: j for j, _ in by_id}.values())  # a paper waiting in two notes is looked up once
         known = {j.name: j for j in with_metadata(session.arxiv, asked, result, session.status)}
@@ -227,7 +230,9 @@ class _Notes:
         return notes
 
 
-def _place(notes: list[tuple[Path, note.Note]], job: Job, where: str, problems: list[str], need: bool) -> Found | None:
+def _place(
+    settings: Settings, notes: list[tuple[Path, note.Note]], job: Job, where: str, problems: list[str], need: bool
+) -> Found | None:
     """The paper's one section; None when there is none (a problem when `need`) or several (a problem)."""
     try:
         found = _locate(notes, job)
@@ -237,7 +242,7 @@ def _place(notes: list[tuple[Path, note.Note]], job: Job, where: str, problems: 
     if not found and need:
         problems.append(f"{job.name}: not in {where}; draft it first, or pass the --date of its note")
     if len(found) > 1:
-        names = ", ".join(f"{path.name}:{span.line}" for path, _, span in found)
+        names = ", ".join(vault.place(settings, path, span.line) for path, _, span in found)
         problems.append(f"{job.name}: in several notes ({names}); pass --date to choose one")
     return found[0] if len(found) == 1 else None
 
@@ -271,13 +276,22 @@ def _alone(found: Found, job: Job, result: DraftResult) -> bool:
     return True
 
 
-def _refused(found: Found, job: Job, force: bool, result: DraftResult, tag: bool = False, figure: bool = False) -> bool:
+def _refused(
+    settings: Settings,
+    found: Found,
+    job: Job,
+    force: bool,
+    result: DraftResult,
+    tag: bool = False,
+    figure: bool = False,
+) -> bool:
     """Whether what the person wrote stops this paper (then named in the result)."""
     path, parsed, span = found
     vault.check_writable(path)  # a note the person made read-only stops the run, before anything is asked
     reason = None if force else _edited(parsed, span, tag, figure)
     if reason:
-        result.failures.append(PaperError(job.name, f"{reason.format(where=f'{path.name}:{span.line}')}; {FORCE}"))
+        where = vault.place(settings, path, span.line)
+        result.failures.append(PaperError(job.name, f"{reason.format(where=where)}; {FORCE}"))
     return reason is not None
 
 
@@ -346,7 +360,8 @@ def _local_jobs(
         job = pdfs.get(note.paper_key(span.paper or ""))
         if job is None:
             fix = "pass the PDF: notegen regen <path to the PDF>"
-            why = f"{path.name}:{span.line} was drafted from a local PDF that is not in the workspace; {fix}"
+            where = vault.place(session.settings, path, span.line)
+            why = f"{where} was drafted from a local PDF that is not in the workspace; {fix}"
             result.failures.append(PaperError(span.title, why))
         else:
             jobs.append((found, job))
@@ -448,11 +463,12 @@ def _write(
         current, encoding = vault.parse_note_file(path)
         again = _locate([(path, current)], job)
         if len(again) != 1:
-            raise PaperError(job.name, f"its section in {path} changed while notegen worked; run it again")
+            shown = vault.place(settings, path, 1).removesuffix(":1")
+            raise PaperError(job.name, f"its section in {shown} changed while notegen worked; run it again")
         span = again[0][2]
         reason = _edited(current, span, target.tag, figure is not None)
         if reason and not force:
-            raise PaperError(job.name, f"{reason.format(where=f'{path.name}:{span.line}')}; {FORCE}")
+            raise PaperError(job.name, f"{reason.format(where=vault.place(settings, path, span.line))}; {FORCE}")
         now = session.clock()
         new = note.replace_section_parts(
             current,

@@ -35,6 +35,15 @@ def note_path(settings: Settings, day: date) -> Path:
         return path
 
 
+def place(settings: Settings, path: Path, line: int) -> str:
+    """`notes/papers.20240130.md:12`: a line of a note as review and check name it, from the workspace."""
+    try:
+        shown: Path = path.resolve().relative_to(settings.workspace.resolve())
+    except ValueError:  # (a vault outside the workspace)
+        shown = path
+    return f"{shown}:{line}"
+
+
 def read_note(path: Path) -> str:
     """A note's text; a note that is not text (see textfile) is refused (NoteError) so it is never rewritten."""
     return _decoded(path.read_bytes(), path)[0]
