@@ -25,6 +25,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from notegen import defaults
 from notegen.errors import PaperError
 
 T = TypeVar("T")
@@ -219,7 +220,9 @@ class Bounded:
     call raises PaperError naming `name`; any exception `fn` raises is raised again here.
     """
 
-    def __init__(self, workers: int = 1, seconds: float = 60.0, memory_mb: int = 2048) -> None:
+    def __init__(
+        self, workers: int = 1, seconds: float = defaults.EXTRACT_TIMEOUT, memory_mb: int = defaults.EXTRACT_MEMORY_MB
+    ) -> None:
         self.seconds = seconds
         self.memory_bytes = memory_mb * 1024 * 1024
         self._idle: queue.Queue[_Worker | None] = queue.Queue()

@@ -22,7 +22,7 @@ import arxiv
 import requests
 import urllib3
 
-from notegen import __version__
+from notegen import __version__, defaults
 from notegen.errors import FatalError, PaperError
 from notegen.ids import ArxivId, parse_arxiv_id
 from notegen.retrying import TRANSIENT_STATUS, Transient, call_with_retries, parse_retry_after, tries
@@ -152,11 +152,11 @@ class Arxiv:
         self,
         api_url: str,
         pdf_url: str | None = None,
-        interval: float = 3.0,
-        timeout: float = 30.0,
-        attempts: int = 4,
+        interval: float = defaults.ARXIV_INTERVAL,
+        timeout: float = defaults.HTTP_TIMEOUT,
+        attempts: int = defaults.RETRIES,
         sleep: Callable[[float], None] = time.sleep,
-        connections: int = 2,
+        connections: int = defaults.PDF_CONNECTIONS,
     ) -> None:
         self.api_url = api_url
         self.pdf_url = pdf_url

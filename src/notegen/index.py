@@ -44,7 +44,7 @@ WINDOW = 2000  # notes read before their facts are made and written (what a firs
 PARALLEL_FROM = 400  # notes read at once for which processes are started (each takes a third of a second)
 CHUNK = 100  # notes a process is given at a time
 LOCK_WAIT = 10.0  # seconds to wait for another run's write; then this run keeps its index in memory
-_SAID = re.compile(r"（notegen）：(.*)$", re.DOTALL)
+_SAID = re.compile(rf"{note.SAID}(.*)$", re.DOTALL)
 
 _TABLES = {
     # name: columns after the note's name

@@ -78,7 +78,8 @@ FIGURE_DOUBT = "请核对关键图"
 REVIEW = "待核对"
 OPENING = "这篇论文试图解决的问题是"  # how every summary starts, as in the person's own notes
 TO_WRITE = "**待填写**"
-PLACEHOLDER = f"{TO_WRITE}（notegen）：{OPENING}……"  # the summary of a paper the model did not (usably) answer
+SAID = "（notegen）："  # after a line's label: what follows is notegen's words (a reason, the placeholder)
+PLACEHOLDER = f"{TO_WRITE}{SAID}{OPENING}……"  # the summary of a paper the model did not (usably) answer
 UNTAGGED = "untagged"  # the tag of such a paper
 
 # text_join off: an escaped character stays a token of its own, so `\#word` is not mistaken for a hashtag.
@@ -208,11 +209,11 @@ def tag_note_name(tag: str) -> str:
 
 
 def review_line(reason: str) -> str:
-    return f"> **{REVIEW}**（notegen）：{neutral_line(reason)}"
+    return f"> **{REVIEW}**{SAID}{neutral_line(reason)}"
 
 
 def missing_figure_line(reason: str | None) -> str:
-    return f"> **{MISSING_FIGURE}**（notegen）：{neutral_line(reason or '没有找到图')} — 请手动添加关键图。"
+    return f"> **{MISSING_FIGURE}**{SAID}{neutral_line(reason or '没有找到图')} — 请手动添加关键图。"
 
 
 def figure_line(number: int, image: str) -> str:
@@ -228,7 +229,7 @@ def link_destination(link: str) -> str:
 
 
 def doubt_line(reason: str) -> str:
-    return f"> **{FIGURE_DOUBT}**（notegen）：{neutral_line(reason)}"
+    return f"> **{FIGURE_DOUBT}**{SAID}{neutral_line(reason)}"
 
 
 def marker(paper: str, summary: str, review: str | None = None) -> str:
@@ -561,8 +562,8 @@ _FIGURE_NUMBER = re.compile(r"!\[图 (\d+)\]")
 _IMAGE = re.compile(r"^!\[(?P<alt>[^\]\n]*)\]\((?:<[^>\n]*>|[^)\s]*)(?:[ \t]+\"[^\"\n]*\")?\)")
 _FIGURE_ALT = re.compile(r"^图 (\d+)$")
 _QUOTE = re.compile(r"^ {0,3}> ?\*\*(?P<what>[^*]+)\*\*")
-_LEGACY_REVIEW = re.compile(rf"^> \*\*{REVIEW}\*\*（notegen）：[^\n]*$")
-_LEGACY_MISSING = re.compile(rf"^> \*\*{MISSING_FIGURE}\*\*（notegen）：[^\n]* — 请手动添加关键图。$")
+_LEGACY_REVIEW = re.compile(rf"^> \*\*{REVIEW}\*\*{SAID}[^\n]*$")
+_LEGACY_MISSING = re.compile(rf"^> \*\*{MISSING_FIGURE}\*\*{SAID}[^\n]* — 请手动添加关键图。$")
 
 
 def _blocks(tokens: list[Token], offset: int) -> list[Block]:

@@ -13,7 +13,7 @@ from typing import Any, get_args, get_type_hints
 
 import yaml
 
-from notegen import secret, textfile
+from notegen import defaults, secret, textfile
 from notegen.errors import UsageError
 from notegen.storage import portable_name_problem
 
@@ -66,18 +66,18 @@ class Settings:
     )
     tags: tuple[str, ...] = _setting((), "tags to offer the model besides those already used in the vault")
     concurrency: int = _setting(4, "model requests at once (`--concurrency` for backfill)")
-    pdf_connections: int = _setting(2, "PDF downloads at once")
+    pdf_connections: int = _setting(defaults.PDF_CONNECTIONS, "PDF downloads at once")
     arxiv_interval: float = _setting(
-        3.0, "seconds between arXiv API calls (arXiv's terms ask for 3)", "NOTEGEN_ARXIV_INTERVAL"
+        defaults.ARXIV_INTERVAL, "seconds between arXiv API calls (arXiv's terms ask for 3)", "NOTEGEN_ARXIV_INTERVAL"
     )
     http_timeout: float = _setting(
-        60.0, "seconds one arXiv API call or one PDF download may take, every try and wait included"
+        defaults.HTTP_TIMEOUT, "seconds one arXiv API call or one PDF download may take, every try and wait included"
     )
     llm_timeout: float = _setting(
         300.0, "seconds one paper's model step may take: every request, retry, wait and the re-ask"
     )
     lock_timeout: float = _setting(30.0, "seconds a run waits, in all, for another notegen run to finish writing")
-    retries: int = _setting(4, "tries for transient network errors, within the bounds above")
+    retries: int = _setting(defaults.RETRIES, "tries for transient network errors, within the bounds above")
     intro_chars: int = _setting(6000, "how much of the introduction the model sees, in characters")
     context_tokens: int = _setting(0, "the model's context in tokens (0: learn it from the server's error)")
     max_tokens: int = _setting(
@@ -101,9 +101,10 @@ class Settings:
     price_input: float = _setting(0.0, "USD per million prompt tokens, for the cost line (0: not shown)")
     price_output: float = _setting(0.0, "USD per million answer tokens")
     extract_timeout: float = _setting(
-        60.0, "seconds each read of a PDF may take (checking a download, identifying a local PDF, extracting)"
+        defaults.EXTRACT_TIMEOUT,
+        "seconds each read of a PDF may take (checking a download, identifying a local PDF, extracting)",
     )
-    extract_memory_mb: int = _setting(2048, "memory one read of a PDF may take, in MB")
+    extract_memory_mb: int = _setting(defaults.EXTRACT_MEMORY_MB, "memory one read of a PDF may take, in MB")
     state_dir: Path | None = _setting(  # noqa: RUF009 -- _setting gives a field(), as the others
         None,
         "where caches, backups, temp files and the lock live (a folder)",
