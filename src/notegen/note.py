@@ -1009,10 +1009,6 @@ def _figure_edit(note: Note, section: SectionSpan, link: str) -> tuple[Span, str
     return (after, after), newline + newline + image
 
 
-def with_updated(note: Note, now_ms: int) -> str:
-    return _with_updated(note, note.text, now_ms)
-
-
 # -- what `notegen check` reports about sections ----------------------------------------------------------
 
 

@@ -39,11 +39,6 @@ def register(key: str | None) -> None:
         _forms.sort(key=len, reverse=True)  # the longest form first, so no shorter one leaves a tail behind
 
 
-def forget() -> None:
-    with _lock:
-        _forms.clear()
-
-
 def scrub(text: str) -> str:
     for form in _forms:
         if form in text:

@@ -44,11 +44,6 @@ def place(settings: Settings, path: Path, line: int) -> str:
     return f"{shown}:{line}"
 
 
-def read_note(path: Path) -> str:
-    """A note's text; a note that is not text (see textfile) is refused (NoteError) so it is never rewritten."""
-    return _decoded(path.read_bytes(), path)[0]
-
-
 def _decoded(data: bytes, path: Path) -> tuple[str, Encoding]:
     try:
         return textfile.decode(data, str(path))
