@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from notegen.errors import UsageError
-from notegen.ids import ArxivId, LocalPdf, impossible, parse_arxiv_id, parse_ref, parse_refs
+from notegen.ids import ArxivId, LocalPdf, parse_arxiv_id, parse_ref, parse_refs, why_impossible
 
 
 @pytest.mark.parametrize(
@@ -117,8 +117,8 @@ def test_impossible_ids_say_why(text, why):
 
 
 def test_an_id_from_a_month_to_come_is_impossible():
-    assert impossible(ArxivId("2612.00001"), today=date(2026, 11, 30)) is not None
-    assert impossible(ArxivId("2611.00001"), today=date(2026, 11, 30)) is None
+    assert why_impossible(ArxivId("2612.00001"), today=date(2026, 11, 30)) is not None
+    assert why_impossible(ArxivId("2611.00001"), today=date(2026, 11, 30)) is None
 
 
 @given(st.text(max_size=40))

@@ -82,7 +82,7 @@ class Throttle:
         self._lock.release()
 
 
-class _Session(requests.Session):
+class _TimedSession(requests.Session):
     """A requests session that never waits past the current step's deadline and remembers the last response's
     headers. The deadline is per thread: the arxiv client calls in the thread that asked it."""
 
@@ -163,7 +163,7 @@ class Arxiv:
         self.attempts = attempts
         self.throttle = Throttle(interval, sleep=sleep)
         self._sleep = sleep
-        self._session = _Session(timeout)
+        self._session = _TimedSession(timeout)
         self._client = arxiv.Client(page_size=BATCH, delay_seconds=0, num_retries=0)
         self._client.query_url_format = api_url + "?{}"
         self._client._session = self._session  # the only way to give arxiv 4.x a timeout

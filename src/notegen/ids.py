@@ -55,7 +55,7 @@ def parse_arxiv_id(text: str) -> ArxivId | None:
     """The arXiv ID in `text` if the whole of it is one (bare, `arXiv:` prefixed or an arxiv.org URL) and one
     arXiv can have given."""
     found = _shape(text)
-    return found if found is not None and impossible(found) is None else None
+    return found if found is not None and why_impossible(found) is None else None
 
 
 def _shape(text: str) -> ArxivId | None:
@@ -74,7 +74,7 @@ def _shape(text: str) -> ArxivId | None:
     return ArxivId(base, int(version) if version else None)
 
 
-def impossible(arxiv_id: ArxivId, today: date | None = None) -> str | None:
+def why_impossible(arxiv_id: ArxivId, today: date | None = None) -> str | None:
     """Why an ID of the right shape is none arXiv ever gave (a digit lost or added, a month 13), or None.
 
     New-style IDs (April 2007 on) are YYMM.NNNN, with a fifth digit from January 2015; old-style ones
@@ -105,7 +105,7 @@ def impossible(arxiv_id: ArxivId, today: date | None = None) -> str | None:
 def why_not_arxiv_id(text: str) -> str:
     """Why `text` is not an arXiv ID, for a message."""
     shaped = _shape(text)
-    why = impossible(shaped) if shaped is not None else None
+    why = why_impossible(shaped) if shaped is not None else None
     return f"cannot be an arXiv ID: {why}" if why else "is not an arXiv ID"
 
 
@@ -131,7 +131,7 @@ def parse_ref(text: str) -> Ref:
     """One command-line argument as an arXiv ID or a local PDF; raise UsageError naming it otherwise."""
     shaped = _shape(text)
     if shaped is not None:
-        why = impossible(shaped)
+        why = why_impossible(shaped)
         if why:
             raise UsageError(f"{text!r} cannot be an arXiv ID: {why}; check it for a lost or extra digit")
         return shaped
