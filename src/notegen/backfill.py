@@ -4,7 +4,6 @@ as soon as its last paper is done; a rerun after a crash picks up where it stopp
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -12,14 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from notegen import day_note, manifest, note, summarize, vault
+from notegen import day_note, manifest, note, vault
 from notegen.errors import FatalError, NotegenError, PaperError, UsageError
 from notegen.fetch import BATCH
 from notegen.jobs import Job, job_for, with_metadata
 from notegen.result import Drafted, DraftResult
 from notegen.session import Session
 from notegen.step import Voice, draft_section
-from notegen.storage import write_atomic
 
 
 @dataclass
@@ -41,7 +39,7 @@ def backfill_days(
     """Draft every paper of `days` the notes do not have yet; `on_paper` and `on_day` hear of each one done."""
     report = BackfillReport()
     result = report.result
-    voice = backfill_voice(session, manifest_key)
+    voice = Voice.kept(session.settings, manifest_key, for_model=session.answers is not None)
     jobs: list[tuple[date, Job]] = []
     existing: dict[date, note.Note | None] = {}
     for planned in manifest.plan(session.settings, days):
@@ -112,22 +110,3 @@ def backfill_days(
     pool.shutdown()
     result.usage = session.answers.usage if session.answers else None
     return report
-
-
-def backfill_voice(session: Session, manifest_key: str) -> Voice:
-    """The person's voice for the whole backfill, kept under .notegen/ so that a rerun after a crash builds the
-    very same prompts (and finds its answers in the cache) although the vault has grown meanwhile."""
-    path = session.settings.state / "backfill" / f"{manifest_key}.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        length = summarize.Length(tuple(data["length"]["ask"]), data["length"]["least"], data["length"]["most"])
-        return Voice(tuple(data["vocabulary"]), tuple(data["examples"]), length)
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    voice = Voice.of(session.settings)
-    if session.answers is None:
-        voice = Voice(voice.vocabulary, (), voice.length)
-    length_data = {"ask": list(voice.length.ask), "least": voice.length.least, "most": voice.length.most}
-    data = {"vocabulary": list(voice.vocabulary), "examples": list(voice.examples), "length": length_data}
-    write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
-    return voice

@@ -10,12 +10,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from notegen import batch_api, manifest
-from notegen.backfill import backfill_voice
 from notegen.errors import PaperError
 from notegen.jobs import Job, job_for, with_metadata
 from notegen.result import DraftResult
 from notegen.session import Session
-from notegen.step import first_messages, read_paper
+from notegen.step import Voice, first_messages, read_paper
 from notegen.storage import write_atomic
 
 
@@ -53,7 +52,7 @@ def _questions(session: Session, days: list[manifest.Day], manifest_key: str) ->
     """The first question of every paper the backfill has left, exactly as the backfill will ask it."""
     prompts = session.prompts
     assert prompts is not None
-    voice = backfill_voice(session, manifest_key)
+    voice = Voice.kept(session.settings, manifest_key, for_model=session.answers is not None)
     plan = manifest.plan(session.settings, days)
     jobs = [job_for(ref) for planned in plan if not planned.broken for ref in planned.todo]
     notes = {job_for(ref).name: planned.existing for planned in plan for ref in planned.todo}

@@ -6,6 +6,7 @@ or the PaperError that says why not. draft, backfill and regen are built on it."
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -21,6 +22,7 @@ from notegen.llm import ContextTooLong, Reply
 from notegen.result import Drafted, Review
 from notegen.session import Session
 from notegen.settings import Settings
+from notegen.storage import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,26 @@ class Voice:
                 raise found
             return found
 
+        return voice
+
+    @classmethod
+    def kept(cls, settings: Settings, key: str, for_model: bool = True) -> Voice:
+        """The voice for a whole backfill (`key`: its manifest's), kept under .notegen/ so that a rerun after a
+        crash builds the very same prompts (and finds its answers in the cache) although the vault has grown
+        meanwhile."""
+        path = settings.state / "backfill" / f"{key}.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            length = summarize.Length(tuple(data["length"]["ask"]), data["length"]["least"], data["length"]["most"])
+            return cls(tuple(data["vocabulary"]), tuple(data["examples"]), length)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        voice = cls.of(settings)
+        if not for_model:
+            voice = cls(voice.vocabulary, (), voice.length)
+        length_data = {"ask": list(voice.length.ask), "least": voice.length.least, "most": voice.length.most}
+        data = {"vocabulary": list(voice.vocabulary), "examples": list(voice.examples), "length": length_data}
+        write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
         return voice
 
 
