@@ -90,7 +90,7 @@ def test_2_a_hand_written_section_and_a_deleted_marker_are_found_by_title(arxiv,
     rerun_changes_nothing(run, llm, "1512.03385", "1505.04597")
     r = run("regen", "1505.04597")
     assert r.code == 1
-    assert "the summary in papers.20240130.md:21 was written by hand; pass --force" in r.err
+    assert "the summary in notes/papers.20240130.md:21 was written by hand; pass --force" in r.err
 
 
 @pytest.mark.shared

@@ -81,10 +81,11 @@ def backfill_days(
             # Metadata a batch at a time (paced 3 s apart); each batch's papers start while the next is asked.
             for first in range(0, len(jobs), BATCH):
                 chunk = list(enumerate(jobs))[first : first + BATCH]
-                seen = len(result.failures)
                 asked = [j for _, (_, j) in chunk]
-                found = {j.name: j for j in with_metadata(session.arxiv, asked, result, session.status)}
-                for failure in result.failures[seen:]:
+                looked_up, unknown = with_metadata(session.arxiv, asked, session.status)
+                found = {j.name: j for j in looked_up}
+                result.failures += unknown
+                for failure in unknown:
                     on_paper(failure.name, False)
                 for index, (day, job) in chunk:
                     if job.name in found and found[job.name].found_in(existing[day]):

@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from notegen import batch_api, manifest
 from notegen.errors import PaperError
 from notegen.jobs import Job, job_for, with_metadata
-from notegen.result import DraftResult
 from notegen.session import Session
 from notegen.step import Voice, first_messages, read_paper
 from notegen.storage import write_atomic
@@ -56,7 +55,7 @@ def _questions(session: Session, days: list[manifest.Day], manifest_key: str) ->
     plan = manifest.plan(session.settings, days)
     jobs = [job_for(ref) for planned in plan if not planned.broken for ref in planned.todo]
     notes = {job_for(ref).name: planned.existing for planned in plan for ref in planned.todo}
-    known = with_metadata(session.arxiv, jobs, DraftResult(), session.status)  # failures: the backfill reports them
+    known, _ = with_metadata(session.arxiv, jobs, session.status)  # papers arXiv does not know: the backfill says
     found = [j for j in known if not j.found_in(notes.get(j.name))]
     cores = os.cpu_count() or 1
     with session.bounded(cores) as bounded, ThreadPoolExecutor(session.settings.pdf_connections + cores) as pool:

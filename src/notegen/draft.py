@@ -23,10 +23,14 @@ def draft(session: Session, refs: list[Ref], day: date, refresh: bool = False) -
     existing = day_note.read(path)  # a note notegen cannot edit stops the run here, before any request
     voice = Voice.soon(session.settings, for_model=session.answers is not None)
     with session.bounded(min(session.settings.concurrency, len(refs))) as bounded:
-        jobs = not_in(existing, jobs_for(refs, bounded, result, session.status), result)
+        jobs, failures = jobs_for(refs, bounded, session.status)
+        jobs, skipped = not_in(existing, jobs)
         if jobs and existing is not None:
             note.check_appendable(existing, str(path))
-        jobs = not_in(existing, with_metadata(session.arxiv, jobs, result, session.status), result)  # by title too
+        jobs, unknown = with_metadata(session.arxiv, jobs, session.status)
+        jobs, known_by_title = not_in(existing, jobs)  # hand-written sections, by the title arXiv gives
+        result.failures += failures + unknown
+        result.skipped += skipped + known_by_title
         outcomes = _sections(session, jobs, voice, bounded, refresh)
     sections = []
     for job, outcome in zip(jobs, outcomes, strict=True):

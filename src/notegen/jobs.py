@@ -12,7 +12,6 @@ from notegen.bounded import Bounded
 from notegen.errors import FatalError, PaperError
 from notegen.fetch import Arxiv, Paper
 from notegen.ids import ArxivId, LocalPdf, Ref
-from notegen.result import DraftResult
 
 
 @dataclass(frozen=True)
@@ -54,40 +53,43 @@ def job_for(ref: Ref, bounded: Bounded | None = None) -> Job:
     return Job(ref, name, keys[0], keys=tuple(note.paper_key(k) for k in keys), title=title)
 
 
-def jobs_for(refs: list[Ref], bounded: Bounded, result: DraftResult, status: Callable[[str], None]) -> list[Job]:
-    """A job per paper; a paper given twice (a PDF and its ID, a PDF saved again with a highlight) once."""
+def jobs_for(refs: list[Ref], bounded: Bounded, status: Callable[[str], None]) -> tuple[list[Job], list[PaperError]]:
+    """A job per paper, and the papers that cannot be read; a paper given twice (a PDF and its ID, a PDF saved
+    again with a highlight) once."""
     jobs: list[Job] = []
+    failures: list[PaperError] = []
     for ref in refs:
         try:
             job = job_for(ref, bounded)
         except PaperError as err:
-            result.failures.append(err)
+            failures.append(err)
             continue
         twin = next((j for j in jobs if set(j.keys) & set(job.keys)), None)
         if twin is not None:
             status(f"warning: {job.name}: the same paper as {twin.name}; drafting it once")
             continue
         jobs.append(job)
-    return jobs
+    return jobs, failures
 
 
-def not_in(existing: note.Note | None, jobs: list[Job], result: DraftResult) -> list[Job]:
-    """The jobs whose paper the note does not have yet: by marker, else by title (hand-written sections)."""
-    kept = []
+def not_in(existing: note.Note | None, jobs: list[Job]) -> tuple[list[Job], list[str]]:
+    """The jobs whose paper the note does not have yet (by marker, else by title: hand-written sections), and the
+    names of those it has."""
+    kept, skipped = [], []
     for job in jobs:
         if job.found_in(existing):
-            result.skipped.append(job.name)
+            skipped.append(job.name)
         else:
             kept.append(job)
-    return kept
+    return kept, skipped
 
 
-def with_metadata(arxiv: Arxiv, jobs: list[Job], result: DraftResult, status: Callable[[str], None]) -> list[Job]:
-    """The jobs with arXiv's metadata; a paper arXiv does not know fails. When arXiv cannot be asked at all, the
+def with_metadata(arxiv: Arxiv, jobs: list[Job], status: Callable[[str], None]) -> tuple[list[Job], list[PaperError]]:
+    """The jobs with arXiv's metadata, and the papers arXiv does not know. When arXiv cannot be asked at all, the
     local PDFs go on and every arXiv paper fails with the reason."""
     ids = [j.ref for j in jobs if isinstance(j.ref, ArxivId)]
     if not ids:
-        return jobs
+        return jobs, []
     status(f"looking up {len(ids)} paper{'s' if len(ids) > 1 else ''} on arXiv")
     try:
         lookup = arxiv.lookup(ids)
@@ -95,9 +97,10 @@ def with_metadata(arxiv: Arxiv, jobs: list[Job], result: DraftResult, status: Ca
         if len(ids) == len(jobs):
             raise
         reason = str(err).split(": ", 1)[-1]
-        result.failures.extend(PaperError(j.name, reason) for j in jobs if isinstance(j.ref, ArxivId))
-        return [j for j in jobs if not isinstance(j.ref, ArxivId)]
+        failures = [PaperError(j.name, reason) for j in jobs if isinstance(j.ref, ArxivId)]
+        return [j for j in jobs if not isinstance(j.ref, ArxivId)], failures
     kept: list[Job] = []
+    failures = []
     for job in jobs:
         if not isinstance(job.ref, ArxivId):
             kept.append(job)
@@ -105,8 +108,8 @@ def with_metadata(arxiv: Arxiv, jobs: list[Job], result: DraftResult, status: Ca
             meta = lookup.found[job.ref.key]
             kept.append(replace(job, marker=f"arxiv:{meta.arxiv_id}", meta=meta, title=meta.title))
         else:
-            result.failures.append(PaperError(job.name, "arXiv has no paper with this ID; check it for typos"))
-    return kept
+            failures.append(PaperError(job.name, "arXiv has no paper with this ID; check it for typos"))
+    return kept, failures
 
 
 def local_name(job: Job) -> str:

@@ -88,7 +88,9 @@ def regen_papers(
         if problems:  # before any network call
             raise UsageError("\n".join(problems))
         asked = [j for j in jobs if isinstance(j.ref, ArxivId) and j.name not in refused]
-        known = {j.name: j for j in with_metadata(session.arxiv, asked, result, session.status)}
+        looked_up, unknown = with_metadata(session.arxiv, asked, session.status)
+        result.failures += unknown
+        known = {j.name: j for j in looked_up}
         chosen: list[tuple[Job, Found]] = []
         for job in jobs:
             if job.name in refused or (isinstance(job.ref, ArxivId) and job.name not in known):
@@ -171,7 +173,9 @@ def regen_waiting(session: Session, items: list[review.Item], tag: bool = False,
                 why = f"{where} has no notegen marker that names the paper; {fix}"
                 result.failures.append(PaperError(name, why))
         asked = list({j.name: j for j, _ in by_id}.values())  # a paper waiting in two notes is looked up once
-        known = {j.name: j for j in with_metadata(session.arxiv, asked, result, session.status)}
+        looked_up, unknown = with_metadata(session.arxiv, asked, session.status)
+        result.failures += unknown
+        known = {j.name: j for j in looked_up}
         chosen = [(found, known[job.name]) for job, found in by_id if job.name in known]
         chosen.extend(_local_jobs(session, local, bounded, result))
         chosen = [(found, job) for found, job in chosen if _alone(found, job, result)]
