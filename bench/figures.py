@@ -196,8 +196,7 @@ def main() -> None:
 
 def planted_mistakes(pymupdf, pdfs: Path, labels: list[dict]) -> tuple[dict[str, list[bool]], list[float]]:
     """The doubt check on crops made wrong from each label, as a finder gets them wrong, and its time per crop."""
-    from notegen.extract import doubt_of, page_ink
-    from notegen.figures import Box
+    from notegen.figure import Box, doubt_of, page_ink
 
     made: dict[str, list[bool]] = {"grown over text": [], "cut short": [], "beside it": []}
     check_ms: list[float] = []

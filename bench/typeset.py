@@ -943,7 +943,7 @@ def draw(pymupdf, pdf: Path, truth: Truth | None, found, out: Path) -> None:
 
 
 def run(typst, pymupdf, cases: list[Case], folder: Path, fonts: Path, render: bool) -> list[dict]:
-    from notegen.extract import find_figure
+    from notegen.figure import find_figure
 
     rows = []
     for case in cases:

@@ -6,8 +6,10 @@ import pymupdf
 import pytest
 
 from notegen.errors import PaperError
-from notegen.extract import ZOOM, check_pdf, extract
-from notegen.figures import Box, Line, Style, is_caption
+from notegen.extract import check_pdf, extract
+from notegen.figure.captions import is_caption
+from notegen.figure.geometry import Box, Line, Style
+from notegen.figure.ink import ZOOM
 from tests.pdfs import paper
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdfs"

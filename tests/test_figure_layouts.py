@@ -13,8 +13,7 @@ import pymupdf
 import pytest
 
 from notegen import note
-from notegen.extract import find_figure
-from notegen.figures import Box
+from notegen.figure import Box, find_figure
 
 W, H = 612, 792
 LEFT, RIGHT = pymupdf.Rect(54, 0, 300, 0), pymupdf.Rect(312, 0, 558, 0)  # two-column x ranges
@@ -733,7 +732,8 @@ def test_a_scanned_page_without_text_says_there_is_no_caption():
 def test_subscripts_in_the_text_just_above_a_figure_are_not_its_labels():
     """Math in the body text right above a figure comes out of the text layer as small lines of its own ("n |en")
     beside the body words of its row: not a label the crop left out. A small line on its own is one."""
-    from notegen.figures import Line, Style, labels_left_out
+    from notegen.figure.doubt import labels_left_out
+    from notegen.figure.geometry import Line, Style
 
     style, page = Style(10.0, "CMR10"), Box(0, 0, 612, 792)
     region = Box(316, 316, 534, 450)
@@ -1082,7 +1082,7 @@ def test_a_sentence_that_opens_with_the_figures_label_in_the_bodys_type_is_not_i
 
 
 def doubt_about(page: pymupdf.Page, crop: pymupdf.Rect) -> str | None:
-    from notegen.extract import doubt_of, page_ink
+    from notegen.figure import doubt_of, page_ink
 
     return doubt_of(page_ink(page), Box(*crop))
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-HEAVY = ("openai", "pymupdf", "markdown_it", "notegen.session", "notegen.extract")
+HEAVY = ("openai", "pymupdf", "markdown_it", "notegen.session", "notegen.extract", "notegen.figure")
 
 PROBE = """
 import sys
