@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from notegen.figure.geometry import Box, Line, Style, is_body
+from notegen.figure.geometry import CAPTION_FOOT, SMALLER, Box, Line, Style, is_body, same_size
 
 # A figure's label in the languages of the papers people read: English; German (Abb., Abbildung); Spanish,
 # Portuguese and Italian (Figura); Russian (Рис., Рисунок); Chinese (图, 圖) and Japanese (図), whose captions put
@@ -20,10 +20,14 @@ _WORD_LABEL = (
 _CJK_LABEL = r"[图圖図]"
 _LABEL = rf"(?:{_WORD_LABEL}|{_CJK_LABEL})"
 _TABLE_LABEL = r"(?:Table|TABLE|Tab\.|Tabelle|TABELLE|Tabla|Tabela|Tabella|Таблица|ТАБЛИЦА)"
-_CHAPTER = r"\d+[.\-–．]\d+"  # a figure numbered in its chapter, as theses and books number them: 2.1, 2-1
-_PUNCT = r"[:：.．、|—–]"  # what may follow a caption's number ("、" and the full-width ones in Chinese captions)
+_CHAPTER_DOT = r"[.\-–．]"  # between a chapter's number and the figure's: 2.1, 2-1
+_CHAPTER = rf"\d+{_CHAPTER_DOT}\d+"  # a figure numbered in its chapter, as theses and books number them
+_NUMBERING = rf"(?:S?{_CHAPTER}|S?\d+|[IVX]+)"  # a figure's or table's number (S: in a supplement)
+# What may follow a caption's number ("、" and the full-width ones in Chinese captions).
+_PUNCT_MARKS = ":：.．、|—–"
+_PUNCT = f"[{_PUNCT_MARKS}]"
 _ANY_LABEL = re.compile(
-    rf"^\s*(?:(?:{_WORD_LABEL}|{_TABLE_LABEL})\s*(?:S?{_CHAPTER}|S?\d+|[IVX]+)\b|(?P<cjk>[图圖図表])\s*(?:{_CHAPTER}|\d+)(?!\d))"
+    rf"^\s*(?:(?:{_WORD_LABEL}|{_TABLE_LABEL})\s*{_NUMBERING}\b|(?P<cjk>[图圖図表])\s*(?:{_CHAPTER}|\d+)(?!\d))"
 )
 QUICK = re.compile(r"Fig|FIG|Abb|ABB|Рис|РИС|Рисунок|[图圖図]")  # a page without any of these has no caption
 
@@ -33,7 +37,7 @@ def caption_pattern(number: int | None) -> re.Pattern[str]:
     `number` None, any figure numbered in its chapter ("Figure 2.1", "图 2-1"); figure 1 is never figure 1.1."""
     # (a digit as Chinese typesetting often sets it, full width: "图１")
     wide = "".join(f"[{d}{chr(ord(d) + 0xFEE0)}]" for d in str(number)) if number is not None else ""
-    digits = rf"{wide}(?![.\-–．]?\d)" if number is not None else rf"{_CHAPTER}(?!\d)"
+    digits = rf"{wide}(?!{_CHAPTER_DOT}?\d)" if number is not None else rf"{_CHAPTER}(?!\d)"
     return re.compile(
         rf"^\s*(?:{_WORD_LABEL}|(?P<cjk>{_CJK_LABEL}))\s*{digits}(?P<gap>\s*)(?P<punct>{_PUNCT}|-\s|$)?(?P<rest>\s*\S?)"
     )
@@ -77,9 +81,10 @@ def is_any_caption(line: Line) -> bool:
         return False
     after = line.text[m.end() :]
     if m.group("cjk"):
-        return after[:1].isspace() or re.match(_PUNCT, after[:1]) is not None or not after
+        return not after or after[:1].isspace() or after[:1] in _PUNCT_MARKS
     rest = after.lstrip()
-    return rest[:1] in (":", ".", "|", "—", "–", "：", "") or line.label_bold
+    # After a Latin label, "、" lists figures in a Chinese sentence ("Figure 1、Figure 2 所示"), not a caption.
+    return not rest or (rest[:1] in _PUNCT_MARKS and rest[:1] != "、") or line.label_bold
 
 
 # A figure's note or source line, set under it (economics, statistics, Chinese journals): not the figure's text.
@@ -112,7 +117,7 @@ def mark_notes(lines: Sequence[Line]) -> list[Line]:
 
 def typeset_apart(line: Line, style: Style) -> bool:
     """A caption typeset apart from the body (its own font, bold label or smaller size)."""
-    return line.label_bold or line.font != style.body_font or line.size < style.body_size - 0.5
+    return line.label_bold or line.font != style.body_font or line.size < style.body_size - SMALLER
 
 
 def figure_text(line: Line, style: Style) -> bool:
@@ -169,7 +174,7 @@ def caption_box(lines: Sequence[Line], index: int) -> tuple[Box, str]:
             parts.append(line.text)
             continue
         gap = line.box.y0 - last.y1
-        if line.box.y0 < last.y0 - 1 or gap > 1.1 * size or abs(line.size - size) > 0.6:
+        if line.box.y0 < last.y0 - 1 or gap > 1.1 * size or not same_size(line.size, size):
             break
         translated = _translation(first.text, line.text)
         if is_any_caption(line) and not translated:
@@ -203,7 +208,7 @@ def _translation(caption: str, line: str) -> bool:
 
 
 _SENTENCE_END = (".", "!", "?", ":", ")", "。", "！", "？", "）")
-_BARE_LABEL = re.compile(rf"^\s*{_LABEL}\s*(?:S?{_CHAPTER}|S?\d+|[IVX]+)\s*{_PUNCT}?\s*$")
+_BARE_LABEL = re.compile(rf"^\s*{_LABEL}\s*{_NUMBERING}\s*{_PUNCT}?\s*$")
 
 
 def _goes_on_in(lines: Sequence[Line], at: int, box: Box, last: Box, text: str, size: float) -> bool:
@@ -211,7 +216,7 @@ def _goes_on_in(lines: Sequence[Line], at: int, box: Box, last: Box, text: str, 
     not over, nothing follows it in its column, and the line opens the next column (to the right, higher up) in
     the caption's type."""
     line = lines[at]
-    if abs(line.size - size) > 0.6 or is_any_caption(line):
+    if not same_size(line.size, size) or is_any_caption(line):
         return False
     if line.box.x0 < box.x1 - 2 or line.box.y0 >= last.y0:
         return False
@@ -240,20 +245,20 @@ def runs_on(lines: Sequence[Line], index: int, page: Box) -> bool:
     last = max((line for line in lines if line.box.intersects(box)), key=lambda line: line.box.y1).box
     if not _cut_off(lines, last, last.x0, text, box):
         return False
-    foot = page.y1 - 0.08 * page.height
+    foot = page.y1 - CAPTION_FOOT * page.height
     return not any(o.box.y0 > last.y1 - 1 and o.box.y0 < foot and o.box.x_overlap(box) > 0 for o in lines)
 
 
 def run_on_text(lines: Sequence[Line], caption: Line, page: Box) -> str:
     """Where a caption cut off at the foot of a page goes on: the first text of the next page's column (below
     its running head) in the caption's type, read as a caption is read; "" when that page opens otherwise."""
-    head = page.y0 + 0.08 * page.height
+    head = page.y0 + CAPTION_FOOT * page.height
     below = sorted((i for i, o in enumerate(lines) if o.box.y0 > head), key=lambda i: lines[i].box.y0)
     column = [i for i in below if lines[i].box.x_overlap(caption.box) > 0]
     if not column:
         return ""
     first = lines[column[0]]
-    if abs(first.size - caption.size) > 0.6 or is_any_caption(first) or is_figure_note(first):
+    if not same_size(first.size, caption.size) or is_any_caption(first) or is_figure_note(first):
         return ""
     return caption_box(lines, column[0])[1]
 

@@ -8,20 +8,23 @@ that never open a PDF, so it does not import this package).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from notegen.figure.captions import caption_box, is_any_caption, is_figure_note
 from notegen.figure.geometry import (
+    SMALLER,
     Box,
     Line,
     Style,
     beside_lines,
     centred_over,
     content_zone,
+    has_words,
     is_body,
+    running_band_edges,
+    same_size,
     touches_edge,
 )
 from notegen.figure.ink import Ink
@@ -68,7 +71,7 @@ def doubt_of(ink: Ink, region: Box, method: str = "", caption: Box | None = None
         return "the title"
     if any(ink.head_apart(line, region, at_edge=True) for line in inside):
         return "a running head"
-    if ink.ruled(region, 0, range(math.floor(region.y0), math.ceil(region.y1))):
+    if ink.holds_table(region):
         return "a table"
     if touches_edge(region, page_box):
         return "the page edge"
@@ -129,15 +132,15 @@ def holds_title(inside: Sequence[Line], lines: Sequence[Line], style: Style) -> 
 
 def labels_left_out(region: Box, lines: Sequence[Line], style: Style, page: Box, reach: float = 12.0) -> bool:
     """Small type just outside the crop on its rows or columns (a legend, a panel title, a row label): the crop
-    may have stopped short of its figure. Running heads (the page's top and bottom tenth) do not count."""
-    top, bottom = page.y0 + page.height * 0.1, page.y1 - page.height * 0.1
+    may have stopped short of its figure. Running heads (in the page's RUNNING_BAND) do not count."""
+    top, bottom = running_band_edges(page)
     for line in lines:
         box = line.box
         if box.intersects(region) or is_body(line, style) or is_any_caption(line):
             continue
-        if line.size > style.body_size - 0.5 or box.y1 < top or box.y0 > bottom:
+        if line.size > style.body_size - SMALLER or box.y1 < top or box.y0 > bottom:
             continue
-        if not any(ch.isalpha() for ch in line.text):
+        if not has_words(line):
             continue
         beside = (
             box.y0 >= region.y0
@@ -159,7 +162,7 @@ def _in_running_text(line: Line, lines: Sequence[Line], style: Style) -> bool:
     text above a figure), not a label of the figure."""
     box = line.box
     for other in lines:
-        if other is line or abs(other.size - style.body_size) > 0.6:  # (a short stretch between formulas too)
+        if other is line or not same_size(other.size, style.body_size):  # (a short stretch between formulas too)
             continue
         shared = min(box.y1, other.box.y1) - max(box.y0, other.box.y0)
         gap = max(other.box.x0 - box.x1, box.x0 - other.box.x1)

@@ -9,7 +9,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-MARGIN_ZONE = 0.045  # top and bottom share of the page for running headers, footers and page numbers
+# The page's head and foot, where running heads, footers and page numbers are set, as shares of its height from
+# the top and from the bottom. Each answers its own question:
+MARGIN_ZONE = 0.045  # no figure is looked for here: every area searched is within content_zone
+RUNNING_BAND = 0.1  # a line or a thin rule here may be a running head's or footer's rather than the figure's:
+# attach_text and labels_left_out leave such lines out, drop_margins such rules (running_band_edges)
+CAPTION_FOOT = 0.08  # a caption cut off at the page's foot has only this foot after it, and goes on below this
+# much of the next page's head (runs_on, run_on_text)
+
+SAME_SIZE = 0.6  # points: two lines this close in size are set in one type size
+SMALLER = 0.5  # points under the body's size where smaller type starts (a caption's, a figure's own labels)
 HEAD_GAP = 8.0  # points of blank rows between a running head and what follows it, at least
 MARGIN = 1.5  # points around the figure's ink
 MIN_WIDTH, MIN_HEIGHT = 36.0, 24.0  # smaller than this is a rule or an icon, not a figure
@@ -95,10 +104,14 @@ def body_style(lines: Sequence[Line]) -> Style:
     return Style(size, font)
 
 
+def same_size(a: float, b: float) -> bool:
+    return abs(a - b) <= SAME_SIZE
+
+
 def is_body(line: Line, style: Style) -> bool:
     """A line of running text: the body size and long enough to be prose, not a label, not code."""
     return (
-        abs(line.size - style.body_size) <= 0.6
+        same_size(line.size, style.body_size)
         and len(line.text) >= 30
         and not line.mono
         and not _SUBLABEL.match(line.text)
@@ -111,6 +124,11 @@ _SUBLABEL = re.compile(r"^\s*\(?[a-zA-Z0-9ivx]{1,4}\)\s")
 def is_sublabel(line: Line) -> bool:
     """Sub-captions ("(a) Featurized image pyramid"): part of the figure, between its rows of panels."""
     return bool(_SUBLABEL.match(line.text)) and len(line.text) < 120
+
+
+def has_words(line: Line) -> bool:
+    """Whether `line` has letters in it (a label, not a page number or a tick value)."""
+    return any(ch.isalpha() for ch in line.text)
 
 
 def beside_lines(lines: Sequence[Line], style: Style, graphics: Box, caption: Box) -> list[Line]:
@@ -135,6 +153,11 @@ def content_zone(page: Box) -> Box:
     """The page without its header and footer zones."""
     margin = page.height * MARGIN_ZONE
     return Box(page.x0, page.y0 + margin, page.x1, page.y1 - margin)
+
+
+def running_band_edges(page: Box) -> tuple[float, float]:
+    """Where the page's top RUNNING_BAND ends and its bottom one starts."""
+    return page.y0 + page.height * RUNNING_BAND, page.y1 - page.height * RUNNING_BAND
 
 
 def text_rows(lines: Sequence[Line]) -> tuple[float, float]:
@@ -183,6 +206,13 @@ def span(caption: Box, page: Box, columns: int = 2) -> Box:
     return Box(middle, page.y0, page.x1, page.y1)
 
 
+def other_side(column: Box, across: Box) -> Box:
+    """The rest of `across` beside `column`: right of a column that starts in its left quarter, else left of it."""
+    if column.x0 - across.x0 < across.width / 4:
+        return Box(column.x1, across.y0, across.x1, across.y1)
+    return Box(across.x0, across.y0, column.x0, across.y1)
+
+
 def text_block(lines: Sequence[Line], page: Box) -> Box:
     """The page's text block: from the left edge of its wide lines to the right edge (margins outside)."""
     wide = [line.box for line in lines if line.box.width > page.width * 0.2]
@@ -213,6 +243,11 @@ def band_below(caption: Box, walls: Sequence[Box], area: Box) -> Box:
     """`area` below `caption`, down to the nearest wall."""
     bottom = min([w.y0 for w in walls if w.y0 >= caption.y1 - 1], default=area.y1)
     return Box(area.x0, caption.y1, area.x1, min(bottom, area.y1))
+
+
+def band_across(caption: Box, walls: Sequence[Box], area: Box) -> Box:
+    """`area` on `caption`'s rows, up and down to the nearest walls."""
+    return Box(area.x0, band_above(caption, walls, area).y0, area.x1, band_below(caption, walls, area).y1)
 
 
 def centred_over(caption: Box, box: Box) -> bool:

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from notegen.figure.captions import is_any_caption
-from notegen.figure.geometry import Box, Line, Style, is_body
+from notegen.figure.geometry import RUNNING_BAND, Box, Line, Style, has_words, is_body, running_band_edges
 
 START_GAP = 40.0  # points between caption and the nearest part of its figure, at most
 MAX_GAP = 24.0  # points of empty rows that still join two parts of one figure
+PART_GAP = 6  # points of empty rows that set a table or a running head's rule apart from the figure
 RULE = 3  # points: a running header's or footer's rule is this thin (their text is masked already)
 TEXT_REACH = 6.0  # points around the figure's graphics within which text lines belong to it
 SMALL_REACH = 16.0  # the same for text set smaller than the body (a figure's own labels and titles)
@@ -84,11 +85,28 @@ def columns(rows: Rows, block: range) -> tuple[int, int] | None:
     return min(r[0] for r in found), max(r[1] for r in found)  # type: ignore[index]
 
 
+def parts(rows: Rows, block: range, gap: int = PART_GAP) -> list[range]:
+    """The inked stretches of `block` set apart by at least `gap` empty rows."""
+    found: list[range] = []
+    start = last = None
+    for i in block:
+        if rows[i] is None:
+            continue
+        if start is not None and last is not None and i - last > gap:
+            found.append(range(start, last + 1))
+            start = None
+        start = i if start is None else start
+        last = i
+    if start is not None and last is not None:
+        found.append(range(start, last + 1))
+    return found
+
+
 def drop_tables(rows: Rows, block: range, far_first: bool, ruled: Callable[[range], bool]) -> range | None:
     """`block` without the tables at its far end (away from the caption; the start when `far_first`): parts set
     apart by a gap that `ruled` says are a table's grid, or a lone rule, as long as something else is left."""
-    parts = _parts(rows, block, 6)
-    order = parts if far_first else parts[::-1]
+    found = parts(rows, block)
+    order = found if far_first else found[::-1]
     while len(order) > 1 and (len(order[0]) <= RULE or ruled(order[0])):  # a lone rule: a table's last line
         order = order[1:]
     if not order:
@@ -97,47 +115,16 @@ def drop_tables(rows: Rows, block: range, far_first: bool, ruled: Callable[[rang
     return range(kept[0].start, kept[-1].stop)
 
 
-def _parts(rows: Rows, block: range, gap_rows: int) -> list[range]:
-    """The inked stretches of `block` separated by more than `gap_rows` empty rows."""
-    parts: list[range] = []
-    start = last = None
-    for i in block:
-        if rows[i] is None:
-            continue
-        if start is not None and last is not None and i - last > gap_rows:
-            parts.append(range(start, last + 1))
-            start = None
-        start = i if start is None else start
-        last = i
-    if start is not None and last is not None:
-        parts.append(range(start, last + 1))
-    return parts
-
-
-def drop_margins(rows: Rows, block: range, top: int, header: int, footer: int) -> range | None:
+def drop_margins(rows: Rows, block: range, top: int, page: Box) -> range | None:
     """`block` (rows of a band whose first row is page row `top`) without a running header's or footer's rule
-    in the page's top or bottom tenth, set apart by a gap. A legend box above a plot is thicker and stays."""
-    parts: list[range] = []
-    start = last = None
-    gap = 0
-    for i in block:
-        if rows[i] is not None:
-            if start is None:
-                start = i
-            elif gap >= 6 and last is not None:
-                parts.append(range(start, last + 1))
-                start = i
-            last = i
-            gap = 0
-        else:
-            gap += 1
-    if start is not None and last is not None:
-        parts.append(range(start, last + 1))
-    while len(parts) > 1 and top + parts[0].stop <= header and len(parts[0]) <= RULE:
-        parts.pop(0)
-    while len(parts) > 1 and top + parts[-1].start >= footer and len(parts[-1]) <= RULE:
-        parts.pop()
-    return range(parts[0].start, parts[-1].stop) if parts else None
+    in the page's RUNNING_BAND, set apart by a gap. A legend box above a plot is thicker and stays."""
+    header, footer = int(page.height * RUNNING_BAND), int(page.height * (1 - RUNNING_BAND))
+    found = parts(rows, block)
+    while len(found) > 1 and top + found[0].stop <= header and len(found[0]) <= RULE:
+        found.pop(0)
+    while len(found) > 1 and top + found[-1].start >= footer and len(found[-1]) <= RULE:
+        found.pop()
+    return range(found[0].start, found[-1].stop) if found else None
 
 
 def attach_text(
@@ -152,8 +139,8 @@ def attach_text(
     """`region` with the band's text lines that belong to it, transitively: lines touching it (labels, legends,
     panel titles); lines set smaller than `small` (a figure's own type) a little further off, above or below;
     and such small lines beside it (row titles left of a grid, labels right of a diagram) on its rows, within the
-    page's `text_block` (not margin notes). Running headers and footers only when they lie inside it."""
-    header, footer = page.y0 + page.height * 0.1, page.y1 - page.height * 0.1
+    page's `text_block` (not margin notes). Lines in the page's RUNNING_BAND only when they lie inside it."""
+    header, footer = running_band_edges(page)
     pending = [
         line
         for line in lines
@@ -166,7 +153,7 @@ def attach_text(
         near = region.grown(reach)
         for line in list(pending):
             box = line.box
-            tiny = line.size < small and any(ch.isalpha() for ch in line.text)  # words, not a page number
+            tiny = line.size < small and has_words(line)  # words, not a page number
             beside = tiny and box.y0 >= region.y0 - 2 and box.y1 <= region.y1 + 2
             inside_block = text_block is None or (box.x0 >= text_block.x0 - 2 and box.x1 <= text_block.x1 + 2)
             if (

@@ -283,6 +283,10 @@ class Ink:
         patterns = {bytes(self.graphics[r * width + c0 * self.n : r * width + c1 * self.n]) for r in range(r0, r1)}
         return len(patterns) <= 8
 
+    def holds_table(self, region: Box) -> bool:
+        """Whether all of `region` holds a table (`ruled`)."""
+        return self.ruled(region, 0, range(math.floor(region.y0), math.ceil(region.y1)))
+
     def graphics_box(self, region: Box) -> Box:
         """The box of the graphics (text masked) in `region`; `region` when it has none."""
         top, rows, _ = self.rows(region)

@@ -15,10 +15,12 @@ import pymupdf
 from notegen.figure.captions import caption_box, figure_text, is_any_caption, is_figure_note, typeset_apart
 from notegen.figure.geometry import (
     MARGIN,
+    SMALLER,
     Box,
     Line,
     Style,
     band_above,
+    band_across,
     band_below,
     beside_lines,
     big_enough,
@@ -26,6 +28,7 @@ from notegen.figure.geometry import (
     centred_over,
     content_zone,
     is_body,
+    other_side,
     span,
     text_block,
     two_columns,
@@ -91,12 +94,8 @@ def _next_to(p: ReadPage, caption: Box, apart: bool) -> Found | None:
         if beside is not None:
             return beside[0], beside[1], "caption-beside-figure"
     found = _above_or_below(p, caption, column, zone) or _listing(p, caption, column)
-    if found is None and apart and column.width < page_box.width * 0.75:  # a caption in one column beside its figure
-        if column.x0 - page_box.x0 < page_box.width / 4:
-            other = Box(column.x1, zone.y0, page_box.x1, zone.y1)
-        else:
-            other = Box(page_box.x0, zone.y0, column.x0, zone.y1)
-        beside = _beside(p, caption, other)
+    if found is None and apart and column.width < page_box.width * 0.75:
+        beside = _beside(p, caption, other_side(column, zone))  # a caption in one column beside its figure
         found = (beside[0], beside[1], "caption-beside-figure") if beside is not None else None
     return found
 
@@ -109,7 +108,7 @@ def _above_or_below(p: ReadPage, caption: Box, column: Box, zone: Box) -> Found 
     above = region(ink, band, ("up", int(caption.y0)))
     if above is not None:
         above = _with_text_beside(ink, caption, above, band)
-    if above is not None and not ink.ruled(above, 0, range(math.floor(above.y0), math.ceil(above.y1))):
+    if above is not None and not ink.holds_table(above):
         wide = _widened(p, caption, column, zone, above)
         if wide is not None:
             return wide[0], wide[1], "caption-below-figure"
@@ -193,7 +192,7 @@ def region(ink: Ink, band: Box, seed: Seed, sparse: bool = False) -> Box | None:
     text = [line for line in text if not ink.head_apart(line, graphics)]
     if not isinstance(seed, range):  # text between the figure and its caption is the figure's
         graphics = between(graphics, text, seed[1], band)
-    small = ink.style.body_size - 0.5
+    small = ink.style.body_size - SMALLER
     within = text_block(ink.lines, page_box)
     return ink.ink_box(attach_text(graphics, text, band, page_box, small=small, text_block=within))
 
@@ -219,8 +218,7 @@ def _graphics(
     if block is None:
         return None
     page_box = Box(*ink.page.rect)
-    header, footer = int(page_box.height * 0.1), int(page_box.height * 0.9)
-    block = drop_margins(rows, block, top, header, footer)
+    block = drop_margins(rows, block, top, page_box)
     if block is not None and not isinstance(seed, range):
         block, band = _without_tables(ink, band, seed[0], top, rows, block)
     if block is None:
@@ -344,9 +342,7 @@ def _framed(
         r = rows[i]
         if r is None or r[0] > found.x0 + 4 or r[1] < found.x1 - 4:
             return None  # the sides stop before a bottom rule: not a frame
-        if ink.ink_box(Box(found.x0 + 6, top + i, found.x1 - 6, top + i + 1)) is not None and _rule(
-            ink, found, top + i
-        ):
+        if _rule(ink, found, top + i):
             return ink, found | Box(found.x0, found.y0, found.x1, top + i + 1 + MARGIN)
     return None
 
@@ -368,8 +364,7 @@ def _widened(
     full-width figure in a two-column paper): the whole of it, or None."""
     if column.width > zone.width * 0.75:
         return None
-    left = column.x0 - zone.x0 < zone.width / 4
-    other = Box(column.x1, found.y0, zone.x1, found.y1) if left else Box(zone.x0, found.y0, column.x0, found.y1)
+    other = other_side(column, Box(zone.x0, found.y0, zone.x1, found.y1))
     full = Box(zone.x0, column.y0, zone.x1, caption.y0 + 2)
     ink = p.ink(full)
     _, rows, _ = ink.rows(other)
@@ -398,13 +393,7 @@ def _beside(
     """The figure in `other` (a column or a side of the page) on the caption's rows, grown up and down."""
     ink = p.ink(other)
     bounds = walls(ink, Box(other.x0, caption.y0, other.x1, caption.y1), other)
-    band = Box(
-        other.x0,
-        max([w.y1 for w in bounds if w.y1 <= caption.y0 + 1], default=other.y0),
-        other.x1,
-        min([w.y0 for w in bounds if w.y0 >= caption.y1 - 1], default=other.y1),
-    )
-    found = region(ink, band, range(int(caption.y0), int(caption.y1) + 1))
+    found = region(ink, band_across(caption, bounds, other), range(int(caption.y0), int(caption.y1) + 1))
     return (ink, found) if found is not None else None
 
 
