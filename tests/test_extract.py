@@ -19,7 +19,7 @@ BODY = Style(10, "Body")
 
 
 def line_of(text: str, size: float = 10, font: str = "Body", bold: bool = False) -> Line:
-    return Line(Box(0, 0, 100, 10), text, size, font, False, 0, bold, font + "-Bold" if bold else font)
+    return Line(Box(0, 0, 100, 10), text, size, font, 0, bold, font + "-Bold" if bold else font)
 
 
 @pytest.mark.parametrize(
@@ -77,9 +77,9 @@ def test_body_sentences_and_other_labels_are_rejected(line):
 
 
 def test_a_set_off_label_without_punctuation_is_a_caption():
-    bold = Line(Box(0, 0, 100, 10), "Figure 1 Simultaneous recordings", 8, "Sans", False, 0, True, "Sans-Bold")
+    bold = Line(Box(0, 0, 100, 10), "Figure 1 Simultaneous recordings", 8, "Sans", 0, True, "Sans-Bold")
     assert is_caption(bold, 1, Style(10, "Serif"))
-    plain = Line(Box(0, 0, 100, 10), "Figure 1 Simultaneous recordings", 10, "Serif", False, 0, False, "Serif")
+    plain = Line(Box(0, 0, 100, 10), "Figure 1 Simultaneous recordings", 10, "Serif", 0, False, "Serif")
     assert not is_caption(plain, 1, Style(10, "Serif"))
 
 

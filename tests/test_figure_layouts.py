@@ -737,11 +737,11 @@ def test_subscripts_in_the_text_just_above_a_figure_are_not_its_labels():
 
     style, page = Style(10.0, "CMR10"), Box(0, 0, 612, 792)
     region = Box(316, 316, 534, 450)
-    words = Line(Box(317, 289, 402, 307), "so that the state is N", 10.0, "CMR10", False, 0)
-    sub = Line(Box(402, 288, 422, 310), "n |en", 7.0, "CMMI7", False, 0)
-    more = Line(Box(424, 290, 562, 307), "and each ancilla of the bath", 10.0, "CMR10", False, 0)
+    words = Line(Box(317, 289, 402, 307), "so that the state is N", 10.0, "CMR10", 0)
+    sub = Line(Box(402, 288, 422, 310), "n |en", 7.0, "CMMI7", 0)
+    more = Line(Box(424, 290, 562, 307), "and each ancilla of the bath", 10.0, "CMR10", 0)
     assert not labels_left_out(region, [words, sub, more], style, page)
-    legend = Line(Box(402, 300, 440, 308), "loss rate", 7.0, "Helvetica", False, 0)
+    legend = Line(Box(402, 300, 440, 308), "loss rate", 7.0, "Helvetica", 0)
     assert labels_left_out(region, [legend], style, page)
 
 

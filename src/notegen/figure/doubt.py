@@ -29,6 +29,8 @@ from notegen.figure.geometry import (
 )
 from notegen.figure.ink import Ink
 
+LABEL_REACH = 12.0  # points outside a crop within which small type may be a label it left out
+
 
 @dataclass(frozen=True)
 class NoFigure:
@@ -130,7 +132,7 @@ def holds_title(inside: Sequence[Line], lines: Sequence[Line], style: Style) -> 
     return largest >= 1.5 * style.body_size and any(line.size >= largest - 0.5 for line in inside)
 
 
-def labels_left_out(region: Box, lines: Sequence[Line], style: Style, page: Box, reach: float = 12.0) -> bool:
+def labels_left_out(region: Box, lines: Sequence[Line], style: Style, page: Box) -> bool:
     """Small type just outside the crop on its rows or columns (a legend, a panel title, a row label): the crop
     may have stopped short of its figure. Running heads (in the page's RUNNING_BAND) do not count."""
     top, bottom = running_band_edges(page)
@@ -145,12 +147,12 @@ def labels_left_out(region: Box, lines: Sequence[Line], style: Style, page: Box,
         beside = (
             box.y0 >= region.y0
             and box.y1 <= region.y1
-            and (0 < region.x0 - box.x1 <= reach or 0 < box.x0 - region.x1 <= reach)
+            and (0 < region.x0 - box.x1 <= LABEL_REACH or 0 < box.x0 - region.x1 <= LABEL_REACH)
         )
         over = (
             box.x0 >= region.x0
             and box.x1 <= region.x1
-            and (0 < region.y0 - box.y1 <= reach or 0 < box.y0 - region.y1 <= reach)
+            and (0 < region.y0 - box.y1 <= LABEL_REACH or 0 < box.y0 - region.y1 <= LABEL_REACH)
         )
         if (beside or over) and not _in_running_text(line, lines, style):
             return True

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 # The page's head and foot, where running heads, footers and page numbers are set, as shares of its height from
 # the top and from the bottom. Each answers its own question:
@@ -75,7 +75,6 @@ class Line:
     text: str
     size: float
     font: str
-    bold: bool
     block: int
     label_bold: bool = False  # the first span ("Figure 1") is bold
     label_font: str = ""  # the first span's font
@@ -172,7 +171,7 @@ def text_rows(lines: Sequence[Line]) -> tuple[float, float]:
 def running_head(line: Line, first: float, last: float) -> str | None:
     """A running head ("head"), footer or page number ("foot"): a short line on the page's first row of text
     (starting above `first`, where the page's topmost line ends) or its last (ending below `last`, where its
-    lowest line starts), where the journal sets it, from 4% to 12% of the page in; else None."""
+    lowest line starts), where the journal sets it; else None."""
     if len(line.text) > 80:
         return None
     if line.box.y0 < first - 1:
@@ -271,4 +270,4 @@ def big_enough(box: Box) -> bool:
 
 
 def with_margin(box: Box, margin: float, page: Box) -> Box:
-    return replace(box.grown(margin) & page)
+    return box.grown(margin) & page

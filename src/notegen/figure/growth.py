@@ -17,7 +17,7 @@ RULE = 3  # points: a running header's or footer's rule is this thin (their text
 TEXT_REACH = 6.0  # points around the figure's graphics within which text lines belong to it
 SMALL_REACH = 16.0  # the same for text set smaller than the body (a figure's own labels and titles)
 
-Rows = Sequence[tuple[int, int] | None]  # per pixel row (1 px = 1 pt) of a band: first and last ink column
+Rows = Sequence[tuple[int, int] | None]  # per point row of a band: its first and last ink column (page x), or None
 
 
 def barrier_lines(lines: Sequence[Line], style: Style, caption: Box, area: Box) -> list[Line]:
@@ -132,7 +132,6 @@ def attach_text(
     lines: Iterable[Line],
     band: Box,
     page: Box,
-    reach: float = TEXT_REACH,
     small: float = 0.0,
     text_block: Box | None = None,
 ) -> Box:
@@ -150,7 +149,7 @@ def attach_text(
     changed = True
     while changed:
         changed = False
-        near = region.grown(reach)
+        near = region.grown(TEXT_REACH)
         for line in list(pending):
             box = line.box
             tiny = line.size < small and has_words(line)  # words, not a page number

@@ -51,9 +51,10 @@ def _scan_table(paper: int) -> bytes:
 
 
 class Ink:
-    """An area of a page rendered once at ZOOM px per point, as ink maps: everything, and graphics alone (the
-    text that cannot be the figure's masked out). The figure's PNG is cropped from the same render, so rasters
-    are decoded once. Geometry is in page points; point row r covers device rows ZOOM*r .. ZOOM*r + ZOOM-1."""
+    """An area of a page rendered once at ZOOM px per point (1 for an area over MAX_PAGE_PIXELS), as ink maps:
+    everything, and graphics alone (the text that cannot be the figure's masked out). The figure's PNG is cropped
+    from the same render, so rasters are decoded once. Geometry is in page points; point row r covers device rows
+    zoom*r .. zoom*r + zoom-1."""
 
     def __init__(
         self,

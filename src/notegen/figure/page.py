@@ -44,19 +44,18 @@ def page_text(page: pymupdf.Page, textpage: pymupdf.TextPage | None = None) -> P
             chars = Counter[tuple[str, float, bool]]()
             mono = 0
             for s in spans:
-                chars[(s["font"], round(s["size"], 1), bool(s["flags"] & 16))] += len(s["text"])
-                if s["flags"] & 8 or _fixed_pitch(s["font"]):
+                chars[(s["font"], round(s["size"], 1), bool(s["flags"] & pymupdf.TEXT_FONT_BOLD))] += len(s["text"])
+                if s["flags"] & pymupdf.TEXT_FONT_MONOSPACED or _fixed_pitch(s["font"]):
                     mono += len(s["text"])
-            (font, size, bold), _ = chars.most_common(1)[0]
+            (font, size, _bold), _ = chars.most_common(1)[0]  # the type most of the line is set in
             lines.append(
                 Line(
                     box=Box(*line["bbox"]),
                     text=unicodedata.normalize("NFKC", "".join(s["text"] for s in line["spans"]).strip()),
                     size=size,
                     font=font,
-                    bold=bold,
                     block=block["number"],
-                    label_bold=bool(spans[0]["flags"] & 16),
+                    label_bold=bool(spans[0]["flags"] & pymupdf.TEXT_FONT_BOLD),
                     label_font=spans[0]["font"],
                     mono=mono > 0.5 * sum(len(s["text"]) for s in spans),
                 )
