@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import get_args
 
 import pymupdf
 import pytest
 
 from notegen import note
-from notegen.figure import Box, find_figure
+from notegen.figure import Box, Doubt, find_figure
 
 W, H = 612, 792
 LEFT, RIGHT = pymupdf.Rect(54, 0, 300, 0), pymupdf.Rect(312, 0, 558, 0)  # two-column x ranges
@@ -1085,6 +1086,11 @@ def doubt_about(page: pymupdf.Page, crop: pymupdf.Rect) -> str | None:
     from notegen.figure import doubt_of, page_ink
 
     return doubt_of(page_ink(page), Box(*crop))
+
+
+def test_every_doubt_the_check_names_has_the_notes_words_for_it():
+    """The check names a doubt in English (figure.Doubt); the line under the image says it in Chinese."""
+    assert set(get_args(Doubt)) == set(note.DOUBTS)
 
 
 def test_a_crop_grown_over_a_running_head_is_doubted_and_a_figures_own_labels_at_the_top_are_not():

@@ -59,7 +59,7 @@ TAG_MAX = 64
 TAG = re.compile(rf"[A-Za-z][A-Za-z0-9_-]{{0,{TAG_MAX - 1}}}")
 
 # What notegen writes for the person to see; they delete the line once dealt with.
-# Why the key figure may not be the figure alone (notegen.figure's doubts), as the line under the image says it.
+# Why the key figure may not be the figure alone (notegen.figure.Doubt), as the line under the image says it.
 DOUBTS = {
     "an author list": "截图里有作者或单位信息，可能多截了图外的内容",
     "body text": "截图里夹着正文，可能多截了图外的文字",

@@ -7,9 +7,9 @@ the PNG), page (a page's text read from the PDF), locate (where the figure is ne
 crop may not be the figure, why there is none) and finder (the document: pages, turned views, the figure as shown).
 """
 
-from notegen.figure.doubt import NoFigure, doubt_of
+from notegen.figure.doubt import Doubt, NoFigure, doubt_of
 from notegen.figure.finder import Figure, find_figure
 from notegen.figure.geometry import Box
 from notegen.figure.page import page_ink
 
-__all__ = ["Box", "Figure", "NoFigure", "doubt_of", "find_figure", "page_ink"]
+__all__ = ["Box", "Doubt", "Figure", "NoFigure", "doubt_of", "find_figure", "page_ink"]

@@ -1,7 +1,7 @@
 """What the reviewer is told besides the figure: why a crop may not be the figure alone (doubt_of, asked of the
 crop itself, not of how it was found), and why there is no figure (NoFigure).
 
-A doubt is named in a few English words; the note's line under the image says each in Chinese
+A doubt is named in a few English words (Doubt); the note's line under the image says each in Chinese
 (notegen.note.DOUBTS, with the rest of the note's words: the note module is pure and reads notes for commands
 that never open a PDF, so it does not import this package).
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from notegen.figure.captions import caption_box, is_any_caption, is_figure_note
 from notegen.figure.geometry import (
@@ -29,6 +30,18 @@ from notegen.figure.geometry import (
 )
 from notegen.figure.ink import Ink
 
+Doubt = Literal[
+    "an author list",
+    "body text",
+    "the title",
+    "a running head",
+    "a table",
+    "the page edge",
+    "most of the page",
+    "far from its caption",
+    "cut through",
+    "labels left out",
+]
 LABEL_REACH = 12.0  # points outside a crop within which small type may be a label it left out
 
 
@@ -55,7 +68,7 @@ class NoFigure:
         )
 
 
-def doubt_of(ink: Ink, region: Box, method: str = "", caption: Box | None = None) -> str | None:
+def doubt_of(ink: Ink, region: Box, method: str = "", caption: Box | None = None) -> Doubt | None:
     """The doubt about `region` as the figure of the page `ink` rendered, or None when it looks like one (also
     what bench/figures.py asks of crops that are deliberately wrong, to measure the check). `caption`: the
     figure's caption, when it is on this page."""

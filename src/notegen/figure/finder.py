@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import pymupdf
 
 from notegen.figure.captions import QUICK, caption_pattern, is_caption, join_text, run_on_text, runs_on
-from notegen.figure.doubt import NoFigure, doubt_of
+from notegen.figure.doubt import Doubt, NoFigure, doubt_of
 from notegen.figure.geometry import (
     HEAD_GAP,
     MARGIN,
@@ -42,7 +42,7 @@ class Figure:
     caption: str
     png: bytes
     method: str
-    doubt: str | None = None  # why the crop may not be the figure (note.DOUBTS), None when it looks like one
+    doubt: Doubt | None = None  # why the crop may not be the figure (note.DOUBTS in Chinese), None if it looks like one
 
 
 def find_figure(doc: pymupdf.Document, number: int = 1) -> tuple[Figure | None, NoFigure | None]:
