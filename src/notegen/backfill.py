@@ -29,6 +29,49 @@ class BackfillReport:
     result: DraftResult = field(default_factory=DraftResult)
 
 
+class _Days:
+    """The days of a backfill as their papers get done: a day's note is written when its last paper is."""
+
+    def __init__(self, session: Session, report: BackfillReport, on_day: Callable[[date, Path], None]) -> None:
+        self.session, self.report, self.on_day = session, report, on_day
+        self.jobs: list[tuple[date, Job]] = []
+        self.existing: dict[date, note.Note | None] = {}
+        self.pending: dict[date, int] = {}
+        self.sections: dict[date, list[tuple[int, Job, note.Section]]] = {}
+
+    def plan(self, days: list[manifest.Day]) -> None:
+        """What is left to do: each day's papers its note does not have yet."""
+        for planned in manifest.plan(self.session.settings, days):
+            if planned.broken:
+                raise UsageError(planned.broken)  # checked by the CLI already; a note broken since then
+            self.report.papers_skipped += len(planned.done)
+            self.existing[planned.day] = planned.existing
+            if not planned.todo:
+                self.report.days_complete.append(planned.day)
+            else:
+                self.jobs.extend((planned.day, job_for(ref)) for ref in planned.todo)
+        for day, _ in self.jobs:
+            self.pending[day] = self.pending.get(day, 0) + 1
+            self.sections.setdefault(day, [])
+
+    def settle(self, day: date) -> None:
+        """One paper of `day` is done (or failed); the day's note is written when its last one is."""
+        self.pending[day] -= 1
+        if self.pending[day] or not self.sections[day]:
+            return
+        path = vault.note_path(self.session.settings, day)
+        named = [(job, section) for _, job, section in sorted(self.sections.pop(day), key=lambda t: t[0])]
+        try:
+            day_note.write(self.session, path, day, named, self.report.result)
+        except FatalError:
+            raise
+        except NotegenError as err:  # this day's note (a full disk, say): its papers fail, the rest go on
+            self.report.result.failures.extend(PaperError(job.name, str(err)) for job, _ in named)
+            return
+        self.report.days_written.append(day)
+        self.on_day(day, path)
+
+
 def backfill_days(
     session: Session,
     days: list[manifest.Day],
@@ -36,75 +79,44 @@ def backfill_days(
     on_paper: Callable[[str, bool], None] = lambda name, ok: None,
     on_day: Callable[[date, Path], None] = lambda day, path: None,
 ) -> BackfillReport:
-    """Draft every paper of `days` the notes do not have yet; `on_paper` and `on_day` hear of each one done."""
+    """Draft every paper of `days` the notes do not have yet; `on_paper` and `on_day` hear of each one done.
+    Metadata a batch at a time (paced 3 s apart); each batch's papers start while the next is asked."""
     report = BackfillReport()
     result = report.result
     voice = Voice.kept(session.settings, manifest_key, for_model=session.answers is not None)
-    jobs: list[tuple[date, Job]] = []
-    existing: dict[date, note.Note | None] = {}
-    for planned in manifest.plan(session.settings, days):
-        if planned.broken:
-            raise UsageError(planned.broken)  # checked by the CLI already; a note broken since then
-        report.papers_skipped += len(planned.done)
-        existing[planned.day] = planned.existing
-        if not planned.todo:
-            report.days_complete.append(planned.day)
-        else:
-            jobs.extend((planned.day, job_for(ref)) for ref in planned.todo)
-    pending: dict[date, int] = {}
-    for day, _ in jobs:
-        pending[day] = pending.get(day, 0) + 1
-    sections: dict[date, list[tuple[int, Job, note.Section]]] = {day: [] for day in pending}
+    state = _Days(session, report, on_day)
+    state.plan(days)
     cores = os.cpu_count() or 1
     settings = session.settings
-
-    def settle(day: date) -> None:
-        """One paper of `day` is done (or failed); the day's note is written when its last one is."""
-        pending[day] -= 1
-        if pending[day] == 0 and sections[day]:
-            path = vault.note_path(settings, day)
-            named = [(job, section) for _, job, section in sorted(sections.pop(day), key=lambda t: t[0])]
-            try:
-                day_note.write(session, path, day, named, result)
-            except FatalError:
-                raise
-            except NotegenError as err:  # this day's note (a full disk, say): its papers fail, the rest go on
-                result.failures.extend(PaperError(job.name, str(err)) for job, _ in named)
-                return
-            report.days_written.append(day)
-            on_day(day, path)
-
     pool = ThreadPoolExecutor(max_workers=settings.concurrency + settings.pdf_connections + cores)
     with session.bounded(cores) as bounded:
         futures: dict[Future[Drafted | PaperError], tuple[date, int, Job]] = {}
         try:
-            # Metadata a batch at a time (paced 3 s apart); each batch's papers start while the next is asked.
-            for first in range(0, len(jobs), BATCH):
-                chunk = list(enumerate(jobs))[first : first + BATCH]
-                asked = [j for _, (_, j) in chunk]
-                looked_up, unknown = with_metadata(session.arxiv, asked, session.status)
+            for first in range(0, len(state.jobs), BATCH):
+                chunk = list(enumerate(state.jobs))[first : first + BATCH]
+                looked_up, unknown = with_metadata(session.arxiv, [j for _, (_, j) in chunk], session.status)
                 found = {j.name: j for j in looked_up}
                 result.failures += unknown
                 for failure in unknown:
                     on_paper(failure.name, False)
                 for index, (day, job) in chunk:
-                    if job.name in found and found[job.name].found_in(existing[day]):
+                    if job.name in found and found[job.name].found_in(state.existing[day]):
                         report.papers_skipped += 1  # a section the person wrote by hand, found by its title
                         on_paper(job.name, True)
-                        settle(day)
+                        state.settle(day)
                     elif job.name in found:
                         future = pool.submit(draft_section, session, found[job.name], voice, bounded)
                         futures[future] = (day, index, found[job.name])
                     else:
-                        settle(day)
+                        state.settle(day)
             for future in as_completed(futures):
                 day, index, job = futures[future]
                 section = result.merge(job.name, future.result())
                 if section is not None:
-                    sections[day].append((index, job, section))
+                    state.sections[day].append((index, job, section))
                     report.papers_ok += 0 if section.unanswered else 1
                 on_paper(job.name, section is not None and not section.unanswered)
-                settle(day)
+                state.settle(day)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)  # an interrupt does not wait for requests in flight
             raise

@@ -267,19 +267,26 @@ def check(
     """
     from notegen.check import check_vault
 
-    obj = _context(workspace, quiet, debug, verbose, directory)
-    config = settings.load(obj.workspace)
-    _is_workspace(config, other="name the workspace: notegen check DIRECTORY", named="the workspace given")
+    obj, config = _vault_command("check", directory, workspace, quiet, debug, verbose)
     problems, count = check_vault(config)
     for problem in problems:
-        if as_json:
-            record = {"file": _shown(problem.path), "line": problem.line, "problem": problem.message}
-            click.echo(_json_line(record))
-        else:
-            click.echo(f"{_shown(problem.path)}:{problem.line}: {problem.message}")
+        place = f"{_shown(problem.path)}:{problem.line}"
+        as_record = {"file": _shown(problem.path), "line": problem.line, "problem": problem.message}
+        click.echo(_json_line(as_record) if as_json else f"{place}: {problem.message}")
     obj.status(f"{count} notes checked, {len(problems)} problem{'s' * (len(problems) != 1)}")
     if problems:
         raise SystemExit(1)
+
+
+def _vault_command(
+    name: str, directory: Path | None, workspace: Path | None, quiet: bool, debug: bool, verbose: int
+) -> tuple[Context, settings.Settings]:
+    """The context and settings of a command that reads a workspace's vault (check, review): a folder that is
+    not a workspace is refused, with how to name one."""
+    obj = _context(workspace, quiet, debug, verbose, directory)
+    config = settings.load(obj.workspace)
+    _is_workspace(config, other=f"name the workspace: notegen {name} DIRECTORY", named="the workspace given")
+    return obj, config
 
 
 @cli.command(short_help="List what in the vault waits for you, as file:line: kind: title.")
@@ -297,15 +304,11 @@ def review(
     """
     from notegen.review import pending
 
-    obj = _context(workspace, quiet, debug, verbose, directory)
-    config = settings.load(obj.workspace)
-    _is_workspace(config, other="name the workspace: notegen review DIRECTORY", named="the workspace given")
+    obj, config = _vault_command("review", directory, workspace, quiet, debug, verbose)
     items = pending(config)
     for item in items:
-        if as_json:
-            click.echo(_json_line({**item.json(), "file": _shown(item.path)}))
-        else:
-            click.echo(item.line_text(_shown(item.path)))
+        shown = _shown(item.path)
+        click.echo(_json_line({**item.json(), "file": shown}) if as_json else item.line_text(shown))
     obj.status(f"{len(items)} item{'s' * (len(items) != 1)} waiting for you" if items else "nothing waits for you")
     if items:
         raise SystemExit(1)
@@ -390,16 +393,7 @@ def figure(
     missing = [str(p) for p in pdfs if not p.is_file()]
     if missing:
         raise UsageError("\n".join(f"{m}: no such file; check the path" for m in missing))
-    out = Path(out_arg) if out_arg is not None else None
-    # A folder by name too: `--out figs/` (or `figs\\` on Windows) asks for one, though it is not there yet.
-    named_folder = out_arg is not None and out_arg.endswith(("/", os.sep))
-    into_folder = out is not None and (len(pdfs) > 1 or out.is_dir() or named_folder)
-    if out is not None and into_folder:
-        if out.exists() and not out.is_dir():
-            raise UsageError(f"--out {out}: is a file; for several PDFs give a folder")
-        out.mkdir(parents=True, exist_ok=True)
-    elif out is not None and not out.parent.is_dir():
-        raise UsageError(f"--out {out}: the folder {out.parent} does not exist")
+    out, into_folder = _out_for(out_arg, len(pdfs))
     names: set[str] = set()
     failed = False
     seconds = timeout if timeout is not None else config.extract_timeout
@@ -429,6 +423,22 @@ def figure(
             _report(obj, record, as_json)
     if failed:
         raise SystemExit(1)
+
+
+def _out_for(out_arg: str | None, pdfs: int) -> tuple[Path | None, bool]:
+    """Where `figure --out` writes, and whether it is a folder (several PDFs, a folder that exists, or a name
+    ending in a slash: `--out figs/`, `figs\\` on Windows, asks for one though it is not there yet)."""
+    if out_arg is None:
+        return None, False
+    out = Path(out_arg)
+    if pdfs > 1 or out.is_dir() or out_arg.endswith(("/", os.sep)):
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out {out}: is a file; for several PDFs give a folder")
+        out.mkdir(parents=True, exist_ok=True)
+        return out, True
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: the folder {out.parent} does not exist")
+    return out, False
 
 
 def _unique(stem: str, taken: set[str]) -> str:
