@@ -118,7 +118,7 @@ def test_a_new_tag_is_flagged(arxiv, llm, workspace, run):
     r = run("draft", TWO[0], "--date", "2024-01-30")
 
     assert r.code == 0
-    assert "1512.03385: new tag #robotics (not used in the vault yet)" in r.err
+    assert "review: 1512.03385: new tag: #robotics, not used in the vault yet" in r.err
     assert (workspace / "notes" / "tags.robotics.md").is_file()
 
 
