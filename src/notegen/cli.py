@@ -20,13 +20,16 @@ import traceback
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from notegen import __version__, secret, settings
 from notegen.errors import FatalError, NoteError, NotegenError, UsageError
 from notegen.ids import parse_day, parse_refs
+
+if TYPE_CHECKING:  # (the pipeline is imported only for input that passed)
+    from notegen.result import DraftResult, Waiting
 
 EXAMPLE = """\b
 First run:
@@ -681,16 +684,16 @@ def _summary_table(obj: Context, report: Any, config: settings.Settings) -> None
         obj.status(f"{name:<{width}}  {value}")
 
 
-def _finish(obj: Context, config: settings.Settings, result: Any, as_json: bool = False) -> None:
+def _finish(obj: Context, config: settings.Settings, result: DraftResult, as_json: bool = False) -> None:
     """Paths (or, for a dry run, the sections) on stdout, or with `as_json` all of the result as one JSON object;
     tokens, cost, what waits for review and failures on stderr; exit 1 when a paper failed."""
-    review = list(getattr(result, "waiting", ()))
+    review = list(result.waiting)
     if as_json:
         click.echo(_json_line(_result_record(config, result, review)))
     else:
         for name in result.skipped:
             obj.status(f"{name}: already in the note; skipped")
-        if getattr(result, "preview", ""):
+        if result.preview:
             click.echo(result.preview, nl=False)
         for path in result.written:
             click.echo(_shown(path))
@@ -710,7 +713,7 @@ def _finish(obj: Context, config: settings.Settings, result: Any, as_json: bool 
         raise SystemExit(1)
 
 
-def _result_record(config: settings.Settings, result: Any, review: list[Any]) -> dict[str, Any]:
+def _result_record(config: settings.Settings, result: DraftResult, review: list[Waiting]) -> dict[str, Any]:
     """A command's result for a script: paths as shown, each paper's failure or what waits, by paper."""
     usage = result.usage
     record: dict[str, Any] = {
@@ -722,7 +725,7 @@ def _result_record(config: settings.Settings, result: Any, review: list[Any]) ->
         if usage is None
         else {"in": usage.prompt_tokens, "out": usage.completion_tokens, "calls": usage.calls, "cached": usage.cached},
     }
-    if getattr(result, "preview", ""):
+    if result.preview:
         record["preview"] = result.preview
     return record
 

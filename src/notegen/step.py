@@ -166,13 +166,13 @@ def _draft(session: Session, job: Job, voice: Voices, bounded: Bounded, number: 
         waiting.append((result.NO_FIGURE, str(found.figure_reason)))
     elif found.figure.doubt:
         waiting.append((result.FIGURE_TO_CHECK, found.figure.doubt))
-    summary, tag, review = note.PLACEHOLDER, note.UNTAGGED, None
+    summary, tag, review, new_tag = note.PLACEHOLDER, note.UNTAGGED, None, False
     if session.answers is not None:
         with session.model_slots:
             voice = voice() if callable(voice) else voice
-            summary, tag, review = _summarize(session, job.name, inputs, voice, refresh)
-        if voice.vocabulary and tag != note.UNTAGGED and tag not in voice.vocabulary:  # as summarize's new_tag
-            waiting.append((result.NEW_TAG, f"#{tag}, not used in the vault yet"))
+            summary, tag, review, new_tag = _summarize(session, job.name, inputs, voice, refresh)
+    if new_tag:
+        waiting.append((result.NEW_TAG, f"#{tag}, not used in the vault yet"))
     section = note.Section(
         paper=job.marker,
         title=inputs.title,
@@ -189,8 +189,9 @@ def _draft(session: Session, job: Job, voice: Voices, bounded: Bounded, number: 
 
 def _summarize(
     session: Session, name: str, inputs: summarize.Inputs, voice: Voice, refresh: bool
-) -> tuple[str, str, Review | None]:
-    """(summary, tag, review reason or None): one re-ask quoting the problem, then a review line.
+) -> tuple[str, str, Review | None, bool]:
+    """(summary, tag, review reason or None, whether the tag is new to the vault): one re-ask quoting the
+    problem, then a review line.
 
     The introduction is cut to the model's context when it is known (`context_tokens`) or when the server
     says the prompt is too long; the title, abstract and caption always go whole.
@@ -236,7 +237,7 @@ def _summarize(
             if attempt == 2:
                 log.info("%s: the model's answers: %r", name, reply.text[:2000])
                 twice = f"the model's answer was unusable twice ({err})"
-                return note.PLACEHOLDER, note.UNTAGGED, Review(f"模型两次给出的回答都不能用（{err.zh}）", twice)
+                return note.PLACEHOLDER, note.UNTAGGED, Review(f"模型两次给出的回答都不能用（{err.zh}）", twice), False
             try:
                 if reply.truncated:  # cut at the token limit: the same question, with room for the whole answer
                     session.status(f"{name}: the answer was cut at the token limit; asking again with more room")
@@ -246,12 +247,12 @@ def _summarize(
                     reply = ask(summarize.reask_messages(messages, reply.text, str(err)))
             except ContextTooLong:
                 why = Review(f"模型的回答不能用（{err.zh}），提示太长，无法再问一次", f"{err}; no room to ask again")
-                return note.PLACEHOLDER, note.UNTAGGED, why
+                return note.PLACEHOLDER, note.UNTAGGED, why, False
             continue
         given = "\n".join(m["content"] for m in messages if m["role"] == "user")
         unsupported = claims.unsupported(answer.summary, given)
         if unsupported:
             doubt = Review(claims.review_reason(unsupported), claims.review_detail(unsupported), doubt=True)
-            return answer.summary, answer.tag, doubt
-        return answer.summary, answer.tag, None
+            return answer.summary, answer.tag, doubt, answer.new_tag
+        return answer.summary, answer.tag, None, answer.new_tag
     raise AssertionError("unreachable")
