@@ -378,9 +378,11 @@ def opened(settings: Settings) -> Iterator[Index]:
     vault_dir = settings.vault_dir
     listed, failed = _listing(vault_dir)
     db = _connect(database(settings))
+    started = time.monotonic()
     try:
         try:
             _update(db, vault_dir, listed, failed)
+            log.debug("index: %d notes up to date in %.2f s", len(listed), time.monotonic() - started)
         except sqlite3.Error as err:  # locked for too long, disk full, read-only, corrupt: in memory this time
             log.debug("index: %s; kept in memory for this run", err)
             db = _in_memory(db)
