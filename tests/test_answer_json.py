@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from notegen import note
 from notegen.answer_json import Found, NoJson, read_object
-from notegen.summarize import AnswerError, parse_answer
+from notegen.errors import AnswerError
+from notegen.summarize import parse_answer
 
 SUMMARY = "这篇论文试图解决的问题是：现有方法难以兼顾效果与效率。"
 ANSWER = json.dumps({"summary": SUMMARY, "tag": "cv"}, ensure_ascii=False)

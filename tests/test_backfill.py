@@ -57,6 +57,7 @@ def test_every_bad_line_is_reported_at_once():
         "days.txt:4: 2024-01-31 has no arXiv IDs after the date",
         "days.txt:5: '../etc' is not an arXiv ID",
     ]
+    assert [(p.path, p.line) for p in info.value.problems] == [("days.txt", n) for n in (2, 3, 4, 5)]
 
 
 @given(st.text(max_size=300))
@@ -111,12 +112,13 @@ def test_dry_run_fetches_nothing(arxiv, llm, workspace, run):
 
 
 def test_a_failing_paper_does_not_hold_back_its_day(arxiv, llm, workspace, run):
-    (workspace / "days.txt").write_text("2024-01-30 1512.03385 2401.99999\n")
+    (workspace / "days.txt").write_text("2024-01-30 1512.03385 2401.99999\n2024-01-31 2401.99998\n")
 
     r = run("backfill", "days.txt")
 
     assert r.code == 1
     assert "error: 2401.99999: arXiv has no paper with this ID; check it for typos" in r.err
+    assert re.search(r"^papers failed +2\n  arXiv has no paper with this ID +2$", r.err, re.MULTILINE)  # by reason
     assert "## Deep Residual Learning" in (workspace / "notes" / "papers.20240130.md").read_text()
 
 

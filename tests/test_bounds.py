@@ -314,7 +314,7 @@ def test_a_300_character_tag_costs_its_paper_only_and_is_never_cached(arxiv, llm
     r = run("draft", "1512.03385", "1505.04597", "--date", "2024-01-30")
 
     assert r.code == 1
-    assert "error: 1512.03385: summary needs review: the model's answer was unusable twice (the tag 'ttt" in r.err
+    assert "error: 1512.03385: summary needs review (the model's answer was unusable twice (the tag 'ttt" in r.err
     assert "at most 64 characters" in r.err
     text = NOTE.read_text()
     assert "## U-Net" in text and "> **待核对**" in text
@@ -334,7 +334,12 @@ def test_a_tag_note_that_cannot_be_written_fails_its_paper_only(arxiv, llm, work
 
     def refuse(path, data, scratch=None):
         if Path(path).name == "tags.unwritable.md":
-            raise storage.NotegenError(f"{path}: cannot write here (Permission denied); check the folder's permissions")
+            raise storage.NotegenError(
+                "cannot write here",
+                subject=str(path),
+                detail="Permission denied",
+                hint="check the folder's permissions",
+            )
         return real(path, data, scratch)
 
     monkeypatch.setattr("notegen.vault.write_atomic", refuse)

@@ -2,8 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notegen.claims import material_of, review_detail, review_reason, unsupported
-from notegen.note import OPENING
+from notegen.claims import material_of, named_zh, review_detail, unsupported
+from notegen.note import OPENING, SUMMARY_DOUBTS
 from notegen.summarize import Inputs
 
 # Papers as the model sees them (abstracts written for these tests, in the style of arXiv), each with a faithful
@@ -302,13 +302,13 @@ def test_the_title_is_part_of_the_material():
     ],
 )
 def test_review_texts(claims, reason, detail):
-    assert review_reason(claims) == reason
+    assert SUMMARY_DOUBTS["unsupported claims"].format(named_zh(claims)) == reason
     assert review_detail(claims) == detail
 
 
 def test_review_texts_need_a_claim():
     with pytest.raises(ValueError, match="no claims"):
-        review_reason([])
+        named_zh([])
 
 
 # Tokens as a paper writes them; a Chinese summary may quote any of them.

@@ -68,7 +68,7 @@ def test_the_review_line_is_chinese_and_the_details_stay_on_stderr(arxiv, llm, w
     assert r.code == 1
     line = next(x for x in NOTE.read_text().splitlines() if x.startswith("> **待核对**"))
     assert line == "> **待核对**（notegen）：模型两次给出的回答都不能用（摘要应当用中文写（只有 0 个汉字））"
-    assert "summary needs review: the model's answer was unusable twice (the summary must be written" in r.err
+    assert "summary needs review (the model's answer was unusable twice (the summary must be written" in r.err
 
 
 # -- notegen review ---------------------------------------------------------------------------------------------
@@ -76,9 +76,7 @@ def test_the_review_line_is_chinese_and_the_details_stay_on_stderr(arxiv, llm, w
 
 def test_review_lists_each_kind_with_its_line_then_nothing_once_dealt_with(arxiv, llm, workspace, run):
     # A day with a figure-less paper, a review line and a new tag; a later day drafted without the model.
-    (workspace / "notegen.toml").write_text("concurrency = 1\n")  # the papers are asked in order
-    english = answer("Not Chinese at all.", "cv")
-    llm.script = [english, english]
+    llm.answer_for = {"Deep Residual": answer("Not Chinese at all.", "cv")}  # asked twice, unusable both times
     llm.tag_for = {"Pyramid": "pyramids"}
     assert run("draft", "1512.03385", "2603.12231", "1612.03144", "--date", "2024-01-30").code == 1
     assert run("draft", "1505.04597", "--date", "2024-01-31", "--no-llm").code == 0

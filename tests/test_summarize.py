@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from notegen import summarize
-from notegen.errors import UsageError
-from notegen.summarize import AnswerError, Inputs, parse_answer
+from notegen.errors import AnswerError, UsageError
+from notegen.summarize import Inputs, parse_answer
 
 OPENING = "这篇论文试图解决的问题是"
 GOOD = OPENING + "：在长视频理解中，现有多模态模型难以在有限的上下文里保留关键事件。" * 3

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from json_repair import repair_json
 
+from notegen.errors import AnswerError
+
 _KEYS = ("summary", "tag")  # what the answer is asked to hold: a dict with them beats any other dict
 
 # Reasoning models served without a reasoning parser (Qwen3, DeepSeek-R1 distills on vLLM, Ollama, llama.cpp)
@@ -35,12 +37,8 @@ class Found:
     repaired: bool  # strict JSON found nothing usable; json_repair made this object out of broken JSON
 
 
-class NoJson(ValueError):
-    """No JSON object in the answer: the message (English) can be quoted back to the model, `zh` to the person."""
-
-    def __init__(self, message: str, zh: str) -> None:
-        super().__init__(message)
-        self.zh = zh
+class NoJson(AnswerError):
+    """No JSON object in the answer."""
 
 
 def read_object(text: str) -> Found:

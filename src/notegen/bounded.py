@@ -258,15 +258,15 @@ class Bounded:
         keep: _Worker | None = worker
         try:
             worker.conn.send((fn, args))
-            problem = self._wait(worker)
+            problem = self._wait(worker, name)
             if problem is not None:
                 keep = None
-                raise PaperError(name, problem)
+                raise problem
             try:
                 status, value = worker.conn.recv()
             except (EOFError, OSError):
                 keep = None
-                raise PaperError(name, "the PDF crashed the parser; the file may be broken or hostile") from None
+                raise PaperError(name, "the PDF crashed the parser", hint="the file may be broken or hostile") from None
         except BaseException:
             if keep is None:
                 self._retire(worker)
@@ -276,12 +276,12 @@ class Bounded:
         if status == "ok":
             return value  # type: ignore[no-any-return]
         if status == "memory":
-            raise PaperError(name, self._over_memory())
+            raise self._over_memory(name)
         if status == "error":
             raise value
-        raise PaperError(name, f"the PDF parser failed ({value})")
+        raise PaperError(name, "the PDF parser failed", detail=str(value))
 
-    def _wait(self, worker: _Worker) -> str | None:
+    def _wait(self, worker: _Worker, name: str) -> PaperError | None:
         """Wait for the worker's answer within the time bound, watching its memory; what went wrong, or None
         once there is something to read (an answer, or the end of a worker that died)."""
         deadline = time.monotonic() + self.seconds
@@ -290,12 +290,16 @@ class Bounded:
             if worker.conn.poll(max(0.0, min(WATCH, left))):
                 return None
             if left <= 0:
-                return f"reading the PDF took longer than {self.seconds:g} s and was stopped; the file may be broken"
+                return PaperError(
+                    name,
+                    f"reading the PDF took longer than {self.seconds:g} s and was stopped",
+                    hint="the file may be broken",
+                )
             if self.memory_bytes > 0 and worker.memory() > self.memory_bytes:
-                return self._over_memory()
+                return self._over_memory(name)
 
-    def _over_memory(self) -> str:
-        return f"reading the PDF needed more than {self.memory_bytes >> 20} MB of memory"
+    def _over_memory(self, name: str) -> PaperError:
+        return PaperError(name, f"reading the PDF needed more than {self.memory_bytes >> 20} MB of memory")
 
     def close(self, now: bool = False) -> None:
         """Stop the workers: let them finish and end, or (`now`, on an interrupt) kill them at once."""

@@ -142,9 +142,9 @@ def unsupported(summary: str, material: str) -> list[str]:
     return found
 
 
-def review_reason(claims: Sequence[str]) -> str:
-    """The review line's reason, to the person: what to check, at most SHOWN claims named."""
-    return f"摘要提到了论文材料中没有的内容：{_listed(claims, '、', ' 等 {total} 处')}，请核对"
+def named_zh(claims: Sequence[str]) -> str:
+    """The claims as the review line names them, to the person: at most SHOWN, and how many in all."""
+    return _listed(claims, "、", " 等 {total} 处")
 
 
 def review_detail(claims: Sequence[str]) -> str:

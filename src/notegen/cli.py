@@ -11,7 +11,6 @@ import errno
 import io
 import logging
 import os
-import re
 import signal
 import stat
 import sys
@@ -25,11 +24,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from notegen import __version__, secret, settings
-from notegen.errors import FatalError, NoteError, NotegenError, UsageError
+from notegen.errors import FatalError, NoteError, NotegenError, Problems, UsageError
 from notegen.ids import parse_day, parse_refs
 
 if TYPE_CHECKING:  # (the pipeline is imported only for input that passed)
-    from notegen.result import DraftResult, Waiting
+    from notegen.result import DraftResult
 
 EXAMPLE = """\b
 First run:
@@ -102,7 +101,7 @@ def _context(
     outer = click.get_current_context().find_root().params
     workspace = workspace if workspace is not None else outer.get("workspace")
     if directory is not None and workspace is not None and directory.resolve() != workspace.resolve():
-        raise UsageError(f"two workspaces given, {directory} and --workspace {workspace}; give one")
+        raise UsageError(f"two workspaces given, {directory} and --workspace {workspace}", hint="give one")
     quiet = quiet or bool(outer.get("quiet"))
     debug = debug or bool(outer.get("debug"))
     verbose = max(verbose, outer.get("verbose") or 0, 2 if debug else 0)
@@ -162,12 +161,12 @@ def _is_workspace(
     if any(mark.exists() for mark in marks):
         return True
     if not ws.is_dir():
-        raise UsageError(f"{shown}: no such folder; check {named}, or make one with notegen init {ws}")
+        raise UsageError("no such folder", subject=shown, hint=f"check {named}, or make one with notegen init {ws}")
     if not empty_ok or any(not entry.name.startswith(".") for entry in ws.iterdir()):
         why = " and not empty" if empty_ok else ""
         raise UsageError(
-            f"{shown} is not a notegen workspace (no notes/, dendron.yml "
-            f"or notegen.toml){why}; run notegen init there first, or {other}"
+            f"{shown} is not a notegen workspace (no notes/, dendron.yml or notegen.toml){why}",
+            hint=f"run notegen init there first, or {other}",
         )
     return False
 
@@ -178,7 +177,7 @@ def _parse_date(value: str | None) -> date:
     try:
         return parse_day(value)
     except UsageError as err:
-        raise UsageError(f"--date {err}") from None
+        raise UsageError(f"--date {err.reason}", detail=err.detail, hint=err.hint) from None
 
 
 @cli.command(epilog=EXAMPLE, short_help="Draft a day's note from arXiv IDs or PDFs.")
@@ -395,7 +394,7 @@ def figure(
     config = settings.load(obj.workspace)
     missing = [str(p) for p in pdfs if not p.is_file()]
     if missing:
-        raise UsageError("\n".join(f"{m}: no such file; check the path" for m in missing))
+        raise Problems([UsageError("no such file", subject=m, hint="check the path") for m in missing])
     out, into_folder = _out_for(out_arg, len(pdfs))
     names: set[str] = set()
     failed = False
@@ -407,7 +406,7 @@ def figure(
                 result = bounded.call(str(pdf), figure_only, pdf, str(pdf), number)
             except PaperError as err:
                 failed = True
-                record.update(reason=err.reason)
+                record.update(reason=err.what)
                 _report(obj, record, as_json)
                 continue
             record["ms"] = round(result.ms, 1)
@@ -436,11 +435,11 @@ def _out_for(out_arg: str | None, pdfs: int) -> tuple[Path | None, bool]:
     out = Path(out_arg)
     if pdfs > 1 or out.is_dir() or out_arg.endswith(("/", os.sep)):
         if out.exists() and not out.is_dir():
-            raise UsageError(f"--out {out}: is a file; for several PDFs give a folder")
+            raise UsageError("is a file", subject=f"--out {out}", hint="for several PDFs give a folder")
         out.mkdir(parents=True, exist_ok=True)
         return out, True
     if not out.parent.is_dir():
-        raise UsageError(f"--out {out}: the folder {out.parent} does not exist")
+        raise UsageError(f"the folder {out.parent} does not exist", subject=f"--out {out}")
     return out, False
 
 
@@ -507,11 +506,11 @@ def regen(
     """
     obj = _context(workspace, quiet, debug, verbose)
     if waiting and papers:
-        raise UsageError("--waiting finds the papers itself; give either paper IDs or --waiting, not both")
+        raise UsageError("--waiting finds the papers itself", hint="give either paper IDs or --waiting, not both")
     if not waiting and not papers:
-        raise UsageError("no paper given; pass its arXiv ID or PDF, or --waiting for every summary that waits")
+        raise UsageError("no paper given", hint="pass its arXiv ID or PDF, or --waiting for every summary that waits")
     if figure is not None and (waiting or len(papers) > 1):
-        raise UsageError("--figure N chooses one paper's figure; pass one paper with it")
+        raise UsageError("--figure N chooses one paper's figure", hint="pass one paper with it")
     when = _parse_date(day) if day else None
     refs, warnings = parse_refs(list(papers))
     for warning in warnings:
@@ -581,7 +580,7 @@ def backfill(
     left = sum(1 for p in planned if p.todo)
     broken = [p.broken for p in planned if p.broken]
     if broken:  # every note that cannot be added to, at once, before anything is fetched
-        raise UsageError("\n".join(broken))
+        raise Problems(broken)
     obj.status(f"{len(days)} days, {todo + done} papers: {todo} to draft on {left} days, {done} already in notes")
     if dry_run or not todo:  # nothing to fetch or ask: no key, no network
         return
@@ -592,7 +591,7 @@ def backfill(
 
     key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     if batch_api and no_llm:
-        raise UsageError("--batch-api asks the model; it cannot go with --no-llm")
+        raise UsageError("--batch-api asks the model", hint="it cannot go with --no-llm")
     if batch_api and todo:
         with Session(config, status=obj.status) as session:
             if not answer_by_batch(session, days, key):
@@ -663,8 +662,7 @@ def _summary_table(obj: Context, report: Any, config: settings.Settings) -> None
     failures = report.result.failures
     reasons: dict[str, int] = {}
     for failure in failures:
-        reason = re.sub(r"\(.*", "", getattr(failure, "reason", str(failure))).strip()
-        reasons[reason] = reasons.get(reason, 0) + 1
+        reasons[failure.reason] = reasons.get(failure.reason, 0) + 1
     rows = [
         ("days written", str(len(report.days_written))),
         ("days already complete", str(len(report.days_complete))),
@@ -687,9 +685,8 @@ def _summary_table(obj: Context, report: Any, config: settings.Settings) -> None
 def _finish(obj: Context, config: settings.Settings, result: DraftResult, as_json: bool = False) -> None:
     """Paths (or, for a dry run, the sections) on stdout, or with `as_json` all of the result as one JSON object;
     tokens, cost, what waits for review and failures on stderr; exit 1 when a paper failed."""
-    review = list(result.waiting)
     if as_json:
-        click.echo(_json_line(_result_record(config, result, review)))
+        click.echo(_json_line(_result_record(config, result)))
     else:
         for name in result.skipped:
             obj.status(f"{name}: already in the note; skipped")
@@ -705,7 +702,7 @@ def _finish(obj: Context, config: settings.Settings, result: DraftResult, as_jso
             f"tokens: {u.prompt_tokens} in, {u.completion_tokens} out "
             f"({u.calls} call{'s' * (u.calls != 1)}, {u.cached} from cache{priced})"
         )
-    for item in review:
+    for item in result.waiting:
         click.echo(_redact(f"review: {item}"), err=True)
     for failure in result.failures:
         click.echo(_redact(f"error: {failure}"), err=True)
@@ -713,14 +710,14 @@ def _finish(obj: Context, config: settings.Settings, result: DraftResult, as_jso
         raise SystemExit(1)
 
 
-def _result_record(config: settings.Settings, result: DraftResult, review: list[Waiting]) -> dict[str, Any]:
+def _result_record(config: settings.Settings, result: DraftResult) -> dict[str, Any]:
     """A command's result for a script: paths as shown, each paper's failure or what waits, by paper."""
     usage = result.usage
     record: dict[str, Any] = {
         "written": [_shown(path) for path in result.written],
         "skipped": list(result.skipped),
-        "failed": [{"paper": f.name, "reason": f.reason} for f in result.failures],
-        "review": [{"paper": r.paper, "kind": r.kind, "reason": r.detail} for r in review],
+        "failed": [{"paper": f.name, "reason": f.reason, "detail": f.detail, "hint": f.hint} for f in result.failures],
+        "review": [{"paper": w.paper, "kind": w.kind, "reason": w.detail} for w in result.waiting],
         "tokens": None
         if usage is None
         else {"in": usage.prompt_tokens, "out": usage.completion_tokens, "calls": usage.calls, "cached": usage.cached},

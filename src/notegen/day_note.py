@@ -47,7 +47,8 @@ def write(session: Session, path: Path, day: date, named: list[tuple[Job, note.S
             try:
                 result.written.extend(vault.ensure_tag_notes(settings, [section.tag], now))
             except NotegenError as err:
-                result.failures.append(PaperError(name, f"its tag note could not be written: {err}"))
+                why = f"its tag note could not be written: {err.where + ': ' if err.where else ''}{err.reason}"
+                result.failures.append(PaperError(name, why, detail=err.detail, hint=err.hint))
                 continue
             sections.append(section)
         if not sections:

@@ -241,4 +241,4 @@ def _arxiv(config: settings.Settings) -> Check:
 
 
 def _without_name(err: NotegenError) -> str:
-    return err.reason if isinstance(err, PaperError) else str(err)
+    return err.what if isinstance(err, PaperError) else str(err)

@@ -77,24 +77,30 @@ def check_pdf(path: Path, name: str | None = None) -> None:
         pass
 
 
+def unreadable(name: str, err: OSError) -> PaperError:
+    return PaperError(name, "cannot read the file", detail=str(err.strerror), hint="check the path and its permissions")
+
+
 def _open(path: Path, name: str) -> pymupdf.Document:
     try:
         with open(path, "rb") as handle:
             head = handle.read(1024)
     except OSError as err:
-        raise PaperError(name, f"cannot read the file ({err.strerror}); check the path and its permissions") from err
+        raise unreadable(name, err) from err
     if b"%PDF-" not in head:
-        raise PaperError(name, "not a PDF (no %PDF- header); pass the paper's PDF file")
+        raise PaperError(name, "not a PDF", detail="no %PDF- header", hint="pass the paper's PDF file")
     try:
         doc = pymupdf.open(path, filetype="pdf")
     except Exception as err:  # MuPDF raises several types for broken files
-        raise PaperError(name, f"not a readable PDF ({_short(err)}); download it again or pass another file") from err
+        raise PaperError(
+            name, "not a readable PDF", detail=_short(err), hint="download it again or pass another file"
+        ) from err
     if doc.needs_pass:
         doc.close()
-        raise PaperError(name, "the PDF is encrypted with a password; pass a decrypted copy")
+        raise PaperError(name, "the PDF is encrypted with a password", hint="pass a decrypted copy")
     if doc.page_count == 0:
         doc.close()
-        raise PaperError(name, "the PDF has no pages; pass another file")
+        raise PaperError(name, "the PDF has no pages", hint="pass another file")
     return doc
 
 

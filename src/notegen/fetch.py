@@ -205,8 +205,10 @@ class Arxiv:
                 kind = self._session.last_headers.get("Content-Type", "")
                 if "html" in kind.lower():
                     raise FatalError(
-                        f"{names}: the arXiv API ({self.api_url}) answered with a web page, not a feed (a captcha "
-                        "or an error page); retry later or set NOTEGEN_ARXIV_URL to another mirror"
+                        f"the arXiv API ({self.api_url}) answered with a web page, not a feed",
+                        subject=names,
+                        detail="a captcha or an error page",
+                        hint="retry later or set NOTEGEN_ARXIV_URL to another mirror",
                     )
                 problem = _not_a_feed(self._session.last_body)
                 if problem:
@@ -217,8 +219,9 @@ class Arxiv:
                 if err.status in TRANSIENT_STATUS:
                     raise Transient(f"arXiv API answered HTTP {err.status}", retry_after) from err
                 raise FatalError(
-                    f"{names}: the arXiv API answered HTTP {err.status}; check the IDs and "
-                    f"NOTEGEN_ARXIV_URL ({self.api_url})"
+                    f"the arXiv API answered HTTP {err.status}",
+                    subject=names,
+                    hint=f"check the IDs and NOTEGEN_ARXIV_URL ({self.api_url})",
                 ) from err
             except requests.Timeout as err:
                 raise Transient(f"the arXiv API gave no answer within http_timeout ({self.timeout:g} s)") from err
@@ -234,7 +237,9 @@ class Arxiv:
             return call_with_retries(once, self.attempts, "arXiv API", sleep=self._sleep, deadline=deadline)
         except Transient as err:
             raise FatalError(
-                f"{names}: {err} {tries(err)}; retry later or check NOTEGEN_ARXIV_URL ({self.api_url})"
+                f"{err} {tries(err)}",
+                subject=names,
+                hint=f"retry later or check NOTEGEN_ARXIV_URL ({self.api_url})",
             ) from err
 
     # -- PDFs -----------------------------------------------------------------------------------------
@@ -252,8 +257,9 @@ class Arxiv:
         if link.scheme not in ("http", "https") or not trusted:
             raise PaperError(
                 str(paper.arxiv_id),
-                f"arXiv's answer gives a PDF link outside arXiv ({paper.pdf_url}); pass a local PDF, or set "
-                "NOTEGEN_PDF_URL to a mirror",
+                "arXiv's answer gives a PDF link outside arXiv",
+                detail=paper.pdf_url,
+                hint="pass a local PDF, or set NOTEGEN_PDF_URL to a mirror",
             )
         return paper.pdf_url
 
@@ -275,7 +281,9 @@ class Arxiv:
         name = str(paper.arxiv_id)
         url = self.pdf_link(paper)
         if url is None:
-            raise PaperError(name, "arXiv lists no PDF for this paper (withdrawn?); pass a local PDF instead")
+            raise PaperError(
+                name, "arXiv lists no PDF for this paper", detail="withdrawn?", hint="pass a local PDF instead"
+            )
         with atomic_file(target) as staged:
             with self._downloads:  # a few connections at most: polite to arXiv
                 deadline = time.monotonic() + self.timeout
@@ -288,7 +296,7 @@ class Arxiv:
                 try:
                     call_with_retries(once, self.attempts, f"{name} PDF", sleep=self._sleep, deadline=deadline)
                 except Transient as err:
-                    raise PaperError(name, f"{err} {tries(err)}; retry later or pass a local PDF") from err
+                    raise PaperError(name, f"{err} {tries(err)}", hint="retry later or pass a local PDF") from err
                 log.debug("%s: the PDF downloaded in %.2f s", name, time.monotonic() - started)
             staged.flush()
             check(staged.path)  # read in a bounded worker: its own time limit, not the download's
@@ -305,7 +313,7 @@ class Arxiv:
         except requests.Timeout as err:
             raise Transient(self._too_slow) from err
         except (requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL) as err:
-            raise PaperError(name, f"the PDF link {url} cannot be downloaded ({type(err).__name__})") from err
+            raise PaperError(name, "the PDF link cannot be downloaded", detail=f"{url}: {type(err).__name__}") from err
         except requests.RequestException as err:  # refused, reset, a malformed answer: worth another try
             raise Transient(f"PDF download failed ({type(err).__name__})") from err
         with response:
@@ -314,7 +322,7 @@ class Arxiv:
                     f"the PDF link answered HTTP {response.status_code}", parse_retry_after(response.headers)
                 )
             if response.status_code != 200:
-                raise PaperError(name, f"the PDF link answered HTTP {response.status_code} ({url})")
+                raise PaperError(name, f"the PDF link answered HTTP {response.status_code}", detail=url)
             out.restart()
             size = 0
             head = b""  # the first bytes, however small the pieces they arrive in
@@ -322,15 +330,15 @@ class Arxiv:
                 if len(head) < 64:
                     head += chunk[:1024]
                     if len(head) >= 8 and not head.lstrip().startswith(b"%PDF-"):
-                        raise PaperError(name, _not_pdf(head, url))
+                        raise _not_pdf(name, head, url)
                 size += len(chunk)
                 if size > MAX_PDF_BYTES:
-                    raise PaperError(name, f"the PDF is larger than {MAX_PDF_BYTES >> 20} MB")
+                    raise PaperError(name, f"the PDF is larger than {MAX_PDF_BYTES >> 20} MB", hint="pass a local PDF")
                 out.write(chunk)
             if size == 0:
-                raise PaperError(name, f"the PDF link returned an empty body ({url}); retry later")
+                raise PaperError(name, "the PDF link returned an empty body", detail=url, hint="retry later")
             if not head.lstrip().startswith(b"%PDF-"):
-                raise PaperError(name, _not_pdf(head, url))
+                raise _not_pdf(name, head, url)
 
     @property
     def _too_slow(self) -> str:
@@ -348,10 +356,10 @@ def _body(response: requests.Response, deadline: float, too_slow: str) -> Iterat
         raise Transient("PDF download broke off") from err
 
 
-def _not_pdf(head: bytes, url: str) -> str:
-    if re.search(rb"<(!doctype|html|head|body)", head[:1024], re.IGNORECASE):
-        return f"the PDF link returned an HTML page, not a PDF ({url}); retry later or pass a local PDF"
-    return f"the PDF link returned something that is not a PDF ({url}); retry later or pass a local PDF"
+def _not_pdf(name: str, head: bytes, url: str) -> PaperError:
+    html = re.search(rb"<(!doctype|html|head|body)", head[:1024], re.IGNORECASE)
+    what = "an HTML page, not a PDF" if html else "something that is not a PDF"
+    return PaperError(name, f"the PDF link returned {what}", detail=url, hint="retry later or pass a local PDF")
 
 
 def _not_a_feed(body: bytes) -> str | None:

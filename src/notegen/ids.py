@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from notegen.errors import UsageError
+from notegen.errors import NotegenError, Problems, UsageError
 
 # New style (2007-): YYMM.NNNN or YYMM.NNNNN. Old style (-2007): archive[.SUBJ]/YYMMNNN.
 _NEW = r"(?P<new>\d{4}\.\d{4,5})"
@@ -117,13 +117,13 @@ def parse_day(text: str) -> date:
     """A day as people write it (2024-01-30 or 20240130); UsageError saying what is wrong otherwise."""
     m = _DAY.fullmatch(text.strip())
     if not m:
-        raise UsageError(f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-01-30")
+        raise UsageError(f"{text!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2024-01-30")
     try:
         day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
-        raise UsageError(f"{text!r} is not a day of the calendar; check the month and the day") from None
+        raise UsageError(f"{text!r} is not a day of the calendar", hint="check the month and the day") from None
     if day < FIRST_DAY:
-        raise UsageError(f"{text!r} is before arXiv began (August 1991); check the year")
+        raise UsageError(f"{text!r} is before arXiv began", detail="August 1991", hint="check the year")
     return day
 
 
@@ -133,23 +133,23 @@ def parse_ref(text: str) -> Ref:
     if shaped is not None:
         why = why_impossible(shaped)
         if why:
-            raise UsageError(f"{text!r} cannot be an arXiv ID: {why}; check it for a lost or extra digit")
+            raise UsageError(f"{text!r} cannot be an arXiv ID: {why}", hint="check it for a lost or extra digit")
         return shaped
     if text.lower().endswith(".pdf") and "://" not in text:
         path = Path(text)
         if path.is_dir():
-            raise UsageError(f"{text}: is a directory, not a PDF; pass the PDF file inside it")
+            raise UsageError("is a directory, not a PDF", subject=text, hint="pass the PDF file inside it")
         if not path.is_file():
-            raise UsageError(f"{text}: no such file; check the path")
+            raise UsageError("no such file", subject=text, hint="check the path")
         return LocalPdf(path)
     path = Path(text)
     if path.is_file():
         return LocalPdf(path)
     if path.is_dir():
-        raise UsageError(f"{text}: is a directory, not a PDF; pass the PDF file inside it")
+        raise UsageError("is a directory, not a PDF", subject=text, hint="pass the PDF file inside it")
     raise UsageError(
-        f"{text!r} is not an arXiv ID or a PDF path; "
-        "use a form like 2401.16420, 2401.16420v2, arXiv:2401.16420, hep-th/9901001 or an arxiv.org link"
+        f"{text!r} is not an arXiv ID or a PDF path",
+        hint="use a form like 2401.16420, 2401.16420v2, arXiv:2401.16420, hep-th/9901001 or an arxiv.org link",
     )
 
 
@@ -160,13 +160,13 @@ def parse_refs(texts: list[str]) -> tuple[list[Ref], list[str]]:
     """
     refs: list[Ref] = []
     warnings: list[str] = []
-    problems: list[str] = []
+    problems: list[NotegenError] = []
     seen: dict[str, str] = {}
     for text in texts:
         try:
             ref = parse_ref(text)
         except UsageError as err:
-            problems.append(str(err))
+            problems.append(err)
             continue
         key = ref.key if isinstance(ref, ArxivId) else f"pdf:{ref.path.resolve()}"
         if key in seen:
@@ -175,8 +175,5 @@ def parse_refs(texts: list[str]) -> tuple[list[Ref], list[str]]:
         seen[key] = text
         refs.append(ref)
     if problems:
-        shown = problems[:10]
-        if len(problems) > len(shown):
-            shown.append(f"... and {len(problems) - len(shown)} more arguments like these")
-        raise UsageError("\n".join(shown))
+        raise Problems(problems, 10, " arguments like these")
     return refs, warnings

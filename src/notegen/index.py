@@ -120,8 +120,8 @@ def facts_of(name: str, path: Path, data: bytes, digest: bytes) -> Facts:
     try:
         text, encoding = (known[0].text, known[1]) if known else textfile.decode(data, str(path))
     except textfile.NotText as err:
-        facts.error = (err.line, err.reason)
-        facts.rows["problems"].append((0, err.line, err.reason))
+        facts.error = (err.line or 1, err.what)
+        facts.rows["problems"].append((0, err.line, err.what))
         facts.note_id = note.note_id(data.decode("utf-8", errors="replace"))  # its id still counts, if it has one
         return facts
     head, problems = (known[0].head, []) if known else note.head_problems(text)

@@ -40,7 +40,7 @@ def job_for(ref: Ref, bounded: Bounded | None = None) -> Job:
     try:
         digest = hashlib.sha256(ref.path.read_bytes()).hexdigest()[:16]
     except OSError as err:
-        raise PaperError(name, f"cannot read the file ({err.strerror}); check the path and its permissions") from err
+        raise extract.unreadable(name, err) from err
     if bounded is None:
         raise AssertionError("a local PDF is read in a bounded worker")
     found = bounded.call(name, extract.identify, ref.path, name)
@@ -96,8 +96,7 @@ def with_metadata(arxiv: Arxiv, jobs: list[Job], status: Callable[[str], None]) 
     except FatalError as err:
         if len(ids) == len(jobs):
             raise
-        reason = str(err).split(": ", 1)[-1]
-        failures = [PaperError(j.name, reason) for j in jobs if isinstance(j.ref, ArxivId)]
+        failures = [PaperError.of(j.name, err, where=False) for j in jobs if isinstance(j.ref, ArxivId)]
         return [j for j in jobs if not isinstance(j.ref, ArxivId)], failures
     kept: list[Job] = []
     failures = []
@@ -108,7 +107,7 @@ def with_metadata(arxiv: Arxiv, jobs: list[Job], status: Callable[[str], None]) 
             meta = lookup.found[job.ref.key]
             kept.append(replace(job, marker=f"arxiv:{meta.arxiv_id}", meta=meta, title=meta.title))
         else:
-            failures.append(PaperError(job.name, "arXiv has no paper with this ID; check it for typos"))
+            failures.append(PaperError(job.name, "arXiv has no paper with this ID", hint="check it for typos"))
     return kept, failures
 
 

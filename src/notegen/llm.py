@@ -170,7 +170,7 @@ class LLM:
         except openai.APITimeoutError as err:
             raise FatalError(f"{self.base_url} gave no answer within {timeout:g} s") from err
         except openai.APIConnectionError as err:
-            raise FatalError(f"{self.base_url} is unreachable ({_first_line(err.__cause__ or err)})") from err
+            raise FatalError(f"{self.base_url} is unreachable", detail=_first_line(err.__cause__ or err)) from err
         return [Served(m.id, _context_of(m.model_dump())) for m in page.data if getattr(m, "id", None)]
 
     def learn(self, err: openai.APIStatusError, sent: dict[str, Any]) -> str | None:
@@ -218,11 +218,7 @@ class LLM:
     def _make_room(self, room: int, name: str, why: str) -> None:
         cap = max(ROOM_CAP, self.max_tokens)
         if self.budget >= cap:
-            raise PaperError(
-                name,
-                f"{why} with {self.budget} tokens; raise max_tokens above {self.budget} in notegen.toml"
-                + ("" if self.reasoning_effort else ', or set reasoning_effort = "low"'),
-            )
+            raise PaperError(name, f"{why} with {self.budget} tokens", hint=self._more_room(self.budget))
         room = min(cap, max(room, self.budget + 1))
         if room > self.shape.room:
             self._change(replace(self.shape, room=room), f"{why}: asking with more room")
@@ -243,10 +239,14 @@ class LLM:
             )
         except (openai.NotFoundError, openai.BadRequestError) as err:
             raise FatalError(
-                f"{self.base_url} does not take Batch API jobs ({_first_line(_said(err))}); run without --batch-api"
+                f"{self.base_url} does not take Batch API jobs",
+                detail=_first_line(_said(err)),
+                hint="run without --batch-api",
             ) from err
         except openai.APIError as err:
-            raise FatalError(f"the Batch API job could not be sent ({_first_line(err)}); rerun to try again") from err
+            raise FatalError(
+                "the Batch API job could not be sent", detail=_first_line(err), hint="rerun to try again"
+            ) from err
         return batch.id
 
     def batch_state(self, batch_id: str) -> tuple[str, str | None]:
@@ -255,7 +255,7 @@ class LLM:
             batch = self._client.batches.retrieve(batch_id)
         except openai.APIError as err:
             raise FatalError(
-                f"batch {batch_id}: could not ask for its state ({_first_line(err)}); rerun later"
+                "could not ask for its state", subject=f"batch {batch_id}", detail=_first_line(err), hint="rerun later"
             ) from err
         return batch.status, batch.output_file_id
 
@@ -264,7 +264,9 @@ class LLM:
         try:
             return self._client.files.content(output_file_id).text
         except openai.APIError as err:
-            raise FatalError(f"the batch answers could not be fetched ({_first_line(err)}); rerun later") from err
+            raise FatalError(
+                "the batch answers could not be fetched", detail=_first_line(err), hint="rerun later"
+            ) from err
 
     # -- one paper's call ------------------------------------------------------------------------------------
 
@@ -302,22 +304,22 @@ class LLM:
                     roomed += 1
                     if self.budget > reply.budget:
                         continue
+                full = self.shape.context and self.budget <= reply.budget
                 raise PaperError(
                     name,
-                    f"the model spent all {reply.budget} answer tokens"
-                    + (f" ({reply.reasoning_tokens} of them reasoning)" if reply.reasoning_tokens else "")
-                    + " and wrote no answer; "
-                    + (
+                    f"the model spent all {reply.budget} answer tokens and wrote no answer",
+                    detail=f"{reply.reasoning_tokens} of them reasoning" if reply.reasoning_tokens else "",
+                    hint=(
                         f"its context ({self.shape.context} tokens) leaves no more room: serve it with a longer one"
-                        if self.shape.context and self.budget <= reply.budget
-                        else f"raise max_tokens above {reply.budget} in notegen.toml"
-                    )
-                    + ("" if self.reasoning_effort else ', or set reasoning_effort = "low"'),
+                        + ("" if self.reasoning_effort else ', or set reasoning_effort = "low"')
+                        if full
+                        else self._more_room(reply.budget)
+                    ),
                 )
             if reply.truncated and reply.budget >= self.budget and self.budget < max(ROOM_CAP, self.max_tokens):
                 self._make_room(2 * reply.budget, name, "an answer reached the token limit")  # for the next ones
             return reply
-        raise PaperError(name, f"{self.base_url} refused every way of asking; run notegen doctor")
+        raise PaperError(name, f"{self.base_url} refused every way of asking", hint="run notegen doctor")
 
     def _with_retries(self, messages: list[dict[str, str]], name: str, shape: Shape, deadline: float) -> Reply:
         def once() -> Reply:
@@ -327,9 +329,13 @@ class LLM:
         try:
             return call_with_retries(once, self.attempts, f"{name} LLM", sleep=sleep, deadline=deadline)
         except _OutOfTime as err:
-            raise PaperError(name, f"{err}; retry later or raise llm_timeout") from err
+            raise PaperError(name, str(err), hint="retry later or raise llm_timeout") from err
         except Transient as err:
-            raise PaperError(name, f"{err} {tries(err)}; retry later") from err
+            raise PaperError(name, f"{err} {tries(err)}", hint="retry later") from err
+
+    def _more_room(self, budget: int) -> str:
+        low = "" if self.reasoning_effort else ', or set reasoning_effort = "low"'
+        return f"raise max_tokens above {budget} in notegen.toml{low}"
 
     @property
     def _too_slow(self) -> _OutOfTime:
@@ -392,7 +398,7 @@ class LLM:
                 raise _Learned from refused
             said = _first_line(_said(refused.error))
             raise PaperError(
-                name, f"{self.base_url} refused the request (HTTP {refused.error.status_code}: “{said}”)"
+                name, f"{self.base_url} refused the request", detail=f"HTTP {refused.error.status_code}: “{said}”"
             ) from refused
 
     def _once(self, messages: list[dict[str, str]], name: str, shape: Shape, budget: int, deadline: float) -> Reply:
@@ -407,10 +413,7 @@ class LLM:
         except openai.APIStatusError as err:
             raise self._status_error(err, name, sent) from err
         except ValueError as err:  # a 200 labelled JSON whose body is not (empty, a web page)
-            raise FatalError(
-                f"the LLM endpoint {self.base_url} answered with something that is not an API answer "
-                f"({_first_line(err)}); check OPENAI_BASE_URL"
-            ) from err
+            raise _not_an_answer(self.base_url, _first_line(err)) from err
         return self._reply(response, name, budget)
 
     def _status_error(self, err: openai.APIStatusError, name: str, sent: dict[str, Any]) -> Exception:
@@ -420,24 +423,29 @@ class LLM:
         quoted = f"“{_first_line(said)}”" if said else "no reason given"
         if status == 401:
             return FatalError(
-                f"{self.base_url} rejected the API key (HTTP 401: {quoted}); set OPENAI_API_KEY to a valid key for it"
+                f"{self.base_url} rejected the API key",
+                detail=f"HTTP 401: {quoted}",
+                hint="set OPENAI_API_KEY to a valid key for it",
             )
         if status == 402 or any(w in words or w in str(_field(err, "type")).lower() for w in _SPENT_WORDS):
             return FatalError(
-                f"{self.base_url} refused the request (HTTP {status}: {quoted}); the account's balance or quota "
-                "is spent: top it up, or use another key or endpoint"
+                f"{self.base_url} refused the request",
+                detail=f"HTTP {status}: {quoted}",
+                hint="the account's balance or quota is spent: top it up, or use another key or endpoint",
             )
         if status == 403:
             return FatalError(
-                f"{self.base_url} refused model {self.model!r} with this key (HTTP 403: {quoted}); check "
-                "NOTEGEN_MODEL and the key's permissions"
+                f"{self.base_url} refused model {self.model!r} with this key",
+                detail=f"HTTP 403: {quoted}",
+                hint="check NOTEGEN_MODEL and the key's permissions",
             )
         if status == 404 and "requested parameters" in words:  # OpenRouter: no upstream takes this request
             return _Refused(err, sent)
         if status == 404 or any(w in words for w in _NO_MODEL_WORDS):
             return FatalError(
-                f"model {self.model!r} not found at {self.base_url} (HTTP {status}: {quoted}); check NOTEGEN_MODEL "
-                "and OPENAI_BASE_URL (notegen doctor lists the models it serves)"
+                f"model {self.model!r} not found at {self.base_url}",
+                detail=f"HTTP {status}: {quoted}",
+                hint="check NOTEGEN_MODEL and OPENAI_BASE_URL (notegen doctor lists the models it serves)",
             )
         if status == 429:
             return Transient(f"the LLM endpoint answered HTTP 429 ({quoted})", parse_retry_after(err.response.headers))
@@ -449,14 +457,17 @@ class LLM:
             return ContextTooLong(name, limit if isinstance(limit, int) else None)
         if "only support stream" in words or "only supports stream" in words:
             return FatalError(
-                f"{self.base_url}: model {self.model!r} answers only streaming requests (HTTP {status}: {quoted}); "
-                "choose another model"
+                f"model {self.model!r} answers only streaming requests",
+                subject=self.base_url,
+                detail=f"HTTP {status}: {quoted}",
+                hint="choose another model",
             )
         if any(w in words for w in _MODERATION_WORDS):
             return PaperError(
                 name,
-                f"{self.base_url} refused the paper's text (HTTP {status}: {quoted}); its moderation "
-                "flagged it: try another model or endpoint for this paper",
+                f"{self.base_url} refused the paper's text",
+                detail=f"HTTP {status}: {quoted}",
+                hint="its moderation flagged it: try another model or endpoint for this paper",
             )
         if status >= 500 and not any(w in words for w in _FORMAT_WORDS):
             return Transient(
@@ -467,10 +478,7 @@ class LLM:
     def _reply(self, response: Any, name: str, budget: int) -> Reply:
         if isinstance(response, str) or not hasattr(response, "choices"):  # not JSON: a web page, a login portal
             shown = " ".join(str(response).split())[:60]
-            raise FatalError(
-                f"the LLM endpoint {self.base_url} answered with something that is not an API answer ({shown!r}); "
-                "check OPENAI_BASE_URL"
-            )
+            raise _not_an_answer(self.base_url, repr(shown))
         if not response.choices:
             problem = _problem_in_200(response.model_extra or {})
             if problem:
@@ -484,8 +492,9 @@ class LLM:
         if choice.finish_reason in ("content_filter", "sensitive") and not text.strip():
             raise PaperError(
                 name,
-                f"{self.base_url} withheld the answer (finish_reason {choice.finish_reason!r}: its content "
-                "filter); try another model or endpoint for this paper",
+                f"{self.base_url} withheld the answer",
+                detail=f"finish_reason {choice.finish_reason!r}: its content filter",
+                hint="try another model or endpoint for this paper",
             )
         if not text.strip() and choice.finish_reason != "length":
             if '"summary"' in side:
@@ -568,7 +577,17 @@ def _error_in_200(problem: dict[str, Any], base_url: str) -> Exception:
         w in str(message).lower() for w in _SPENT_WORDS
     ):
         return Transient(f"the LLM endpoint passed on an error ({quoted})")
-    return FatalError(f"{base_url} answered with an error instead of an answer ({quoted}); fix that and rerun")
+    return FatalError(
+        f"{base_url} answered with an error instead of an answer", detail=quoted, hint="fix that and rerun"
+    )
+
+
+def _not_an_answer(base_url: str, shown: str) -> FatalError:
+    return FatalError(
+        f"the LLM endpoint {base_url} answered with something that is not an API answer",
+        detail=shown,
+        hint="check OPENAI_BASE_URL",
+    )
 
 
 def _next_mode(mode: int, said: str) -> int:
@@ -630,13 +649,10 @@ class ContextTooLong(PaperError):
     """The prompt does not fit the model's context; `limit` is the context in tokens when the server said."""
 
     def __init__(self, name: str, limit: int | None) -> None:
-        said = f" ({limit} tokens)" if limit else ""
         super().__init__(
             name,
-            f"the prompt does not fit the model's context{said}, even with the introduction cut; serve the model "
-            "with a longer context, or lower max_tokens",
+            "the prompt does not fit the model's context, even with the introduction cut",
+            detail=f"{limit} tokens" if limit else "",
+            hint="serve the model with a longer context, or lower max_tokens",
         )
         self.limit = limit
-
-    def __reduce__(self) -> tuple[type[ContextTooLong], tuple[str, int | None]]:  # type: ignore[override]
-        return (type(self), (self.name, self.limit))

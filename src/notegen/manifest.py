@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from notegen import note, textfile, vault
-from notegen.errors import NotegenError, UsageError
+from notegen.errors import NotegenError, Problems, UsageError
 from notegen.ids import ArxivId, Ref, parse_arxiv_id, parse_day, why_not_arxiv_id
 from notegen.settings import Settings
 
@@ -32,13 +32,15 @@ def read_manifest(path: Path) -> str:
     try:
         return textfile.read_text(path)[0]
     except OSError as err:
-        raise UsageError(f"{path}: cannot read the manifest ({err.strerror or err}); check the path") from err
+        raise UsageError(
+            "cannot read the manifest", subject=str(path), detail=str(err.strerror or err), hint="check the path"
+        ) from err
 
 
 def parse_manifest(text: str, name: str) -> list[Day]:
     """The manifest's days in date order (a day given on several lines is one day), IDs deduplicated per day."""
     days: dict[date, Day] = {}
-    problems: list[str] = []
+    problems: list[NotegenError] = []
     text = text.removeprefix("\ufeff")  # a spreadsheet's "CSV UTF-8" starts with a byte-order mark
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
@@ -46,31 +48,30 @@ def parse_manifest(text: str, name: str) -> list[Day]:
             continue
         fields = [f.strip() for f in re.split(r"[,\t]|\s+", line) if f.strip()]
         if not fields:
-            problems.append(f"{name}:{number}: no date and no IDs on this line")
+            problems.append(UsageError("no date and no IDs on this line", path=name, line=number))
             continue
         try:
             when = parse_day(fields[0])
         except UsageError as err:
-            problems.append(f"{name}:{number}: {err}")
+            problems.append(UsageError(err.reason, path=name, line=number, hint=err.hint))
             continue
         if len(fields) == 1:
-            problems.append(f"{name}:{number}: {fields[0]} has no arXiv IDs after the date")
+            problems.append(UsageError(f"{fields[0]} has no arXiv IDs after the date", path=name, line=number))
             continue
         entry = days.setdefault(when, Day(when))
         for text_id in fields[1:]:
             arxiv_id = parse_arxiv_id(text_id)
             if arxiv_id is None:
-                problems.append(f"{name}:{number}: {text_id!r} {why_not_arxiv_id(text_id)}")
+                problems.append(UsageError(f"{text_id!r} {why_not_arxiv_id(text_id)}", path=name, line=number))
             elif all(not (isinstance(r, ArxivId) and r.key == arxiv_id.key) for r in entry.refs):
                 entry.refs.append(arxiv_id)
         entry.lines.append(number)
     if problems:
-        shown = problems[:50]
-        if len(problems) > len(shown):
-            shown.append(f"... and {len(problems) - len(shown)} more")
-        raise UsageError("\n".join(shown))
+        raise Problems(problems)
     if not days:
-        raise UsageError(f"{name}: no days in the manifest; write lines like: 2024-01-30 2401.16420 2401.15977")
+        raise UsageError(
+            "no days in the manifest", subject=name, hint="write lines like: 2024-01-30 2401.16420 2401.15977"
+        )
     return [days[d] for d in sorted(days)]
 
 
@@ -80,7 +81,7 @@ class PlannedDay:
     path: Path
     todo: list[Ref]
     done: list[Ref]  # already in the day's note (by marker; sections found by title are known after the lookup)
-    broken: str | None = None  # why notegen cannot add to the day's note: file:line and the fix
+    broken: NotegenError | None = None  # why notegen cannot add to the day's note: file:line and the fix
     existing: note.Note | None = None
 
 
@@ -90,13 +91,13 @@ def plan(settings: Settings, days: list[Day]) -> list[PlannedDay]:
     for entry in days:
         path = vault.note_path(settings, entry.day)
         done: list[Ref] = []
-        broken = None
+        broken: NotegenError | None = None
         parsed = None
         unwritable = None
         try:
             vault.check_writable(path)
         except NotegenError as err:
-            unwritable = str(err)  # matters only when the day has papers to add
+            unwritable = err  # matters only when the day has papers to add
         if path.is_file():
             try:
                 parsed = vault.parse_note_file(path)[0]
@@ -104,7 +105,7 @@ def plan(settings: Settings, days: list[Day]) -> list[PlannedDay]:
                 if len(done) < len(entry.refs):
                     note.check_appendable(parsed, str(path))
             except NotegenError as err:
-                broken = str(err)
+                broken = err
         todo = [r for r in entry.refs if r not in done]
         if todo and broken is None:
             broken = unwritable

@@ -73,6 +73,13 @@ DOUBTS = {
     "cut through": "图的线条越过了截图的边缘，可能没有截全",
 }
 
+# Why a summary waits for review, as its review line (待核对) says it; `{}` takes the specifics.
+SUMMARY_DOUBTS = {
+    "unusable twice": "模型两次给出的回答都不能用（{}）",
+    "no room to ask again": "模型的回答不能用（{}），提示太长，无法再问一次",
+    "unsupported claims": "摘要提到了论文材料中没有的内容：{}，请核对",
+}
+
 MISSING_FIGURE = "未找到关键图"
 FIGURE_DOUBT = "请核对关键图"
 REVIEW = "待核对"
@@ -428,7 +435,7 @@ def read_head(text: str, name: str) -> Head:
     head, problems = head_problems(text)
     if problems:
         line, message = problems[0]
-        raise NoteError(name, f"{message}; fix it by hand", line)
+        raise NoteError(name, message, line, hint="fix it by hand")
     assert head is not None
     return head
 
@@ -900,7 +907,7 @@ def check_appendable(note: Note, name: str) -> None:
     """Raise NoteError (file:line) when a section appended to the note would not be a section of its own."""
     problem = open_end(note)
     if problem is not None:
-        raise NoteError(name, f"{problem[1]}; close it, or new sections would fall inside it", problem[0])
+        raise NoteError(name, problem[1], problem[0], hint="close it, or new sections would fall inside it")
 
 
 def append_sections(note: Note, sections: list[Section], now_ms: int, name: str = "note") -> str:

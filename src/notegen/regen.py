@@ -13,17 +13,17 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from notegen import index, note, review, vault
 from notegen.bounded import Bounded
-from notegen.errors import FatalError, NoteError, NotegenError, PaperError, UsageError
+from notegen.errors import FatalError, NoteError, NotegenError, PaperError, Problems, UsageError
 from notegen.ids import ArxivId, LocalPdf, Ref, parse_arxiv_id
 from notegen.jobs import Job, job_for, with_metadata
-from notegen.result import SUMMARY_TO_CHECK, Drafted, DraftResult, Waiting
+from notegen.pipeline import Pool
+from notegen.result import NEEDS_REVIEW, SUMMARY_TO_CHECK, Drafted, DraftResult, Waiting
 from notegen.session import Session
 from notegen.settings import Settings
 from notegen.step import Voice, draft_section
@@ -66,44 +66,14 @@ def regen_papers(
     several) is bad input: a UsageError names each such paper, before arXiv is asked (or, for a paper only its
     arXiv title can find, before the model is). Any other paper that fails is named in the result, and the
     others go on."""
-    settings = session.settings
     result = DraftResult()
-    # A note notegen cannot edit safely is refused before anything is fetched (across the vault, only when a paper
-    # asked for is not found by its marker in the others: it may be in that note).
-    notes = _Notes(settings, day)
-    where = f"the note of {day:%Y-%m-%d}" if day else "any note of the vault"
-    problems: list[str] = []
-    with session.bounded(min(settings.concurrency, len(refs))) as bounded:
+    with session.bounded(min(session.settings.concurrency, len(refs))) as bounded:
         jobs = _jobs(refs, bounded, result)
-        placed: dict[str, Found] = {}
-        refused: set[str] = set()
-        for job in jobs:  # by marker, else by the title a local PDF gives
-            found = _place(settings, notes.of(job), job, where, problems, need=not isinstance(job.ref, ArxivId))
-            if found is not None and _refused(settings, found, job, force, result, tag, figure is not None):
-                refused.add(job.name)  # before anything is asked
-            elif found is not None:
-                placed[job.name] = found
-        if notes.unreadable and any(j.name not in placed and j.name not in refused for j in jobs):
-            raise UsageError("\n".join(notes.unreadable))  # a paper not found may be in such a note
-        if problems:  # before any network call
-            raise UsageError("\n".join(problems))
-        asked = [j for j in jobs if isinstance(j.ref, ArxivId) and j.name not in refused]
-        looked_up, unknown = with_metadata(session.arxiv, asked, session.status)
+        placing = _Placing(session.settings, day, tag, figure is not None, force, result)
+        placing.by_marker(jobs)  # before arXiv is asked
+        looked_up, unknown = with_metadata(session.arxiv, placing.to_look_up(jobs), session.status)
         result.failures += unknown
-        known = {j.name: j for j in looked_up}
-        chosen: list[tuple[Job, Found]] = []
-        for job in jobs:
-            if job.name in refused or (isinstance(job.ref, ArxivId) and job.name not in known):
-                continue  # named in the result (arXiv does not know it, or the person's text stops it)
-            job = known.get(job.name, job)
-            if job.name not in placed:  # a hand-written section: by the title arXiv gives
-                found = _place(settings, notes.of(job), job, where, problems, need=True)
-                if found is None or _refused(settings, found, job, force, result, tag, figure is not None):
-                    continue
-                placed[job.name] = found
-            chosen.append((job, placed[job.name]))
-        if problems:
-            raise UsageError("\n".join(problems))
+        chosen = placing.by_title(jobs, {j.name: j for j in looked_up})  # before the model is asked
         targets: list[_Target] = []
         seen: dict[tuple[Path, int], str] = {}
         for job, (path, parsed, span) in chosen:
@@ -111,13 +81,66 @@ def regen_papers(
             if twin != job.name:
                 session.status(f"warning: {job.name}: the same section as {twin}; regenerating it once")
             elif tag and span.tag is None:
-                why = f"{vault.place(settings, path, span.line)}: the section has no tag line (#tag) to replace"
-                result.failures.append(PaperError(job.name, why))
+                where = vault.place(session.settings, path, span.line)
+                result.failures.append(PaperError(job.name, f"{where}: the section has no tag line (#tag) to replace"))
             else:
                 targets.append(_Target(job, path, tag or _untagged(parsed, span)))
         _regenerate(session, targets, bounded, figure, force, result)
     result.usage = session.answers.usage if session.answers else None
     return result
+
+
+class _Placing:
+    """Where each paper's section is, and whether it may be replaced. A paper that cannot be placed (in no note,
+    in several) is bad input: all such papers are named in one UsageError. A note notegen cannot edit safely is
+    refused before anything is fetched (across the vault, only when a paper is not found in the others by its
+    marker: it may be in that note)."""
+
+    def __init__(self, settings: Settings, day: date | None, tag: bool, figure: bool, force: bool, result: DraftResult):
+        self.settings, self.tag, self.figure, self.force, self.result = settings, tag, figure, force, result
+        self.notes = _Notes(settings, day)
+        self.where = f"the note of {day:%Y-%m-%d}" if day else "any note of the vault"
+        self.placed: dict[str, Found] = {}
+        self.refused: set[str] = set()
+
+    def by_marker(self, jobs: list[Job]) -> None:
+        """Place the papers the notes name (by marker, or by the title a local PDF gives)."""
+        problems: list[NotegenError] = []
+        for job in jobs:
+            need = not isinstance(job.ref, ArxivId)
+            found = _place(self.settings, self.notes.of(job), job, self.where, problems, need)
+            if found is not None and self._refused(found, job):
+                self.refused.add(job.name)
+            elif found is not None:
+                self.placed[job.name] = found
+        if self.notes.unreadable and any(j.name not in self.placed and j.name not in self.refused for j in jobs):
+            raise Problems(self.notes.unreadable)  # a paper not found may be in such a note
+        if problems:
+            raise Problems(problems)
+
+    def to_look_up(self, jobs: list[Job]) -> list[Job]:
+        return [j for j in jobs if isinstance(j.ref, ArxivId) and j.name not in self.refused]
+
+    def by_title(self, jobs: list[Job], known: dict[str, Job]) -> list[tuple[Job, Found]]:
+        """Every paper with its section, the rest placed by the title arXiv gives (a hand-written section)."""
+        chosen: list[tuple[Job, Found]] = []
+        problems: list[NotegenError] = []
+        for job in jobs:
+            if job.name in self.refused or (isinstance(job.ref, ArxivId) and job.name not in known):
+                continue  # named in the result (arXiv does not know it, or the person's text stops it)
+            job = known.get(job.name, job)
+            if job.name not in self.placed:
+                found = _place(self.settings, self.notes.of(job), job, self.where, problems, need=True)
+                if found is None or self._refused(found, job):
+                    continue
+                self.placed[job.name] = found
+            chosen.append((job, self.placed[job.name]))
+        if problems:
+            raise Problems(problems)
+        return chosen
+
+    def _refused(self, found: Found, job: Job) -> bool:
+        return _refused(self.settings, found, job, self.force, self.result, self.tag, self.figure)
 
 
 def waiting(settings: Settings, day: date | None, status: Callable[[str], None]) -> list[review.Item]:
@@ -126,16 +149,19 @@ def waiting(settings: Settings, day: date | None, status: Callable[[str], None])
     only = vault.note_path(settings, day) if day else None
     if only is not None:
         if not only.is_file():
-            raise UsageError(f"--date {day:%Y-%m-%d}: the vault has no note of that day ({only.name}); check the date")
+            raise UsageError(
+                f"the vault has no note of that day ({only.name})",
+                subject=f"--date {day:%Y-%m-%d}",
+                hint="check the date",
+            )
         vault.parse_note_file(only)  # refused with its file and line
     items = []
     for item in review.pending(settings):
         if only is not None and not _same_file(item.path, only):
             continue
         if item.kind == "unreadable note":
-            status(
-                f"warning: {vault.place(settings, item.path, item.line)}: {item.reason}; its summaries were left out"
-            )
+            where = vault.place(settings, item.path, item.line)
+            status(f"warning: {where}: {item.reason}; its summaries were left out")
         elif item.kind in WAITING:
             items.append(item)
     return items
@@ -168,10 +194,11 @@ def regen_waiting(session: Session, items: list[review.Item], tag: bool = False,
             elif paper.startswith(LOCAL):
                 local.append(found)
             else:
-                fix = "pass its arXiv ID or PDF (notegen regen <ID or PDF> --force)"
                 where = vault.place(session.settings, path, span.line)
-                why = f"{where} has no notegen marker that names the paper; {fix}"
-                result.failures.append(PaperError(name, why))
+                fix = "pass its arXiv ID or PDF (notegen regen <ID or PDF> --force)"
+                result.failures.append(
+                    PaperError(name, f"{where} has no notegen marker that names the paper", hint=fix)
+                )
         asked = list({j.name: j for j, _ in by_id}.values())  # a paper waiting in two notes is looked up once
         looked_up, unknown = with_metadata(session.arxiv, asked, session.status)
         result.failures += unknown
@@ -208,14 +235,14 @@ class _Notes:
 
     def __init__(self, settings: Settings, day: date | None) -> None:
         self.settings = settings
-        self.unreadable: list[str] = []
+        self.unreadable: list[NotegenError] = []
         self._day: list[tuple[Path, note.Note]] | None = None
         if day is not None:
             path = vault.note_path(settings, day)
             self._day = [(path, vault.parse_note_file(path)[0])] if path.is_file() else []
             return
         with index.opened(settings) as found:
-            self.unreadable = [str(NoteError(str(path), reason, line)) for path, line, reason in found.unreadable()]
+            self.unreadable = [NoteError(str(path), reason, line) for path, line, reason in found.unreadable()]
 
     def of(self, job: Job) -> list[tuple[Path, note.Note]]:
         """The notes that may hold the paper of `job`, read."""
@@ -228,26 +255,35 @@ class _Notes:
             try:
                 notes.append((path, vault.parse_note_file(path)[0]))
             except NoteError as err:  # changed since the index was brought up to date
-                self.unreadable += [str(err)] if str(err) not in self.unreadable else []
+                self.unreadable += [err] if str(err) not in map(str, self.unreadable) else []
             except OSError:
                 continue  # gone
         return notes
 
 
 def _place(
-    settings: Settings, notes: list[tuple[Path, note.Note]], job: Job, where: str, problems: list[str], need: bool
+    settings: Settings,
+    notes: list[tuple[Path, note.Note]],
+    job: Job,
+    where: str,
+    problems: list[NotegenError],
+    need: bool,
 ) -> Found | None:
     """The paper's one section; None when there is none (a problem when `need`) or several (a problem)."""
     try:
         found = _locate(notes, job)
     except PaperError as err:
-        problems.append(str(err))
+        problems.append(err)
         return None
     if not found and need:
-        problems.append(f"{job.name}: not in {where}; draft it first, or pass the --date of its note")
+        problems.append(
+            UsageError(f"not in {where}", subject=job.name, hint="draft it first, or pass the --date of its note")
+        )
     if len(found) > 1:
         names = ", ".join(vault.place(settings, path, span.line) for path, _, span in found)
-        problems.append(f"{job.name}: in several notes ({names}); pass --date to choose one")
+        problems.append(
+            UsageError("in several notes", subject=job.name, detail=names, hint="pass --date to choose one")
+        )
     return found[0] if len(found) == 1 else None
 
 
@@ -261,8 +297,9 @@ def _locate(notes: list[tuple[Path, note.Note]], job: Job) -> list[Found]:
             lines = ", ".join(str(m.line) for m in matches)
             raise PaperError(
                 job.name,
-                f"{path.name} has {len(matches)} sections of this paper (lines {lines}); "
-                "keep one and rerun (notegen check lists such sections)",
+                f"{path.name} has {len(matches)} sections of this paper",
+                detail=f"lines {lines}",
+                hint="keep one and rerun (notegen check lists such sections)",
             )
         found.extend((path, parsed, m) for m in matches)
     return found
@@ -295,7 +332,7 @@ def _refused(
     reason = None if force else _edited(parsed, span, tag, figure)
     if reason:
         where = vault.place(settings, path, span.line)
-        result.failures.append(PaperError(job.name, f"{reason.format(where=where)}; {FORCE}"))
+        result.failures.append(PaperError(job.name, reason.format(where=where), hint=FORCE))
     return reason is not None
 
 
@@ -363,10 +400,9 @@ def _local_jobs(
         path, _, span = found
         job = pdfs.get(note.paper_key(span.paper or ""))
         if job is None:
-            fix = "pass the PDF: notegen regen <path to the PDF>"
             where = vault.place(session.settings, path, span.line)
-            why = f"{where} was drafted from a local PDF that is not in the workspace; {fix}"
-            result.failures.append(PaperError(span.title, why))
+            why = f"{where} was drafted from a local PDF that is not in the workspace"
+            result.failures.append(PaperError(span.title, why, hint="pass the PDF: notegen regen <path to the PDF>"))
         else:
             jobs.append((found, job))
     return jobs
@@ -410,16 +446,11 @@ def _regenerate(
     if not targets:
         return
     voice = Voice.soon(session.settings)  # read while the PDFs are
-    pool = ThreadPoolExecutor(max_workers=max(1, min(session.settings.concurrency, len(targets))))
-    try:
+    with Pool(session, len(targets)) as pool:
         # Regenerating means asking the model again, not reading its last answer.
         futures = [pool.submit(draft_section, session, t.job, voice, bounded, figure or 1, True) for t in targets]
         for target, future in zip(targets, futures, strict=True):
             _settle(session, target, future.result(), figure, force, result)
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)  # an interrupt does not wait for requests in flight
-        raise
-    pool.shutdown()
 
 
 def _settle(
@@ -437,20 +468,20 @@ def _settle(
         return
     section = outcome.section
     if section.unanswered:
-        why = f"{section.review_detail}; the summary in {path.name} was left as it was"
-        result.failures.append(PaperError(job.name, why))
+        kept = f"the summary in {path.name} was left as it was"
+        result.failures.append(PaperError(job.name, NEEDS_REVIEW, detail=section.review_detail or "", hint=kept))
         return
     if section.review:  # a usable summary with a doubt: written with its review line
         result.waiting.append(Waiting(job.name, SUMMARY_TO_CHECK, section.review_detail or ""))
     if figure is not None and section.image is None:
-        result.failures.append(PaperError(job.name, f"no figure {figure}: {section.missing_figure}"))
+        result.failures.append(PaperError(job.name, f"no figure {figure}", detail=section.missing_figure or ""))
         return
     try:
         written = _write(session, target, section, figure, force, result)
     except FatalError:
         raise
     except NotegenError as err:
-        result.failures.append(err if isinstance(err, PaperError) else PaperError(job.name, str(err)))
+        result.failures.append(err if isinstance(err, PaperError) else PaperError.of(job.name, err))
         written = []
     if outcome.stored is not None:  # the new figure's image, whether or not the note took it
         written.insert(min(1, len(written)), outcome.stored)
@@ -468,11 +499,11 @@ def _write(
         again = _locate([(path, current)], job)
         if len(again) != 1:
             shown = vault.place(settings, path, 1).removesuffix(":1")
-            raise PaperError(job.name, f"its section in {shown} changed while notegen worked; run it again")
+            raise PaperError(job.name, f"its section in {shown} changed while notegen worked", hint="run it again")
         span = again[0][2]
         reason = _edited(current, span, target.tag, figure is not None)
         if reason and not force:
-            raise PaperError(job.name, f"{reason.format(where=vault.place(settings, path, span.line))}; {FORCE}")
+            raise PaperError(job.name, reason.format(where=vault.place(settings, path, span.line)), hint=FORCE)
         now = session.clock()
         new = note.replace_section_parts(
             current,

@@ -35,6 +35,7 @@ class Waiting:
 
 
 SUMMARY_TO_CHECK, NO_FIGURE, FIGURE_TO_CHECK, NEW_TAG = "summary to check", "no figure", "figure to check", "new tag"
+NEEDS_REVIEW = "summary needs review"  # a paper's failure: no usable answer, the section written with a review line
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class DraftResult:
         if outcome.stored is not None:
             self.written.append(outcome.stored)
         if outcome.section.unanswered:
-            self.failures.append(PaperError(name, f"summary needs review: {outcome.section.review_detail}"))
+            self.failures.append(PaperError(name, NEEDS_REVIEW, detail=outcome.section.review_detail or ""))
         elif outcome.section.review:
             self.waiting.append(Waiting(name, SUMMARY_TO_CHECK, outcome.section.review_detail or ""))
         self.waiting.extend(Waiting(name, kind, detail) for kind, detail in outcome.waiting)

@@ -62,12 +62,13 @@ class Session:
         if use_llm:
             if not settings.api_key:
                 raise UsageError(
-                    "OPENAI_API_KEY is not set; export OPENAI_API_KEY=<your key> "
-                    f"(and OPENAI_BASE_URL for a non-OpenAI endpoint){without_key}"
+                    "OPENAI_API_KEY is not set",
+                    hint="export OPENAI_API_KEY=<your key> "
+                    f"(and OPENAI_BASE_URL for a non-OpenAI endpoint){without_key}",
                 )
             wrong = secret.problem(settings.api_key)
             if wrong:
-                raise UsageError(f"OPENAI_API_KEY {wrong}; export it again exactly as your provider shows it")
+                raise UsageError(f"OPENAI_API_KEY {wrong}", hint="export it again exactly as your provider shows it")
             self.prompts = summarize.load_prompts(settings.prompts_dir)
             model = LLM(
                 settings.api_key,

@@ -156,10 +156,16 @@ def load(
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
-            raise UsageError(f"{config}: not valid TOML ({err}); fix or remove the file") from err
+            raise UsageError(
+                "not valid TOML", subject=str(config), detail=str(err), hint="fix or remove the file"
+            ) from err
         unknown = sorted(set(data) - _FILE_KEYS)
         if unknown:
-            raise UsageError(f"{config}: unknown setting {', '.join(unknown)}; known: {', '.join(sorted(_FILE_KEYS))}")
+            raise UsageError(
+                f"unknown setting {', '.join(unknown)}",
+                subject=str(config),
+                hint=f"known: {', '.join(sorted(_FILE_KEYS))}",
+            )
         values.update({k: _coerce(k, v, str(config)) for k, v in data.items()})
     for name, var in ENV.items():
         if environ.get(var):
@@ -184,12 +190,13 @@ def load(
     check_note_name(settings.note_name)
     if settings.temperature is not None and not 0 <= settings.temperature <= 2:
         raise UsageError(
-            f"temperature = {settings.temperature:g}: OpenAI-compatible endpoints take 0 to 2; "
-            'or "default" to send none'
+            "OpenAI-compatible endpoints take 0 to 2",
+            subject=f"temperature = {settings.temperature:g}",
+            hint='or "default" to send none',
         )
     if settings.state.exists() and not settings.state.is_dir():
         where = f"NOTEGEN_STATE_DIR ({settings.state})" if settings.state_dir else str(settings.state)
-        raise UsageError(f"{where} is a file; notegen keeps its caches in a folder there, so point it elsewhere")
+        raise UsageError(f"{where} is a file", hint="notegen keeps its caches in a folder there, so point it elsewhere")
     return settings
 
 
@@ -203,8 +210,8 @@ def _check_inside(settings: Settings) -> None:
     if os.path.commonpath([top, notes]) != top:
         source = DENDRON_CONFIG if (settings.workspace / DENDRON_CONFIG).is_file() else "the vault setting"
         raise UsageError(
-            f"the vault {settings.vault} ({source}) is outside the workspace {top}; fix the path, "
-            f"or set vault_outside = true in {CONFIG_FILE} if your notes live there"
+            f"the vault {settings.vault} ({source}) is outside the workspace {top}",
+            hint=f"fix the path, or set vault_outside = true in {CONFIG_FILE} if your notes live there",
         )
 
 
@@ -237,7 +244,7 @@ def _coerce(name: str, value: Any, source: str) -> Any:
         pass
     words = {bool: "true or false", int: "a whole number", float: "a number", str: "text", Path: "a path"}
     shown = " or ".join(words.get(k, "a list of text") for k in accepted)
-    raise UsageError(f"{source}: setting {name} = {value!r} should be {shown}")
+    raise UsageError(f"setting {name} = {value!r} should be {shown}", subject=source)
 
 
 def template() -> str:
@@ -306,7 +313,10 @@ def dendron_vaults(workspace: Path) -> list[Vault] | None:
         data = yaml.safe_load(textfile.read_text(config)[0])
     except (OSError, yaml.YAMLError) as err:
         raise UsageError(
-            f"{config}: cannot be read as YAML ({_short(err)}); fix it, as Dendron cannot read it either"
+            "cannot be read as YAML",
+            subject=str(config),
+            detail=_short(err),
+            hint="fix it, as Dendron cannot read it either",
         ) from err
     section = data.get("workspace") if isinstance(data, dict) else None
     entries = (section or {}).get("vaults") if isinstance(section, dict) else None
@@ -329,7 +339,7 @@ def dendron_vaults(workspace: Path) -> list[Vault] | None:
         name = entry.get("name") if isinstance(entry.get("name"), str) else os.path.basename(fs_path.rstrip("/"))
         vaults.append(Vault(name or fs_path, os.path.normpath(os.path.expanduser(rel)), self_contained))
     if not vaults:
-        raise UsageError(f"{config} lists no vault (workspace.vaults); add one, as Dendron needs it too")
+        raise UsageError(f"{config} lists no vault (workspace.vaults)", hint="add one, as Dendron needs it too")
     return vaults
 
 
@@ -348,8 +358,8 @@ def choose_vault(workspace: Path, wanted: str | None) -> Vault:
     listed = ", ".join(f"{v.name} ({v.notes})" for v in vaults)
     if wanted is None:
         raise UsageError(
-            f"{workspace / DENDRON_CONFIG} lists several vaults: {listed}; choose one with "
-            f'vault = "<name>" in {CONFIG_FILE} or NOTEGEN_VAULT'
+            f"{workspace / DENDRON_CONFIG} lists several vaults: {listed}",
+            hint=f'choose one with vault = "<name>" in {CONFIG_FILE} or NOTEGEN_VAULT',
         )
     raise UsageError(f"vault {wanted!r} is not a vault of {workspace / DENDRON_CONFIG}: {listed}")
 
@@ -372,17 +382,20 @@ def check_note_name(pattern: str) -> None:
     dressed = any(spec or conversion for _, field, spec, conversion in parts if field is not None)
     if not used or used - _NAME_FIELDS or dressed:
         raise UsageError(
-            f"note_name {pattern!r}: use the placeholders {{yyyy}}, {{mm}}, {{dd}} as they are, with nothing "
-            f"after a colon (default {DEFAULT_NOTE_NAME!r})"
+            "use the placeholders {yyyy}, {mm}, {dd} as they are, with nothing after a colon",
+            subject=f"note_name {pattern!r}",
+            detail=f"default {DEFAULT_NOTE_NAME!r}",
         )
     sample = pattern.format(yyyy="2024", mm="01", dd="30")
     if not re.fullmatch(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*", sample):
         raise UsageError(
-            f"note_name {pattern!r}: Dendron needs lower-case names of letters, digits, '-' and '_' "
-            "separated by single dots"
+            "Dendron needs lower-case names of letters, digits, '-' and '_' separated by single dots",
+            subject=f"note_name {pattern!r}",
         )
     if len(sample) > NOTE_NAME_MAX:
-        raise UsageError(f"note_name {pattern!r}: at most {NOTE_NAME_MAX} characters, so every system can hold it")
+        raise UsageError(
+            f"at most {NOTE_NAME_MAX} characters, so every system can hold it", subject=f"note_name {pattern!r}"
+        )
     problem = portable_name_problem(f"{sample}.md")
     if problem:
-        raise UsageError(f"note_name {pattern!r}: {problem}; choose another start")
+        raise UsageError(problem, subject=f"note_name {pattern!r}", hint="choose another start")

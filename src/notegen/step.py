@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from notegen import claims, extract, index, note, result, summarize, vault
 from notegen.bounded import Bounded
-from notegen.errors import FatalError, NotegenError, PaperError
+from notegen.errors import AnswerError, FatalError, NotegenError, PaperError
 from notegen.ids import LocalPdf
 from notegen.jobs import Job, local_name
 from notegen.llm import ContextTooLong, Reply
@@ -107,10 +107,12 @@ def draft_section(
     except FatalError:
         raise
     except NotegenError as err:
-        return PaperError(job.name, str(err))
+        return PaperError.of(job.name, err)
     except Exception as err:  # a fault nobody foresaw fails this paper, not the run
         log.debug("%s: unexpected error", job.name, exc_info=True)
-        return PaperError(job.name, f"unexpected {type(err).__name__}: {err}; rerun with --debug and report it")
+        return PaperError(
+            job.name, f"unexpected {type(err).__name__}", detail=str(err), hint="rerun with --debug and report it"
+        )
 
 
 def read_paper(
@@ -187,6 +189,24 @@ def _draft(session: Session, job: Job, voice: Voices, bounded: Bounded, number: 
     return Drafted(section, stored, tuple(waiting))
 
 
+def _first_reply(
+    session: Session, name: str, inputs: summarize.Inputs, voice: Voice, ask: Callable[[list[dict[str, str]]], Reply]
+) -> tuple[list[dict[str, str]], Reply]:
+    """The first question and its answer; a prompt too long for the model's context is asked again with the
+    introduction cut (the estimate of tokens is a guess: a second refusal cuts deeper)."""
+    assert session.prompts is not None
+    messages = first_messages(session.prompts, inputs, voice, session.prompt_budget)
+    for cut in (1.0, 0.6):
+        try:
+            return messages, ask(messages)
+        except ContextTooLong:
+            used = sum(summarize.estimate_tokens(m["content"]) for m in messages)
+            budget = min(session.prompt_budget or used // 2, used)  # the server's context, if it said
+            session.status(f"{name}: the prompt is too long for the model; cutting the introduction to fit")
+            messages = first_messages(session.prompts, inputs, voice, max(0, int(budget * cut)))
+    return messages, ask(messages)
+
+
 def _summarize(
     session: Session, name: str, inputs: summarize.Inputs, voice: Voice, refresh: bool
 ) -> tuple[str, str, Review | None, bool]:
@@ -207,7 +227,7 @@ def _summarize(
     def usable(text: str, truncated: bool = False) -> bool:  # only such answers are cached
         try:
             answer = parse(text)
-        except summarize.AnswerError:
+        except AnswerError:
             return False
         return not (truncated and answer.repaired)
 
@@ -216,28 +236,18 @@ def _summarize(
             session.status(f"{name}: asking {settings.model} for the summary")
         return answers.ask(messages, name, refresh=refresh, accept=usable, deadline=deadline, at_least=at_least)
 
-    messages = first_messages(prompts, inputs, voice, session.prompt_budget)
-    for cut in (1.0, 0.6, None):  # the estimate of tokens is a guess: a second refusal cuts deeper
-        try:
-            reply = ask(messages)
-            break
-        except ContextTooLong:
-            if cut is None:
-                raise
-            used = sum(summarize.estimate_tokens(m["content"]) for m in messages)
-            budget = min(session.prompt_budget or used // 2, used)  # the server's context, if it said
-            session.status(f"{name}: the prompt is too long for the model; cutting the introduction to fit")
-            messages = first_messages(prompts, inputs, voice, max(0, int(budget * cut)))
+    messages, reply = _first_reply(session, name, inputs, voice, ask)
     for attempt in (1, 2):
         try:
             answer = parse(reply.text)
             if reply.truncated and answer.repaired:  # whole answers are taken whatever finish_reason says
-                raise summarize.AnswerError("the answer was cut off at the token limit", "回答在字数上限处被截断")
-        except summarize.AnswerError as err:
+                raise AnswerError("the answer was cut off at the token limit", "回答在字数上限处被截断")
+        except AnswerError as err:
             if attempt == 2:
                 log.info("%s: the model's answers: %r", name, reply.text[:2000])
                 twice = f"the model's answer was unusable twice ({err})"
-                return note.PLACEHOLDER, note.UNTAGGED, Review(f"模型两次给出的回答都不能用（{err.zh}）", twice), False
+                said = note.SUMMARY_DOUBTS["unusable twice"].format(err.zh)
+                return note.PLACEHOLDER, note.UNTAGGED, Review(said, twice), False
             try:
                 if reply.truncated:  # cut at the token limit: the same question, with room for the whole answer
                     session.status(f"{name}: the answer was cut at the token limit; asking again with more room")
@@ -246,13 +256,15 @@ def _summarize(
                     session.status(f"{name}: asking again: {err}")
                     reply = ask(summarize.reask_messages(messages, reply.text, str(err)))
             except ContextTooLong:
-                why = Review(f"模型的回答不能用（{err.zh}），提示太长，无法再问一次", f"{err}; no room to ask again")
+                said = note.SUMMARY_DOUBTS["no room to ask again"].format(err.zh)
+                why = Review(said, f"{err}; no room to ask again")
                 return note.PLACEHOLDER, note.UNTAGGED, why, False
             continue
         given = "\n".join(m["content"] for m in messages if m["role"] == "user")
         unsupported = claims.unsupported(answer.summary, given)
         if unsupported:
-            doubt = Review(claims.review_reason(unsupported), claims.review_detail(unsupported), doubt=True)
+            said = note.SUMMARY_DOUBTS["unsupported claims"].format(claims.named_zh(unsupported))
+            doubt = Review(said, claims.review_detail(unsupported), doubt=True)
             return answer.summary, answer.tag, doubt, answer.new_tag
         return answer.summary, answer.tag, None, answer.new_tag
     raise AssertionError("unreachable")

@@ -258,23 +258,31 @@ def _failure(path: Path, err: OSError) -> NotegenError:
     winerror = getattr(err, "winerror", None)
     if winerror in _HELD_OPEN:
         return NotegenError(
-            f"{path}: another program has the file open (an editor, a sync client or a virus scanner), or it is "
-            "read-only; nothing was changed, close it or make it writable and rerun"
+            "another program has the file open (an editor, a sync client or a virus scanner), or it is read-only",
+            subject=str(path),
+            hint="nothing was changed, close it or make it writable and rerun",
         )
     if err.errno == errno.ENAMETOOLONG or winerror == 206:  # ERROR_FILENAME_EXCED_RANGE
         return NotegenError(
-            f"{path}: the path is longer than this system allows; nothing was changed, use a workspace in a "
-            "shorter folder (on Windows, or turn on long paths)"
+            "the path is longer than this system allows",
+            subject=str(path),
+            hint="nothing was changed, use a workspace in a shorter folder (on Windows, or turn on long paths)",
         )
     if err.errno == errno.ENOSPC:
-        return NotegenError(f"{path}: the disk is full; nothing was changed, free some space and rerun")
+        return NotegenError(
+            "the disk is full", subject=str(path), hint="nothing was changed, free some space and rerun"
+        )
     if err.errno == errno.EDQUOT:
-        return NotegenError(f"{path}: the disk quota is used up; nothing was changed, free some space and rerun")
+        return NotegenError(
+            "the disk quota is used up", subject=str(path), hint="nothing was changed, free some space and rerun"
+        )
     if err.errno == errno.EFBIG:
-        return NotegenError(f"{path}: the file is larger than this system allows; nothing was changed")
+        return NotegenError("the file is larger than this system allows", subject=str(path), hint="nothing was changed")
     if err.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
-        return NotegenError(f"{path}: cannot write here ({err.strerror}); check the folder's permissions")
-    return NotegenError(f"{path}: cannot write ({err.strerror or err}); nothing was changed")
+        return NotegenError(
+            "cannot write here", subject=str(path), detail=str(err.strerror), hint="check the folder's permissions"
+        )
+    return NotegenError("cannot write", subject=str(path), detail=str(err.strerror or err), hint="nothing was changed")
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -315,8 +323,9 @@ def vault_lock(state_dir: Path, wait: float = 30.0) -> Iterator[float]:
         lock.acquire(timeout=max(0.0, wait), poll_interval=0.1)
     except filelock.Timeout:
         raise NotegenError(
-            f"another notegen run is writing to this workspace ({path} is locked) and did not finish "
-            "within lock_timeout; wait for it to finish and rerun"
+            f"another notegen run is writing to this workspace ({path} is locked) and did not finish within "
+            "lock_timeout",
+            hint="wait for it to finish and rerun",
         ) from None
     except OSError as err:
         raise _failure(path, err) from err

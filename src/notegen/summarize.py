@@ -14,8 +14,8 @@ from importlib import resources
 from pathlib import Path
 
 from notegen import textfile
-from notegen.answer_json import NoJson, read_object
-from notegen.errors import UsageError
+from notegen.answer_json import read_object
+from notegen.errors import AnswerError, UsageError
 from notegen.note import TAG, TAG_MAX
 
 PROMPT_FILES = {
@@ -99,15 +99,6 @@ class Answer:
     repaired: bool = False  # read out of broken JSON (answer_json.Found.repaired)
 
 
-class AnswerError(ValueError):
-    """Why an answer cannot be used: the message (English) is quoted back to the model in the one re-ask and
-    shown on stderr; `zh` says it in the note, to the person."""
-
-    def __init__(self, message: str, zh: str) -> None:
-        super().__init__(message)
-        self.zh = zh
-
-
 def default_prompts_dir() -> Path:
     return Path(str(resources.files("notegen") / "prompts"))
 
@@ -130,7 +121,7 @@ def load_prompts(workspace_dir: Path) -> Prompts:
 def check_template(text: str, allowed: frozenset[str], where: str) -> None:
     template = string.Template(text)
     if not template.is_valid():
-        raise UsageError(f"{where}: a '$' that is not a placeholder; write $$ for a literal dollar sign")
+        raise UsageError("a '$' that is not a placeholder", subject=where, hint="write $$ for a literal dollar sign")
     used = set(template.get_identifiers())
     unknown = sorted(used - allowed)
     missing = sorted(allowed - OPTIONAL - used)
@@ -143,7 +134,7 @@ def check_template(text: str, allowed: frozenset[str], where: str) -> None:
             )
             if p
         )
-        raise UsageError(f"{where}: {problem}; allowed: {', '.join('$' + n for n in sorted(allowed))}")
+        raise UsageError(problem, subject=where, hint=f"allowed: {', '.join('$' + n for n in sorted(allowed))}")
 
 
 def build_messages(
@@ -220,10 +211,7 @@ def parse_answer(
     text: str, vocabulary: list[str], opening: str, abstract: str = "", length: Length = DEFAULT_LENGTH
 ) -> Answer:
     """The model's JSON answer as an Answer, or AnswerError saying what is wrong with it."""
-    try:
-        found = read_object(text)
-    except NoJson as err:
-        raise AnswerError(str(err), err.zh) from None
+    found = read_object(text)  # AnswerError (NoJson) when there is no JSON object in it
     value = found.value
     fields = {str(k).strip().lower(): v for k, v in value.items()}  # "Summary", "TAG": models capitalise keys
     summary, tag = fields.get("summary"), fields.get("tag")

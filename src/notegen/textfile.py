@@ -39,14 +39,10 @@ class NotText(UsageError):
     """A file that is not UTF-8, UTF-16 or GB18030 text; `offset` is its first byte that is not, on `line`."""
 
     def __init__(self, path: str, offset: int, line: int) -> None:
-        self.path = path
+        super().__init__(
+            "not UTF-8, UTF-16 or GB18030 text", path=path, line=line, detail=f"byte {offset}", hint="save it as UTF-8"
+        )
         self.offset = offset
-        self.line = line
-        self.reason = f"not UTF-8, UTF-16 or GB18030 text (byte {offset}); save it as UTF-8"
-        super().__init__(f"{path}:{line}: {self.reason}")
-
-    def __reduce__(self) -> tuple[type[NotText], tuple[str, int, int]]:
-        return (type(self), (self.path, self.offset, self.line))
 
 
 def read_text(path: Path) -> tuple[str, Encoding]:

@@ -48,7 +48,7 @@ def _decoded(data: bytes, path: Path) -> tuple[str, Encoding]:
     try:
         return textfile.decode(data, str(path))
     except textfile.NotText as err:
-        raise NoteError(err.path, err.reason, err.line) from None
+        raise NoteError(err.path, err.reason, err.line, detail=err.detail, hint=err.hint) from None
 
 
 def parse_note_file(path: Path) -> tuple[note.Note, Encoding]:
@@ -74,13 +74,15 @@ def check_writable(path: Path) -> None:
     """Refuse, before any network work, a day's note notegen could not (or should not) write: a folder under
     the note's name, or a note the person made read-only (a rename would replace it without a word)."""
     if path.is_dir():
-        raise NoteError(str(path), "a folder, not a note; rename or move the folder so notegen can write this note")
+        raise NoteError(
+            str(path), "a folder, not a note", hint="rename or move the folder so notegen can write this note"
+        )
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
         return
     if not mode & stat.S_IWUSR:  # Windows' read-only attribute shows here too
-        raise NoteError(str(path), "the note is read-only; make it writable if notegen may add to it")
+        raise NoteError(str(path), "the note is read-only", hint="make it writable if notegen may add to it")
 
 
 def daily_notes(settings: Settings) -> list[Path]:
@@ -105,8 +107,8 @@ def relative_link(target: PurePath, start: PurePath) -> str:
         relative: str = flavour.relpath(str(target), str(start))
     except ValueError:  # Windows: another drive, which no relative link reaches
         raise UsageError(
-            f"image_dir {target.parent} is on another drive than the vault {start}; a note can only link an "
-            "image on its own drive, so set image_dir to a folder there"
+            f"image_dir {target.parent} is on another drive than the vault {start}",
+            hint="a note can only link an image on its own drive, so set image_dir to a folder there",
         ) from None
     return relative.replace(flavour.sep, "/")
 
@@ -168,7 +170,7 @@ def ensure_tag_notes(settings: Settings, tags: Iterable[str], now_ms: int) -> li
         name = note.tag_note_name(tag)
         if (vault_dir / name).is_dir():
             raise NoteError(
-                str(vault_dir / name), "a folder, not a tag note; rename the folder so notegen can write it"
+                str(vault_dir / name), "a folder, not a tag note", hint="rename the folder so notegen can write it"
             )
         if name.lower() in existing:
             continue
