@@ -188,6 +188,13 @@ def test_regen_of_a_paper_not_in_the_vault(arxiv, llm, workspace, run):
     assert r.err.splitlines()[-1] == (
         "error: 1512.03385: not in the note of 2024-01-30; draft it first, or pass the --date of its note"
     )
+    # with a paper arXiv does not know: both are named, though the run stops at the one not in the note
+    r = run("regen", "1512.03385", "2401.99999", "--date", "2024-01-30")
+    assert r.code == 2
+    assert r.err.splitlines()[-2:] == [
+        "error: 2401.99999: arXiv has no paper with this ID; check it for typos",
+        "error: 1512.03385: not in the note of 2024-01-30; draft it first, or pass the --date of its note",
+    ]
 
 
 def test_a_broken_note_is_refused_with_file_and_line_and_left_alone(arxiv, llm, workspace, run):

@@ -73,7 +73,10 @@ def regen_papers(
         placing.by_marker(jobs)  # before arXiv is asked
         looked_up, unknown = with_metadata(session.arxiv, placing.to_look_up(jobs), session.status)
         result.failures += unknown
-        chosen = placing.by_title(jobs, {j.name: j for j in looked_up})  # before the model is asked
+        try:
+            chosen = placing.by_title(jobs, {j.name: j for j in looked_up})  # before the model is asked
+        except Problems as err:
+            raise Problems([*result.failures, *err.problems]) from None  # every paper that is not run, named
         targets: list[_Target] = []
         seen: dict[tuple[Path, int], str] = {}
         for job, (path, parsed, span) in chosen:
