@@ -33,8 +33,9 @@ def check_vault(settings: Settings) -> tuple[list[Problem], int]:
         return [Problem(vault, 1, "no such vault folder; run notegen init")], 0
     names = sorted(name for name in os.listdir(vault) if name.endswith(".md"))
     found: list[tuple[str, int, str]] = []  # (note, line, message)
-    if "root.md" not in {name.lower() for name in names}:
-        found.append(("root.md", 1, "missing: Dendron indexes nothing without root.md"))
+    root = f"{note.ROOT}.md"
+    if root not in {name.lower() for name in names}:
+        found.append((root, 1, f"missing: Dendron indexes nothing without {root}"))
     with index.opened(settings) as indexed:
         files = {item.name for item in indexed.listed}
         known = indexed.name_problems()

@@ -80,7 +80,10 @@ def _workspace(config: settings.Settings) -> Check:
         )
     missing = [
         name
-        for name, path in (("dendron.yml", where / settings.DENDRON_CONFIG), ("root.md", config.vault_dir / "root.md"))
+        for name, path in (
+            ("dendron.yml", where / settings.DENDRON_CONFIG),
+            (f"{note.ROOT}.md", config.vault_dir / f"{note.ROOT}.md"),
+        )
         if not path.is_file()
     ]
     notes = len(vault.daily_notes(config))

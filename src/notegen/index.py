@@ -86,7 +86,7 @@ class Facts:
 
 def is_daily(name: str) -> bool:
     """Whether a note can hold paper sections (not the root note, a tag note or a schema)."""
-    return not name.startswith(("root.", "tags."))
+    return not name.startswith((f"{note.ROOT}.", note.TAG_NOTES))
 
 
 # Notes parsed by notegen for editing (vault.parse_note_file), by file and content: a run reads a day's note to

@@ -210,9 +210,13 @@ def render_frontmatter(note_id: str, title: date | str, created_ms: int, updated
     return "\n".join([*lines, "---", ""])
 
 
+TAG_NOTES = "tags."  # the start of every tag note's name: Dendron's hierarchy of hashtags
+ROOT = "root"  # the name of the vault's root note, which Dendron needs to index anything
+
+
 def tag_note_name(tag: str) -> str:
     """The file of a tag's note, which Dendron wants for every hashtag."""
-    return f"tags.{tag}.md"
+    return f"{TAG_NOTES}{tag}.md"
 
 
 def review_line(reason: str) -> str:

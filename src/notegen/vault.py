@@ -139,11 +139,11 @@ def unique_id(taken: set[str] | dict[str, list[Path]], make: Callable[[], str] =
 
 def ensure_root(settings: Settings, now_ms: int) -> Path | None:
     """Dendron indexes nothing in a vault without root.md: write one if it is missing (never overwrite)."""
-    root = settings.vault_dir / "root.md"
+    root = settings.vault_dir / f"{note.ROOT}.md"
     if root.exists():
         return None
     note_id = unique_id(note_ids(settings))
-    text = render_frontmatter(note_id, "root", now_ms, now_ms) + "\nDaily paper notes drafted by notegen.\n"
+    text = render_frontmatter(note_id, note.ROOT, now_ms, now_ms) + "\nDaily paper notes drafted by notegen.\n"
     write_atomic(root, text.encode("utf-8"), settings.scratch)
     return root
 
@@ -152,7 +152,11 @@ def tag_note(vault_dir: Path, tag: str) -> Path | None:
     """The note of `tag` in the vault, whatever the case of its name: Dendron matches names without regard to
     case, and Windows and macOS keep one file for names that differ only in case."""
     wanted = note.tag_note_name(tag).lower()
-    found = sorted(p for p in vault_dir.glob("tags.*.md") if p.name.lower() == wanted) if vault_dir.is_dir() else []
+    found = (
+        sorted(p for p in vault_dir.glob(f"{note.TAG_NOTES}*.md") if p.name.lower() == wanted)
+        if vault_dir.is_dir()
+        else []
+    )
     return found[0] if found else None
 
 
@@ -163,7 +167,7 @@ def ensure_tag_notes(settings: Settings, tags: Iterable[str], now_ms: int) -> li
     tags.mllm.md serves #MLLM, and #MLLM and #mllm in one run get one note, named as the first is spelt.
     """
     vault_dir = settings.vault_dir
-    existing = {p.name.lower() for p in vault_dir.glob("tags.*.md")} if vault_dir.is_dir() else set()
+    existing = {p.name.lower() for p in vault_dir.glob(f"{note.TAG_NOTES}*.md")} if vault_dir.is_dir() else set()
     taken = note_ids(settings) if vault_dir.is_dir() else {}
     written: list[Path] = []
     for tag in dict.fromkeys(tags):
@@ -261,8 +265,8 @@ def init_workspace(settings: Settings, now_ms: int, prompts: Path) -> list[tuple
         (ws / "dendron.code-workspace", code_workspace(vault).encode()),
         (ws / ".gitignore", GITIGNORE.encode()),
         (ws / "notegen.toml", template().encode()),
-        (settings.vault_dir / "root.schema.yml", SCHEMA.encode()),
-        (settings.vault_dir / "root.md", None),
+        (settings.vault_dir / f"{note.ROOT}.schema.yml", SCHEMA.encode()),
+        (settings.vault_dir / f"{note.ROOT}.md", None),
     ]
     files += [(ws / "prompts" / p.name, p.read_bytes()) for p in sorted(prompts.glob("*.md"))]
     out: list[tuple[Path, bool]] = []
