@@ -100,6 +100,15 @@ def test_draft_json_is_the_whole_result_and_says_what_waits(run, workspace, tmp_
     assert f"review: {pdf}: no figure: " in r.err  # the terminal says it too, once, at the end
     assert r.err.count("no figure") == 1
 
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n" + b"\0" * 64)
+    failed = run("draft", str(broken), "--date", "2024-01-31", "--no-llm", "--json")
+    assert failed.code == 1
+    (record,) = [json.loads(line) for line in failed.out.splitlines()]
+    (failure,) = record["failed"]  # its fields, for a script to act on without reading the sentence
+    assert (failure["paper"], failure["reason"]) == (str(broken), "not a readable PDF")
+    assert failure["detail"] and failure["hint"] == "download it again or pass another file"
+
 
 def test_verbose_shows_notegens_steps_with_times_and_vv_the_libraries_too(run, workspace, tmp_path):
     pdf = text_only_pdf(tmp_path / "plain.pdf")

@@ -28,6 +28,7 @@ from notegen.errors import FatalError, NoteError, NotegenError, Problems, UsageE
 from notegen.ids import parse_day, parse_refs
 
 if TYPE_CHECKING:  # (the pipeline is imported only for input that passed)
+    from notegen.pipeline import Report
     from notegen.result import DraftResult
 
 EXAMPLE = """\b
@@ -658,7 +659,7 @@ class _Progress:
             self.obj.status(f"{when:%Y-%m-%d}: {_shown(path)}")
 
 
-def _summary_table(obj: Context, report: Any, config: settings.Settings) -> None:
+def _summary_table(obj: Context, report: Report, config: settings.Settings) -> None:
     failures = report.result.failures
     reasons: dict[str, int] = {}
     for failure in failures:
