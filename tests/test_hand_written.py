@@ -25,7 +25,7 @@ from notegen import note
 from notegen import settings as notegen_settings
 from notegen.draft import draft
 from notegen.ids import ArxivId
-from notegen.regen import regen_paper
+from notegen.regen import regen_papers
 from notegen.session import Session
 from tests.fakes.llm_server import completion
 
@@ -74,7 +74,7 @@ def test_1_an_inline_code_span_and_a_tilde_line_in_a_fence_open_nothing(arxiv, l
     rerun_changes_nothing(run, llm, "1512.03385")
     assert run("check").code == 0
     with clocked(workspace, 1706623000000) as session:
-        assert regen_paper(session, ArxivId("1512.03385"), None).failures == []
+        assert regen_papers(session, [ArxivId("1512.03385")], None).failures == []
 
     assert NOTE.read_text(encoding="utf-8") == (GOLDEN / "case1-regen.md").read_text(encoding="utf-8")
 

@@ -18,7 +18,7 @@ from notegen.draft import draft
 from notegen.errors import NotegenError
 from notegen.ids import ArxivId
 from notegen.note import Section
-from notegen.regen import regen_paper
+from notegen.regen import regen_papers
 from notegen.session import Session
 from notegen.storage import vault_lock
 from tests.fakes.llm_server import chinese_answer, completion
@@ -55,7 +55,7 @@ def test_golden_append_and_regen(arxiv, llm, workspace):
         )
     ]
     with clocked(workspace, 1706623000000) as session:
-        result = regen_paper(session, ArxivId("1512.03385"), date(2024, 1, 30))
+        result = regen_papers(session, [ArxivId("1512.03385")], date(2024, 1, 30))
 
     assert result.failures == []
     assert NOTE.read_text() == (GOLDEN / "regen.md").read_text()

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from notegen import settings, vault
+from notegen import index, settings, vault
 from notegen.errors import UsageError
 
 
@@ -58,7 +58,9 @@ def test_tag_vocabulary_most_used_first(tmp_path):
     (notes / "c.md").write_text("#no_frontmatter\n")  # not a note notegen reads
     (notes / "tags.MLLM.md").write_text(head.format("t" * 23) + "#ignored\n")
     (tmp_path / "notegen.toml").write_text('tags = ["robotics", "MLLM"]\n')
-    assert vault.tag_vocabulary(settings.load(tmp_path, {}, {})) == ["image_generation", "MLLM", "robotics"]
+    config = settings.load(tmp_path, {}, {})
+    with index.opened(config) as found:
+        assert vault.vocabulary(found, config) == ["image_generation", "MLLM", "robotics"]
 
 
 @pytest.mark.parametrize(

@@ -20,12 +20,20 @@ from pathlib import Path
 import pytest
 
 from notegen import note, titles
-from notegen.titles import same_title, title_key
+from notegen.titles import title_key
 from tests.fakes.arxiv_server import STANDALONE
 from tests.markdown_grammar import TITLES as GRAMMAR_TITLES
 from tests.pdfs import paper
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def same_title(a: str, b: str) -> bool:
+    """Whether two titles name one paper, as notegen matches them: their keys are equal and not empty."""
+    key = title_key(a)
+    return bool(key) and key == title_key(b)
+
+
 GOLDEN = Path(__file__).parent / "golden"
 NOTE = Path("notes/papers.20240130.md")
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -46,13 +46,6 @@ class _Target:
     tag: bool
 
 
-def regen_paper(
-    session: Session, ref: Ref, day: date | None, tag: bool = False, figure: int | None = None, force: bool = False
-) -> DraftResult:
-    """Regenerate one paper's section (see regen_papers)."""
-    return regen_papers(session, [ref], day, tag=tag, figure=figure, force=force)
-
-
 def regen_papers(
     session: Session,
     refs: list[Ref],

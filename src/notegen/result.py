@@ -12,13 +12,12 @@ from notegen.errors import PaperError
 
 
 @dataclass(frozen=True)
-class Review:
-    """Why a summary awaits the person: in the note in Chinese, on stderr in English. A `doubt` is about a usable
-    summary (written, with its review line); otherwise there is no summary, only the placeholder."""
+class SummaryDoubt:
+    """Why a summary awaits the person (its review line): in the note in Chinese, on stderr in English. The
+    summary may be usable (written, with the line) or not (the placeholder is written in its place)."""
 
     zh: str
     en: str
-    doubt: bool = False
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from notegen.errors import AnswerError, FatalError, NotegenError, PaperError
 from notegen.ids import LocalPdf
 from notegen.jobs import Job, local_name
 from notegen.llm import ContextTooLong, Reply
-from notegen.result import Drafted, Review
+from notegen.result import Drafted, SummaryDoubt
 from notegen.session import Session
 from notegen.settings import Settings
 from notegen.storage import write_atomic
@@ -209,7 +209,7 @@ def _first_reply(
 
 def _summarize(
     session: Session, name: str, inputs: summarize.Inputs, voice: Voice, refresh: bool
-) -> tuple[str, str, Review | None, bool]:
+) -> tuple[str, str, SummaryDoubt | None, bool]:
     """(summary, tag, review reason or None, whether the tag is new to the vault): one re-ask quoting the
     problem, then a review line.
 
@@ -247,7 +247,7 @@ def _summarize(
                 log.info("%s: the model's answers: %r", name, reply.text[:2000])
                 twice = f"the model's answer was unusable twice ({err})"
                 said = note.SUMMARY_DOUBTS["unusable twice"].format(err.zh)
-                return note.PLACEHOLDER, note.UNTAGGED, Review(said, twice), False
+                return note.PLACEHOLDER, note.UNTAGGED, SummaryDoubt(said, twice), False
             try:
                 if reply.truncated:  # cut at the token limit: the same question, with room for the whole answer
                     session.status(f"{name}: the answer was cut at the token limit; asking again with more room")
@@ -257,14 +257,14 @@ def _summarize(
                     reply = ask(summarize.reask_messages(messages, reply.text, str(err)))
             except ContextTooLong:
                 said = note.SUMMARY_DOUBTS["no room to ask again"].format(err.zh)
-                why = Review(said, f"{err}; no room to ask again")
+                why = SummaryDoubt(said, f"{err}; no room to ask again")
                 return note.PLACEHOLDER, note.UNTAGGED, why, False
             continue
         given = "\n".join(m["content"] for m in messages if m["role"] == "user")
         unsupported = claims.unsupported(answer.summary, given)
         if unsupported:
             said = note.SUMMARY_DOUBTS["unsupported claims"].format(claims.named_zh(unsupported))
-            doubt = Review(said, claims.review_detail(unsupported), doubt=True)
+            doubt = SummaryDoubt(said, claims.review_detail(unsupported))
             return answer.summary, answer.tag, doubt, answer.new_tag
         return answer.summary, answer.tag, None, answer.new_tag
     raise AssertionError("unreachable")

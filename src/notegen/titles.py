@@ -22,12 +22,6 @@ def title_key(title: str) -> str:
     return _key(title)
 
 
-def same_title(a: str, b: str) -> bool:
-    """Whether two titles name one paper: their keys are equal and not empty."""
-    key = title_key(a)
-    return bool(key) and key == title_key(b)
-
-
 @functools.lru_cache(maxsize=1 << 16)  # a note's headings are keyed once per paper looked up (a note of years: 20,000)
 def _key(title: str) -> str:
     text = unicodedata.normalize("NFKC", latex_text(title))

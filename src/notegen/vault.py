@@ -187,12 +187,6 @@ def ensure_tag_notes(settings: Settings, tags: Iterable[str], now_ms: int) -> li
     return written
 
 
-def tag_vocabulary(settings: Settings) -> list[str]:
-    """The hashtags of the vault's daily notes (see vocabulary)."""
-    with index.opened(settings) as found:
-        return vocabulary(found, settings)
-
-
 def vocabulary(found: index.Index, settings: Settings) -> list[str]:
     """The hashtags of the vault's daily notes as Dendron reads them (not in code, not escaped), most used first,
     then those listed in notegen.toml; only tags a section can carry (`[A-Za-z][A-Za-z0-9_-]*`)."""
