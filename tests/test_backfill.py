@@ -48,7 +48,7 @@ def test_every_bad_line_is_reported_at_once():
     with pytest.raises(UsageError) as info:
         parse_manifest(
             "2024-01-30 1512.03385\nyesterday 1505.04597\n2024-13-01 1612.03144\n2024-01-31\n"
-            "2024-02-01 1512.03385 ../etc\n",
+            "2024-02-01 1512.03385 ../etc\n0999-01-30 1512.03385\n",
             "days.txt",
         )
     assert str(info.value).splitlines() == [
@@ -56,8 +56,9 @@ def test_every_bad_line_is_reported_at_once():
         "days.txt:3: '2024-13-01' is not a day of the calendar; check the month and the day",
         "days.txt:4: 2024-01-31 has no arXiv IDs after the date",
         "days.txt:5: '../etc' is not an arXiv ID",
+        "days.txt:6: '0999-01-30' is before arXiv began (August 1991); check the year",
     ]
-    assert [(p.path, p.line) for p in info.value.problems] == [("days.txt", n) for n in (2, 3, 4, 5)]
+    assert [(p.path, p.line) for p in info.value.problems] == [("days.txt", n) for n in (2, 3, 4, 5, 6)]
 
 
 @given(st.text(max_size=300))

@@ -30,6 +30,13 @@ def test_a_paper_takes_a_run_wide_fault_with_its_fields():
     assert str(PaperError.of("2401.2", disk)) == "2401.2: notes/a.md: the disk is full; free some space"
 
 
+def test_an_error_moved_to_a_place_keeps_its_other_fields():
+    err = UsageError("'0999-01-30' is before arXiv began", detail="August 1991", hint="check the year")
+    moved = err.with_fields(path="days.txt", line=6)
+    assert str(moved) == "days.txt:6: '0999-01-30' is before arXiv began (August 1991); check the year"
+    assert type(moved) is UsageError and err.path == ""  # a copy: the error itself is as it was
+
+
 def test_several_problems_are_one_error_listing_each():
     problems = [UsageError(f"'{n}' is not a date", path="days.txt", line=n) for n in range(1, 13)]
     err = Problems(problems, limit=10, more=" lines like these")

@@ -178,7 +178,7 @@ def _parse_date(value: str | None) -> date:
     try:
         return parse_day(value)
     except UsageError as err:
-        raise UsageError(f"--date {err.reason}", detail=err.detail, hint=err.hint) from None
+        raise err.with_fields(reason=f"--date {err.reason}") from None
 
 
 @cli.command(epilog=EXAMPLE, short_help="Draft a day's note from arXiv IDs or PDFs.")

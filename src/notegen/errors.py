@@ -4,7 +4,8 @@ reason reads the field: nothing parses a message back."""
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import Any, Self
 
 
 class NotegenError(Exception):
@@ -49,6 +50,13 @@ class NotegenError(Exception):
 
     def __str__(self) -> str:
         return f"{self.where}: {self.what}" if self.where else self.what
+
+    def with_fields(self, **changes: Any) -> Self:
+        """This error with some fields changed and the others kept (a date read from a manifest's line is that
+        line's problem, its detail and fix the same)."""
+        changed = copy.copy(self)
+        vars(changed).update(changes)
+        return changed
 
     def fields(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if not k.startswith("_")}

@@ -53,7 +53,7 @@ def parse_manifest(text: str, name: str) -> list[Day]:
         try:
             when = parse_day(fields[0])
         except UsageError as err:
-            problems.append(UsageError(err.reason, path=name, line=number, hint=err.hint))
+            problems.append(err.with_fields(path=name, line=number))
             continue
         if len(fields) == 1:
             problems.append(UsageError(f"{fields[0]} has no arXiv IDs after the date", path=name, line=number))
