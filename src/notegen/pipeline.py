@@ -69,10 +69,9 @@ class _Days:
         session: Session,
         report: Report,
         jobs: list[tuple[date, Job]],
-        existing: dict[date, note.Note | None],
         on_day: Callable[[date, Path], None],
     ) -> None:
-        self.session, self.report, self.existing, self.on_day = session, report, existing, on_day
+        self.session, self.report, self.on_day = session, report, on_day
         self.pending: dict[date, int] = {}
         self.outcomes: dict[date, list[tuple[int, Job, Drafted | PaperError]]] = {}
         for day, _ in jobs:
@@ -122,11 +121,12 @@ def run(
     """Draft every job (a day and a paper its note `existing` does not have) and write each day's note; `on_paper`
     and `on_day` hear of each one done. `refresh` asks the model again instead of reading its last answer."""
     result = report.result
-    days = _Days(session, report, jobs, existing, on_day)
+    days = _Days(session, report, jobs, on_day)
+    numbered = list(enumerate(jobs))  # a paper's place in its day's note
     futures: dict[Future[Drafted | PaperError], tuple[date, int, Job]] = {}
     with Pool(session, len(jobs)) as pool:
         for first in range(0, len(jobs), BATCH):
-            chunk = list(enumerate(jobs))[first : first + BATCH]
+            chunk = numbered[first : first + BATCH]
             looked_up, unknown = with_metadata(session.arxiv, [job for _, (_, job) in chunk], session.status)
             found = {job.name: job for job in looked_up}
             result.failures += unknown
